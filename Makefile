@@ -1,0 +1,133 @@
+# vidorigin: build, run, test.
+#
+#   make run     install missing Debian packages, build, package the sample
+#                video "demo" and serve it on 127.0.0.1:$(PORT)
+#   make test    build and run every test suite
+#   make bench   benchmarks (ratios against baselines of the same run)
+#
+# Everything built goes to build/, everything run keeps its state in var/.
+
+PORT        ?= 8080
+BUILD       := $(CURDIR)/build
+VAR         := $(CURDIR)/var
+NGX_SRC     ?= /usr/share/nginx/src
+NGX_BUILD   := $(BUILD)/nginx
+MODULE_SO   := $(NGX_BUILD)/objs/ngx_http_vidorigin_module.so
+WORKER      := $(BUILD)/transcode-worker
+NGINX       ?= /usr/sbin/nginx
+
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+WARN        := -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu99
+FFMPEG_PKGS := libavformat libavcodec libavfilter libswscale libswresample \
+               libavutil
+
+CORE_DIR    := ngx_vidorigin_module/vo
+CORE_SRCS   := $(wildcard $(CORE_DIR)/vo_*.c)
+CORE_HDRS   := $(wildcard $(CORE_DIR)/vo_*.h)
+MODULE_SRCS := $(wildcard ngx_vidorigin_module/*.c ngx_vidorigin_module/*.h) \
+               $(CORE_SRCS) $(CORE_HDRS) config
+WORKER_SRCS := $(wildcard transcode-worker/tw_*.c)
+WORKER_HDRS := $(wildcard transcode-worker/tw_*.h)
+
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+.PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
+        sample valgrind worker-test upstream
+
+all: module worker www
+
+deps:
+	@bash scripts/install-deps.sh
+
+# --- nginx module: a copy of the nginx source tree configured with the
+# flags the distro nginx was built with, so the .so loads into it.
+# configure again only when the set of source files changes
+$(BUILD)/module-files.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo $(sort $(MODULE_SRCS)) > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+
+$(NGX_BUILD)/Makefile: config $(BUILD)/module-files.txt
+	@rm -rf $(NGX_BUILD) && mkdir -p $(BUILD) && cp -a $(NGX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && bash -c '. ./conf_flags 2>/dev/null || true; \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="-g -O2 -fPIC -Wall -Werror" \
+	        --add-dynamic-module=$(CURDIR)' > $(BUILD)/nginx-configure.log
+
+$(MODULE_SO): $(NGX_BUILD)/Makefile $(MODULE_SRCS)
+	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
+	@# a shared object links with symbols missing; catch ours here, not
+	@# at load_module time
+	@! nm -D --undefined-only $@ | grep -E ' (vo_|ngx_http_vidorigin_)'
+
+module: $(MODULE_SO)
+
+# --- transcode worker: links the same vo_ core as the module
+$(WORKER): $(WORKER_SRCS) $(WORKER_HDRS) $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -I$(CORE_DIR) -Itranscode-worker \
+	    $$(pkg-config --cflags $(FFMPEG_PKGS)) \
+	    -o $@ $(WORKER_SRCS) $(CORE_SRCS) \
+	    $$(pkg-config --libs $(FFMPEG_PKGS)) -lm -lpthread
+
+worker: $(WORKER)
+
+# --- demo page and players, from the npm registry at build time
+www: $(BUILD)/www/.stamp
+
+$(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
+	@bash scripts/build-www.sh $(BUILD)/www
+	@touch $@
+
+# --- C unit tests of the core
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(CORE_HDRS) tests/unit/vo_test.h
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
+	    -I$(CORE_DIR) -Itests/unit -o $@ $< $(CORE_SRCS)
+
+unit: $(UNIT_BINS)
+	@bash scripts/run-unit.sh $(UNIT_BINS)
+
+# --- sample video packaged into var/store (shared by run and the tests)
+sample: worker
+	@bash scripts/make-sample.sh $(VAR) $(WORKER)
+
+# --- Test::Nginx suites
+t: module sample
+	@bash tests/module/config-errors.sh $(MODULE_SO)
+	@bash tests/module/media-cache.sh $(MODULE_SO)
+	@bash scripts/run-t.sh $(MODULE_SO) $(VAR)/store
+
+# --- the worker: determinism, validity of every segment, bad sources
+worker-test: worker
+	@WORKER=$(WORKER) bash scripts/run-suites.sh worker tests/worker/test-*.sh
+
+# --- the module against upstream nginx source (--add-dynamic-module)
+upstream:
+	@bash tests/build/upstream.sh $(BUILD)/upstream
+
+# --- end to end with real players
+e2e: all sample
+	@bash tests/e2e/run.sh $(MODULE_SO) $(WORKER) $(VAR)/store $(BUILD)/www
+
+test: deps all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory upstream
+	@$(MAKE) --no-print-directory worker-test
+	@$(MAKE) --no-print-directory t
+	@$(MAKE) --no-print-directory e2e
+
+run: deps all sample
+	@PORT=$(PORT) bash scripts/run.sh $(MODULE_SO) $(WORKER) $(VAR) \
+	    $(BUILD)/www
+
+bench: deps all sample
+	@bash tests/bench/run.sh $(MODULE_SO) $(VAR)/store
+
+valgrind: module sample
+	@VALGRIND=1 bash scripts/run-t.sh $(MODULE_SO) $(VAR)/store
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,62 @@
+# vidorigin: configuration errors are refused at start.  (The messages are
+# checked by tests/module/config-errors.sh with `nginx -t`: a distro nginx
+# logs [emerg] to stderr, where Test::Nginx does not look.)
+use Test::Nginx::Socket 'no_plan';
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: vidorigin without a store
+--- config
+    location /v/ {
+        vidorigin;
+    }
+--- request
+GET /v/demo/master.m3u8
+--- must_die
+
+
+
+=== TEST 2: media cache zone without a size
+--- http_config
+    vidorigin_media_cache zone=media;
+--- config
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+--- request
+GET /v/demo/master.m3u8
+--- must_die
+
+
+
+=== TEST 3: media cache zone too small
+--- http_config
+    vidorigin_media_cache zone=media:1k;
+--- config
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+--- request
+GET /v/demo/master.m3u8
+--- must_die
+
+
+
+=== TEST 4: a configured zone and validity are used
+--- http_config
+    vidorigin_media_cache zone=media:1m valid=1s;
+--- config
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+--- request
+GET /v/demo/master.m3u8
+--- error_code: 200
+--- no_error_log
+[error]

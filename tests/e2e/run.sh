@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# tests/e2e/run.sh MODULE_SO WORKER STORE WWWDIR
+#
+# End-to-end tests against one nginx with the vidorigin module, on loopback:
+#   1. the manifests answer, and ffprobe lists every rendition of media.json
+#      in master.m3u8, master-ts.m3u8 and manifest.mpd;
+#   2. ffmpeg decodes every rendition (HLS fMP4, HLS TS, DASH, and the audio
+#      track) to the end with no warning, no timestamp gap, and the duration
+#      of media.json within one frame (2 decoders at a time);
+#   3. headless Chromium plays the demo page with hls.js (fMP4 and TS) and
+#      dash.js, switches rendition mid-playback and keeps playing.
+# Prints `ok - ...` / `not ok - ...` per check, then `e2e: N passed, M failed`.
+#
+# MODULE_SO "none" serves STORE with stock nginx instead (`location /v/
+# { alias STORE/; }`): for a store made by tests/e2e/standin.sh, to work on
+# these tests without the module.  WORKER is not used yet (every segment of
+# the sample is in the store).
+# Environment: VIDEO (demo), E2E_ONLY (regex over check groups: probe,
+# decode, browser), NGINX (/usr/sbin/nginx), CHROMIUM (/usr/bin/chromium).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tests/e2e
+if [ $# -ne 4 ]; then
+    echo "usage: $0 MODULE_SO WORKER STORE WWWDIR" >&2
+    exit 2
+fi
+module=$1 worker=$2 store=$(cd "$3" && pwd) www=$(cd "$4" && pwd)
+[ "$module" = none ] || module=$(realpath "$module")
+video=${VIDEO:-demo}
+only=${E2E_ONLY:-.}
+nginx_bin=${NGINX:-/usr/sbin/nginx}
+export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+out=$top/build/e2e
+node_modules=${NODE_MODULES:-$top/build/node/node_modules}
+: "$worker"
+
+passed=0 failed=0
+report() {   # report LINE...: count and print TAP-style result lines
+    local l
+    for l in "$@"; do
+        case $l in
+            "ok - "*)     passed=$((passed + 1)) ;;
+            "not ok - "*) failed=$((failed + 1)) ;;
+        esac
+        printf '%s\n' "$l"
+    done
+}
+ok()     { report "ok - $*"; }
+not_ok() { report "not ok - $*"; }
+finish() {
+    echo "e2e: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+for tool in "$nginx_bin" ffmpeg ffprobe jq curl node; do
+    command -v "$tool" >/dev/null || { not_ok "$tool is installed"; finish; }
+done
+meta=$store/$video/media.json
+if ! jq -e . "$meta" >/dev/null 2>&1; then
+    not_ok "media description $meta is readable JSON"; finish
+fi
+
+# --- nginx on a free loopback port ----------------------------------------
+rm -rf "${out:?}/conf" "${out:?}/var" "${out:?}/tmp" "${out:?}"/*.png
+mkdir -p "$out/var/log" "$out/var/tmp" "$out/tmp"
+export TMPDIR=$out/tmp   # scratch files (decoders, browser profiles) stay here
+nginx_pid=
+tmpdirs=()
+cleanup() {
+    if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
+        kill -QUIT "$nginx_pid" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$nginx_pid" 2>/dev/null
+        wait "$nginx_pid" 2>/dev/null
+    fi
+    # decoders still running after an interrupt
+    local j
+    for j in $(jobs -p); do kill "$j" 2>/dev/null; done
+    [ ${#tmpdirs[@]} -eq 0 ] || rm -rf "${tmpdirs[@]}"
+    rm -rf "$out/tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    node -e 'const s = require("net").createServer();
+             s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+render() {   # render PORT: write the conf into $out/conf
+    local port=$1 conf
+    if [ "$module" = none ]; then
+        conf=$(bash "$top/scripts/render-conf.sh" "$out/conf" MODULE=none \
+            VAR="$out/var" PORT="$port" STORE="$store" WWW="$www" WORKERS=1) || return 1
+        sed -i '/^load_module/d; /vidorigin_media_cache/d' "$conf"
+        cat > "$out/conf/vidorigin-locations.conf" <<EOF
+location /v/ {
+    alias $store/;
+    types {
+        application/vnd.apple.mpegurl m3u8;
+        application/dash+xml mpd;
+        video/mp4 mp4 m4s;
+        video/mp2t ts;
+    }
+}
+EOF
+    else
+        conf=$(bash "$top/scripts/render-conf.sh" "$out/conf" MODULE="$module" \
+            VAR="$out/var" PORT="$port" STORE="$store" WWW="$www" WORKERS=2) || return 1
+    fi
+    echo "$conf"
+}
+
+port="" conf=""
+for _attempt in 1 2 3; do
+    port=$(free_port) && conf=$(render "$port") || { not_ok "render nginx conf"; finish; }
+    "$nginx_bin" -p "$out/var" -c "$conf" -e "$out/var/log/error.log" \
+        >"$out/var/log/nginx.out" 2>&1 &
+    nginx_pid=$!
+    up=
+    for _ in $(seq 50); do
+        if curl -s -o /dev/null "http://127.0.0.1:$port/"; then up=1; break; fi
+        kill -0 "$nginx_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "$up" ] && break
+    kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null; nginx_pid=
+    # a port taken between the check and nginx's bind: try another one
+    grep -q 'Address already in use' "$out/var/log/nginx.out" "$out/var/log/error.log" 2>/dev/null || break
+done
+if [ -z "$nginx_pid" ]; then
+    not_ok "nginx starts"
+    sed 's/^/#   /' "$out/var/log/nginx.out" | tail -5
+    tail -5 "$out/var/log/error.log" 2>/dev/null | sed 's/^/#   /'
+    finish
+fi
+ok "nginx starts on 127.0.0.1:$port ($( [ "$module" = none ] && echo "stand-in, no module" || echo "$(basename "$module")"))"
+base=http://127.0.0.1:$port/v/$video
+
+# --- media description -----------------------------------------------------
+dur_ms=$(jq -r .duration_ms "$meta")
+fps_num=$(jq -r .fps_num "$meta")
+fps_den=$(jq -r .fps_den "$meta")
+mapfile -t vnames < <(jq -r '.video[].name' "$meta")
+mapfile -t vsizes < <(jq -r '.video[] | "\(.width)x\(.height)"' "$meta")
+mapfile -t anames < <(jq -r '.audio[]?.name' "$meta")
+arate=$(jq -r '.audio[0].sample_rate // 48000' "$meta")
+has_ts=$(jq -r '.formats | index("ts") != null' "$meta")
+echo "# $video: ${#vnames[@]} video renditions (${vnames[*]}), audio: ${anames[*]:-none}, ${dur_ms} ms"
+
+# --- 1. manifests and ffprobe ----------------------------------------------
+if [[ probe =~ $only ]]; then
+    expect_sizes=$(printf '%s\n' "${vsizes[@]}" | sort -u | paste -sd' ')
+    probe() {   # probe NAME URL WANT_AUDIO(yes|no)
+        local name=$1 url=$2 want_audio=$3 json got audio_n code
+        code=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$url")
+        json=$(timeout 60 ffprobe -v error -show_entries \
+            stream=index,codec_type,width,height -of json "$url" 2>&1) || {
+            not_ok "ffprobe $name lists the renditions (HTTP $code)"
+            head -c 400 <<<"$json" | sed 's/^/#   /'; return; }
+        got=$(jq -r '[.streams[] | select(.codec_type=="video")
+                      | "\(.width)x\(.height)"] | unique | join(" ")' <<<"$json")
+        audio_n=$(jq '[.streams[] | select(.codec_type=="audio")] | length' <<<"$json")
+        local nvideo
+        nvideo=$(jq '[.streams[] | select(.codec_type=="video")] | length' <<<"$json")
+        if [ "$got" != "$expect_sizes" ] || [ "$nvideo" -ne "${#vnames[@]}" ]; then
+            not_ok "ffprobe $name: video streams $nvideo [$got], media.json has ${#vnames[@]} [$expect_sizes]"
+        elif [ "$want_audio" = yes ] && [ "$audio_n" -lt 1 ]; then
+            not_ok "ffprobe $name: no audio stream"
+        else
+            ok "ffprobe $name: ${nvideo} video [$got], $audio_n audio (HTTP $code)"
+        fi
+    }
+    want_audio=no; [ ${#anames[@]} -gt 0 ] && want_audio=yes
+    probe master.m3u8 "$base/master.m3u8" "$want_audio"
+    if [ "$has_ts" = true ]; then probe master-ts.m3u8 "$base/master-ts.m3u8" "$want_audio"; fi
+    probe manifest.mpd "$base/manifest.mpd" "$want_audio"
+fi
+
+# --- 2. decode every rendition, 2 at a time --------------------------------
+if [[ decode =~ $only ]]; then
+    jobsdir=$(mktemp -d); tmpdirs+=("$jobsdir")
+    specs=()   # NAME|URL|KIND|MAP...
+    for r in "${vnames[@]}"; do
+        specs+=("hls-fmp4 $r|$base/$r/index.m3u8|video|-map 0:v:0")
+        [ "$has_ts" = true ] && if [ ${#anames[@]} -gt 0 ]; then
+            specs+=("hls-ts $r|$base/$r/index-ts.m3u8|av|-map 0:v:0 -map 0:a:0")
+        else
+            specs+=("hls-ts $r|$base/$r/index-ts.m3u8|video|-map 0:v:0")
+        fi
+        specs+=("dash $r|$base/manifest.mpd|video|-map 0:m:id:$r")
+    done
+    for a in "${anames[@]}"; do
+        specs+=("hls-fmp4 audio $a|$base/$a/index.m3u8|audio|-map 0:a:0")
+        specs+=("dash audio $a|$base/manifest.mpd|audio|-map 0:m:id:$a")
+    done
+    i=0 running=()
+    for s in "${specs[@]}"; do
+        IFS='|' read -r name url kind map <<<"$s"
+        # shellcheck disable=SC2086
+        bash "$here/decode.sh" "$name" "$url" "$kind" "$dur_ms" "$fps_num" \
+            "$fps_den" "$arate" $map >"$jobsdir/$(printf %03d $i)" 2>&1 &
+        running+=($!) i=$((i + 1))
+        # at most 2 decoders; wait on them only (nginx is a child too)
+        while [ ${#running[@]} -ge 2 ]; do
+            wait -n "${running[@]}"
+            alive=()
+            for pid in "${running[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+            running=("${alive[@]}")
+        done
+    done
+    [ ${#running[@]} -eq 0 ] || wait "${running[@]}"
+    for ((k = 0; k < i; k++)); do
+        lines=()
+        mapfile -t lines <"$jobsdir/$(printf %03d $k)" 2>/dev/null
+        if ! printf '%s\n' "${lines[@]}" | grep -q '^\(not \)\?ok - '; then
+            lines+=("not ok - decode ${specs[k]%%|*}: no result")
+        fi
+        report "${lines[@]}"
+    done
+fi
+
+# --- 3. real players in headless Chromium ---------------------------------
+if [[ browser =~ $only ]]; then
+    if [ ! -d "$node_modules/playwright-core" ]; then
+        not_ok "playwright-core is installed in $node_modules (make www)"
+    elif [ ! -x "$CHROMIUM" ]; then
+        not_ok "chromium is installed ($CHROMIUM)"
+    else
+        players=(hls)
+        [ "$has_ts" = true ] && players+=(hls-ts)
+        players+=(dash)
+        for p in "${players[@]}"; do
+            profile=$(mktemp -d); tmpdirs+=("$profile")
+            mapfile -t lines < <(NODE_MODULES=$node_modules timeout 120 node \
+                "$here/player.js" "http://127.0.0.1:$port/?player=$p&id=$video&level=min" \
+                "$p" "$out/$p.png" "$profile" 2>&1)
+            if ! printf '%s\n' "${lines[@]}" | grep -q '^\(not \)\?ok - '; then
+                lines+=("not ok - browser $p: no result (timed out or crashed)")
+            fi
+            report "${lines[@]}"
+        done
+    fi
+fi
+
+# nginx itself must not have logged a crash or an alert
+if grep -E '\[(alert|emerg)\]|signal [0-9]+ .*exited' "$out/var/log/error.log" >/dev/null 2>&1; then
+    not_ok "nginx error.log has no alert/crash"
+    grep -E '\[(alert|emerg)\]|exited on signal' "$out/var/log/error.log" | head -5 | sed 's/^/#   /'
+else
+    ok "nginx error.log has no alert/crash"
+fi
+finish

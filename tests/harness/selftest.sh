@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# selftest.sh - proves the t/ harness tells passing from failing.
+#
+#   1. t/000-harness*.t (every supported section, correct expectations) pass;
+#   2. tests/harness/fail.t (one wrong expectation per block) fails, with at
+#      least one "not ok" naming every one of its blocks;
+#   3. the valgrind report scanner picks the right records of a sample;
+#   4. no nginx started for these runs is left behind.
+#
+# Uses /usr/sbin/nginx (or $NGINX) and stock modules only.  Exit 0 = OK.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+
+export TEST_NGINX_BINARY=${NGINX:-/usr/sbin/nginx}
+export TEST_NGINX_SERVROOT=$top/build/harness-servroot
+export TEST_NGINX_PORT
+TEST_NGINX_PORT=$(perl -MIO::Socket::INET -e '
+    my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
+                                  Listen => 1) or die "no port: $!\n";
+    print $s->sockport;')
+unset TEST_NGINX_LOAD_MODULES TEST_NGINX_USE_VALGRIND TEST_NGINX_NO_CLEAN
+
+inc=()
+perl -MTest::Nginx::Socket -e1 2>/dev/null || inc=(-I t/lib)
+mkdir -p build
+status=0
+
+echo "== t/000-harness*.t must pass"
+if ! prove "${inc[@]}" t/000-harness*.t; then
+    echo "selftest: FAILED: t/000-harness*.t do not pass" >&2
+    status=1
+fi
+
+echo "== tests/harness/fail.t must fail in every block"
+out=build/harness-fail.tap
+set +e
+prove "${inc[@]}" -v tests/harness/fail.t > "$out" 2>&1
+rc=$?
+set -e
+if [ "$rc" -eq 0 ] || ! grep -q '^Result: FAIL' "$out"; then
+    echo "selftest: FAILED: prove did not report failure for fail.t" >&2
+    status=1
+fi
+titles=$(sed -n 's/^=== \(FAIL [0-9]*:.*\)$/\1/p' tests/harness/fail.t)
+if [ "$(grep -c . <<<"$titles")" -lt 17 ]; then
+    echo "selftest: FAILED: cannot read the block titles of fail.t" >&2
+    status=1
+fi
+while IFS= read -r title; do
+    if ! grep -F -- "$title" "$out" | grep -q '^not ok'; then
+        echo "selftest: FAILED: no failing assertion for \"$title\"" >&2
+        status=1
+    fi
+done <<<"$titles"
+grep '^not ok' "$out" | sed 's/^/    /'
+
+if [ ${#inc[@]} -gt 0 ]; then
+    echo "== valgrind report scanner (project harness only)"
+    # 3 of the 6 records count: an invalid read and two definite leaks in
+    # our frames (one right after a suppression template)
+    n=$(perl -I t/lib -MTest::Nginx::Valgrind -e '
+        print scalar(() = Test::Nginx::Valgrind::errors($ARGV[0],
+                                                        "/x/mod_y.so"));
+    ' tests/harness/valgrind-sample.log)
+    if [ "$n" != 3 ]; then
+        echo "selftest: FAILED: valgrind scanner found $n errors, not 3" >&2
+        status=1
+    fi
+fi
+
+if pgrep -f -- "-p $TEST_NGINX_SERVROOT/" >/dev/null; then
+    echo "selftest: FAILED: nginx processes left behind:" >&2
+    pgrep -a -f -- "-p $TEST_NGINX_SERVROOT/" >&2
+    status=1
+fi
+
+[ "$status" -eq 0 ] && echo "selftest: OK" || echo "selftest: FAILED"
+exit "$status"

@@ -1,0 +1,91 @@
+# Copyright (C) vidorigin authors
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Shared by the worker tests: the worker binary (first argument or
+# $WORKER, default build/transcode-worker), a scratch directory removed on
+# exit, fixtures made once per run with the ffmpeg CLI, and the counters
+# behind the final "worker-xxx: N passed, M failed" line.
+
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORKER=${1:-${WORKER:-$ROOT/build/transcode-worker}}
+WORKER=$(cd "$(dirname "$WORKER")" && pwd)/$(basename "$WORKER")
+HERE=$ROOT/tests/worker
+TMP=$(mktemp -d /tmp/vo-worker-test.XXXXXX)
+FIXTURES=${WORKER_FIXTURES:-$TMP/fixtures}
+PASSED=0
+FAILED=0
+
+trap 'rm -rf "$TMP"' EXIT
+
+mkdir -p "$FIXTURES"
+
+if [ ! -x "$WORKER" ]; then
+    echo "worker binary $WORKER missing (make worker)" >&2
+    exit 1
+fi
+
+ok() {
+    PASSED=$((PASSED + 1))
+    echo "ok - $1"
+}
+
+fail() {
+    FAILED=$((FAILED + 1))
+    echo "not ok - $1"
+}
+
+# check "description" command...
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+finish() {
+    echo "$1: $PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+    exit $?
+}
+
+# fixtures (deterministic: bitexact, fixed x264 threads)
+FF="ffmpeg -nostdin -v error -y"
+BITEXACT="-fflags +bitexact -flags:v +bitexact -flags:a +bitexact"
+
+# 14 s 640x360 30 fps + 48 kHz stereo tone: with D = 4 the last segment
+# is short (2 s)
+fixture_main() {
+    local f=$FIXTURES/main.mp4
+    [ -f "$f" ] || $FF -f lavfi -i testsrc2=size=640x360:rate=30:duration=14 \
+        -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=14" \
+        -ac 2 -c:v libx264 -preset ultrafast -g 48 -threads 2 \
+        -pix_fmt yuv420p -c:a aac -b:a 96k $BITEXACT "$f"
+    echo "$f"
+}
+
+# 7 s 320x240 at 24000/1001 fps (timescale 24000), 44.1 kHz mono
+# (resampled), B-frames in the source
+fixture_ntsc() {
+    local f=$FIXTURES/ntsc.mp4
+    [ -f "$f" ] || $FF -f lavfi \
+        -i testsrc2=size=320x240:rate=24000/1001:duration=7 \
+        -f lavfi -i "sine=frequency=1000:sample_rate=44100:duration=7" \
+        -c:v libx264 -preset veryfast -bf 3 -g 30 -threads 2 \
+        -pix_fmt yuv420p -c:a aac -b:a 64k $BITEXACT "$f"
+    echo "$f"
+}
+
+# 5 s 320x180, no audio
+fixture_mute() {
+    local f=$FIXTURES/mute.mp4
+    [ -f "$f" ] || $FF -f lavfi -i testsrc2=size=320x180:rate=25:duration=5 \
+        -c:v libx264 -preset ultrafast -threads 2 -pix_fmt yuv420p \
+        $BITEXACT "$f"
+    echo "$f"
+}
+
+# no temporary or partial objects anywhere below a directory
+no_temp_files() {
+    [ -z "$(find "$1" -name '.*.tmp.*' 2>/dev/null)" ]
+}

@@ -1,0 +1,358 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * transcode-worker: command dispatch and option parsing.
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "vo_path.h"
+#include "tw_log.h"
+#include "tw_package.h"
+
+
+#define TW_VERSION         "0.1.0"
+
+#define TW_DEFAULT_LADDER  "1080p:1080:5000,720p:720:2800,480p:480:1400," \
+                           "360p:360:800,240p:240:400"
+
+
+static void tw_usage(FILE *f);
+static int tw_parse_u32(const char *name, const char *s, uint32_t min,
+    uint32_t max, uint32_t *v);
+static int tw_parse_formats(const char *s, unsigned *formats);
+static int tw_parse(int argc, char **argv, tw_opts_t *o, int segment);
+
+
+static const char  tw_usage_text[] =
+"usage:\n"
+"  transcode-worker package --store DIR --id ID --source FILE\n"
+"      [--segment-duration SECONDS (6)] [--ladder NAME:HEIGHT:KBPS,...]\n"
+"      [--preset veryfast] [--threads 2] [--crf 23] [--audio-bitrate 128]\n"
+"      [--formats fmp4,ts] [--log-level error|warn|info|debug]\n"
+"  transcode-worker segment --store DIR --id ID --rendition R\n"
+"      (--segment N | --init) [--format fmp4|ts] [--out FILE|-]\n"
+"      [--log-level LEVEL]\n"
+"  transcode-worker --help | --version\n"
+"\n"
+"package copies FILE to {id}/source.{ext} in the store, makes every\n"
+"init and media segment of every rendition, and writes {id}/media.json\n"
+"last.  segment makes one object from the master copy, with the settings\n"
+"of {id}/media.json, into the store (or --out).  Exit status 0 or 1.\n"
+"default ladder: " TW_DEFAULT_LADDER "\n";
+
+
+static void
+tw_usage(FILE *f)
+{
+    fputs(tw_usage_text, f);
+}
+
+
+static int
+tw_parse_u32(const char *name, const char *s, uint32_t min, uint32_t max,
+    uint32_t *v)
+{
+    char           *end;
+    unsigned long   n;
+
+    n = strtoul(s, &end, 10);
+
+    if (*s < '0' || *s > '9' || *end || n < min || n > max) {
+        tw_log(TW_LOG_ERR, "--%s must be a number from %u to %u", name, min,
+               max);
+        return -1;
+    }
+
+    *v = (uint32_t) n;
+
+    return 0;
+}
+
+
+static int
+tw_parse_formats(const char *s, unsigned *formats)
+{
+    char   buf[64], *p, *save;
+
+    if (strlen(s) >= sizeof(buf)) {
+        goto invalid;
+    }
+
+    strcpy(buf, s);
+    *formats = 0;
+
+    for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        if (strcmp(p, "fmp4") == 0) {
+            *formats |= VO_FORMAT_FMP4;
+
+        } else if (strcmp(p, "ts") == 0) {
+            *formats |= VO_FORMAT_TS;
+
+        } else {
+            goto invalid;
+        }
+    }
+
+    if (*formats) {
+        return 0;
+    }
+
+invalid:
+
+    tw_log(TW_LOG_ERR, "--formats takes fmp4, ts or fmp4,ts");
+
+    return -1;
+}
+
+
+static int
+tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
+{
+    int       c;
+    char     *end;
+    double    d;
+    uint32_t  v;
+
+    static const struct option  opts[] = {
+        { "store",            required_argument, NULL, 's' },
+        { "id",               required_argument, NULL, 'i' },
+        { "source",           required_argument, NULL, 'S' },
+        { "segment-duration", required_argument, NULL, 'd' },
+        { "ladder",           required_argument, NULL, 'l' },
+        { "preset",           required_argument, NULL, 'p' },
+        { "threads",          required_argument, NULL, 't' },
+        { "crf",              required_argument, NULL, 'c' },
+        { "audio-bitrate",    required_argument, NULL, 'a' },
+        { "formats",          required_argument, NULL, 'f' },
+        { "log-level",        required_argument, NULL, 'L' },
+        { "rendition",        required_argument, NULL, 'r' },
+        { "segment",          required_argument, NULL, 'n' },
+        { "init",             no_argument,       NULL, 'I' },
+        { "format",           required_argument, NULL, 'F' },
+        { "out",              required_argument, NULL, 'o' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    optind = 1;
+    opterr = 0;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+
+        /* each command takes only its own options */
+        if (segment ? strchr("Sdlptcaf", c) != NULL
+                    : strchr("rnIFo", c) != NULL)
+        {
+            tw_log(TW_LOG_ERR, "option \"%s\" not accepted by \"%s\"",
+                   argv[optind - 1], segment ? "segment" : "package");
+            return -1;
+        }
+
+        switch (c) {
+
+        case 's':
+            o->store = optarg;
+            break;
+
+        case 'i':
+            o->id = optarg;
+            break;
+
+        case 'S':
+            o->source = optarg;
+            break;
+
+        case 'd':
+            d = strtod(optarg, &end);
+            if (*end || !(d >= 1.0 && d <= 60.0)) {
+                tw_log(TW_LOG_ERR, "--segment-duration must be 1 to 60 "
+                       "seconds");
+                return -1;
+            }
+            o->segment_ms = (uint32_t) (d * 1000 + 0.5);
+            break;
+
+        case 'l':
+            o->ladder = optarg;
+            break;
+
+        case 'p':
+            if (strlen(optarg) == 0 || strlen(optarg) > VO_PRESET_MAX
+                || strspn(optarg, "abcdefghijklmnopqrstuvwxyz")
+                   != strlen(optarg))
+            {
+                tw_log(TW_LOG_ERR, "invalid --preset \"%s\"", optarg);
+                return -1;
+            }
+            o->preset = optarg;
+            break;
+
+        case 't':
+            if (tw_parse_u32("threads", optarg, 1, 64, &o->threads) != 0) {
+                return -1;
+            }
+            break;
+
+        case 'c':
+            if (tw_parse_u32("crf", optarg, 0, 51, &o->crf) != 0) {
+                return -1;
+            }
+            break;
+
+        case 'a':
+            if (tw_parse_u32("audio-bitrate", optarg, 16, 512,
+                             &o->audio_kbps) != 0)
+            {
+                return -1;
+            }
+            break;
+
+        case 'f':
+            if (tw_parse_formats(optarg, &o->formats) != 0) {
+                return -1;
+            }
+            break;
+
+        case 'L':
+            if (tw_log_set_level(optarg) != 0) {
+                tw_log(TW_LOG_ERR, "invalid --log-level \"%s\"", optarg);
+                return -1;
+            }
+            break;
+
+        case 'r':
+            o->rendition = optarg;
+            break;
+
+        case 'n':
+            if (tw_parse_u32("segment", optarg, 0, 999999999, &v) != 0) {
+                return -1;
+            }
+            o->segment = v;
+            break;
+
+        case 'I':
+            o->init = 1;
+            break;
+
+        case 'F':
+            if (strcmp(optarg, "fmp4") == 0) {
+                o->format = VO_FORMAT_FMP4;
+
+            } else if (strcmp(optarg, "ts") == 0) {
+                o->format = VO_FORMAT_TS;
+
+            } else {
+                tw_log(TW_LOG_ERR, "--format takes fmp4 or ts");
+                return -1;
+            }
+            break;
+
+        case 'o':
+            o->out = optarg;
+            break;
+
+        default:
+            tw_log(TW_LOG_ERR, "unknown or incomplete option \"%s\"",
+                   argv[optind - 1]);
+            return -1;
+        }
+    }
+
+    if (optind < argc) {
+        tw_log(TW_LOG_ERR, "unexpected argument \"%s\"", argv[optind]);
+        return -1;
+    }
+
+    if (o->store == NULL || o->id == NULL) {
+        tw_log(TW_LOG_ERR, "--store and --id are required");
+        return -1;
+    }
+
+    if (!vo_id_valid((const u_char *) o->id, strlen(o->id))) {
+        tw_log(TW_LOG_ERR, "invalid --id \"%s\": [A-Za-z0-9_-]{1,64}", o->id);
+        return -1;
+    }
+
+    if (segment) {
+        if (o->rendition == NULL || (o->segment < 0) == !o->init) {
+            tw_log(TW_LOG_ERR, "segment needs --rendition and one of "
+                   "--segment N or --init");
+            return -1;
+        }
+
+        if (o->init && o->format == VO_FORMAT_TS) {
+            tw_log(TW_LOG_ERR, "there is no init segment for ts");
+            return -1;
+        }
+
+    } else if (o->source == NULL) {
+        tw_log(TW_LOG_ERR, "package needs --source");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int        segment;
+    tw_opts_t  o;
+
+    tw_log_init();
+
+    if (argc < 2) {
+        tw_usage(stderr);
+        return 1;
+    }
+
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        tw_usage(stdout);
+        return 0;
+    }
+
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("transcode-worker %s (libavformat %s, libavcodec %s)\n",
+               TW_VERSION, AV_STRINGIFY(LIBAVFORMAT_VERSION),
+               AV_STRINGIFY(LIBAVCODEC_VERSION));
+        return 0;
+    }
+
+    if (strcmp(argv[1], "package") == 0) {
+        segment = 0;
+
+    } else if (strcmp(argv[1], "segment") == 0) {
+        segment = 1;
+
+    } else {
+        tw_log(TW_LOG_ERR, "unknown command \"%s\"", argv[1]);
+        tw_usage(stderr);
+        return 1;
+    }
+
+    memset(&o, 0, sizeof(tw_opts_t));
+    o.segment_ms = 6000;
+    o.ladder = TW_DEFAULT_LADDER;
+    o.preset = "veryfast";
+    o.threads = 2;
+    o.crf = 23;
+    o.audio_kbps = 128;
+    o.formats = VO_FORMAT_FMP4 | VO_FORMAT_TS;
+    o.segment = -1;
+    o.format = VO_FORMAT_FMP4;
+
+    if (tw_parse(argc - 1, argv + 1, &o, segment) != 0) {
+        return 1;
+    }
+
+    return segment ? tw_segment_command(&o) : tw_package(&o);
+}

@@ -1,0 +1,52 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The two commands: "package" (a source file into a ready video in the
+ * store) and "segment" (one object of a packaged video, from its media
+ * description: the just-in-time path).  Both return the process exit
+ * code: 0, or 1 after logging why.
+ */
+
+#ifndef TW_PACKAGE_H
+#define TW_PACKAGE_H
+
+#include <stdint.h>
+
+#include "vo_media.h"
+#include "vo_path.h"
+
+
+typedef struct {
+    const char     *store;
+    const char     *id;
+    const char     *source;
+    uint32_t        segment_ms;
+    const char     *ladder;
+    const char     *preset;
+    uint32_t        threads;
+    uint32_t        crf;
+    uint32_t        audio_kbps;
+    unsigned        formats;           /* VO_FORMAT_* */
+
+    /* segment */
+    const char     *rendition;
+    int64_t         segment;           /* -1: none */
+    unsigned        init:1;
+    unsigned        format;            /* VO_FORMAT_FMP4 or VO_FORMAT_TS */
+    const char     *out;
+} tw_opts_t;
+
+
+int tw_package(const tw_opts_t *o);
+/* (tw_segment_command() is in tw_request.c) */
+int tw_segment_command(const tw_opts_t *o);
+
+/* store key of an object of m (vo_request_key); -1 (logged) if none */
+int tw_object_key(const vo_media_t *m, vo_req_kind_t kind, const char *name,
+    uint32_t n, char *key, size_t size);
+
+#define TW_KEY_MAX  (VO_ID_MAX + VO_NAME_MAX + 32)
+
+
+#endif /* TW_PACKAGE_H */

@@ -1,0 +1,164 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * "segment": one object of a packaged video, made from the master copy
+ * with every setting read from its media description.  It goes through
+ * the same tw_segment_encode() as the packager, so the bytes are the
+ * packaged ones.
+ */
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vo_path.h"
+#include "tw_log.h"
+#include "tw_store.h"
+#include "tw_source.h"
+#include "tw_segment.h"
+#include "tw_package.h"
+
+
+int
+tw_segment_command(const tw_opts_t *o)
+{
+    int                 rc, ret;
+    char                key[TW_KEY_MAX], path[PATH_MAX];
+    size_t              len;
+    uint8_t            *json;
+    uint32_t            r;
+    vo_str_t            id;
+    const char         *err;
+    vo_media_t          m;
+    tw_bytes_t          out;
+    vo_request_t        req;
+    tw_segment_t        s;
+    tw_source_t        *src;
+    const vo_video_t   *v;
+    const vo_audio_t   *a;
+
+    rc = 1;
+    json = NULL;
+    src = NULL;
+    memset(&out, 0, sizeof(tw_bytes_t));
+    memset(&s, 0, sizeof(tw_segment_t));
+
+    id.data = (const u_char *) o->id;
+    id.len = strlen(o->id);
+
+    if (vo_media_key(&id, key, sizeof(key)) == 0) {
+        tw_log(TW_LOG_ERR, "invalid id \"%s\"", o->id);
+        goto end;
+    }
+
+    ret = tw_store_read(o->store, key, VO_MEDIA_FILE_MAX, &json, &len);
+    if (ret == 1) {
+        tw_log(TW_LOG_ERR, "video \"%s\" is not packaged (no \"%s\")",
+               o->id, key);
+    }
+    if (ret != 0) {
+        goto end;
+    }
+
+    if (vo_media_parse(json, len, &m, &err) != VO_OK) {
+        tw_log(TW_LOG_ERR, "media description \"%s\" invalid: %s", key, err);
+        goto end;
+    }
+
+    req.kind = o->init ? VO_REQ_INIT
+                       : (o->format == VO_FORMAT_TS ? VO_REQ_SEGMENT_TS
+                                                    : VO_REQ_SEGMENT);
+    req.id = id;
+    req.rendition.data = (const u_char *) o->rendition;
+    req.rendition.len = strlen(o->rendition);
+    req.segment = o->init ? 0 : (uint32_t) o->segment;
+
+    if (!o->init && (o->segment < 0 || o->segment > UINT32_MAX)) {
+        tw_log(TW_LOG_ERR, "segment number out of range");
+        goto end;
+    }
+
+    if (vo_request_check(&req, &m, &err) != VO_OK) {
+        tw_log(TW_LOG_ERR, "no such object: \"%s\" rendition \"%s\": %s",
+               o->id, o->rendition, err);
+        goto end;
+    }
+
+    if (vo_request_key(&req, key, sizeof(key)) == 0) {
+        tw_log(TW_LOG_ERR, "no store key for the object");
+        goto end;
+    }
+
+    v = vo_media_video(&m, &req.rendition);
+    a = v ? NULL : vo_media_audio(&m, &req.rendition);
+
+    if (a && a != &m.audio[0]) {
+        tw_log(TW_LOG_ERR, "only the first audio track can be made");
+        goto end;
+    }
+
+    r = v ? (uint32_t) (v - m.video) : VO_MAX_VIDEO;
+
+    if (o->init) {
+        if (tw_init_segment(&m, r, &out, NULL, 0) < 0) {
+            goto end;
+        }
+
+    } else {
+        snprintf(path, sizeof(path), "%s/%s", o->store, m.source);
+
+        if (tw_source_open(&src, path) < 0) {
+            goto end;
+        }
+
+        s.media = &m;
+        s.source = src;
+        s.n = req.segment;
+        s.video_mask = v ? 1u << r : 0;
+        s.audio = (a != NULL) || (req.kind == VO_REQ_SEGMENT_TS
+                                  && m.naudio > 0);
+
+        if (tw_segment_encode(&s) < 0) {
+            tw_log(TW_LOG_ERR, "making \"%s\" failed", key);
+            goto end;
+        }
+
+        if (req.kind == VO_REQ_SEGMENT_TS) {
+            ret = tw_segment_ts(&s, r, &out);
+
+        } else if (v) {
+            ret = tw_segment_mp4_video(&s, r, &out);
+
+        } else {
+            ret = tw_segment_mp4_audio(&s, &out);
+        }
+
+        if (ret < 0) {
+            goto end;
+        }
+    }
+
+    if (o->out) {
+        if (tw_write_out(o->out, out.data, out.len) != 0) {
+            goto end;
+        }
+
+    } else if (tw_store_write(o->store, key, out.data, out.len) != 0) {
+        goto end;
+    }
+
+    tw_log(TW_LOG_INFO, "made \"%s\" (%zu bytes)", key, out.len);
+
+    rc = 0;
+
+end:
+
+    free(json);
+    tw_bytes_free(&out);
+    tw_segment_free(&s);
+    tw_source_close(&src);
+
+    return rc;
+}

@@ -1,0 +1,525 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "tw_log.h"
+#include "tw_store.h"
+
+
+static int tw_store_path(char *buf, size_t size, const char *root,
+    const char *key);
+static int tw_atomic_write(const char *path, const void *data, size_t len,
+    int src_fd);
+static int tw_write_all(int fd, const void *data, size_t len);
+static int tw_fsync_dir(const char *dir);
+static int tw_remove_tree(const char *path);
+
+
+static int
+tw_store_path(char *buf, size_t size, const char *root, const char *key)
+{
+    int  n;
+
+    /* keys come from vo_request_key() or the packager, never from a
+     * client, but refuse anything that could escape the root anyway */
+    if (key[0] == '/' || strstr(key, "..") != NULL) {
+        tw_log(TW_LOG_ERR, "store key \"%s\" refused", key);
+        return -1;
+    }
+
+    n = snprintf(buf, size, "%s/%s", root, key);
+    if (n < 0 || (size_t) n >= size) {
+        tw_log(TW_LOG_ERR, "store path too long for key \"%s\"", key);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+tw_mkdir_p(const char *path)
+{
+    char    buf[PATH_MAX];
+    char   *p;
+    size_t  len;
+
+    len = strlen(path);
+    if (len == 0 || len >= sizeof(buf)) {
+        tw_log(TW_LOG_ERR, "bad directory \"%s\"", path);
+        return -1;
+    }
+
+    memcpy(buf, path, len + 1);
+
+    for (p = buf + 1; ; p++) {
+        if (*p != '/' && *p != '\0') {
+            continue;
+        }
+
+        if (p[-1] != '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) == -1 && errno != EEXIST) {
+                tw_log(TW_LOG_ERR, "mkdir(\"%s\") failed: %s", buf,
+                       strerror(errno));
+                return -1;
+            }
+            *p = '/';
+        }
+
+        if (p == buf + len) {
+            break;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+tw_write_all(int fd, const void *data, size_t len)
+{
+    const char  *p;
+    ssize_t      n;
+
+    p = data;
+
+    while (len) {
+        n = write(fd, p, len);
+        if (n == -1) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        p += n;
+        len -= n;
+    }
+
+    return 0;
+}
+
+
+static int
+tw_fsync_dir(const char *dir)
+{
+    int  fd, rc;
+
+    fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd == -1) {
+        return -1;
+    }
+
+    rc = fsync(fd);
+    close(fd);
+
+    return rc;
+}
+
+
+/* writes data (or the whole of src_fd when data is NULL) to path via a
+ * temporary file in the same directory */
+static int
+tw_atomic_write(const char *path, const void *data, size_t len, int src_fd)
+{
+    int          fd, rc;
+    char         tmp[PATH_MAX], dir[PATH_MAX], buf[65536];
+    char        *slash;
+    ssize_t      n;
+    const char  *name, *what;
+
+    fd = -1;
+    rc = -1;
+    tmp[0] = '\0';
+    what = "write";
+
+    if (strlen(path) >= sizeof(dir)) {
+        tw_log(TW_LOG_ERR, "path too long: \"%s\"", path);
+        return -1;
+    }
+
+    strcpy(dir, path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        strcpy(dir, ".");
+        name = path;
+
+    } else {
+        *slash = '\0';
+        name = slash + 1;
+    }
+
+    if (tw_mkdir_p(dir) != 0) {
+        return -1;
+    }
+
+    n = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%ld", dir, name,
+                 (long) getpid());
+    if (n < 0 || (size_t) n >= sizeof(tmp)) {
+        tw_log(TW_LOG_ERR, "path too long: \"%s\"", path);
+        return -1;
+    }
+
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd == -1) {
+        what = "open";
+        tmp[0] = '\0';
+        goto end;
+    }
+
+    if (data != NULL || src_fd == -1) {
+        if (tw_write_all(fd, data, len) != 0) {
+            goto end;
+        }
+
+    } else {
+        for ( ;; ) {
+            n = read(src_fd, buf, sizeof(buf));
+            if (n == 0) {
+                break;
+            }
+            if (n == -1) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                what = "read source for";
+                goto end;
+            }
+            if (tw_write_all(fd, buf, n) != 0) {
+                goto end;
+            }
+        }
+    }
+
+    what = "fsync";
+    if (fsync(fd) != 0) {
+        goto end;
+    }
+
+    what = "close";
+    n = close(fd);
+    fd = -1;
+    if (n != 0) {
+        goto end;
+    }
+
+    what = "rename";
+    if (rename(tmp, path) != 0) {
+        goto end;
+    }
+
+    tmp[0] = '\0';
+
+    what = "fsync directory of";
+    if (tw_fsync_dir(dir) != 0) {
+        goto end;
+    }
+
+    rc = 0;
+
+end:
+
+    if (rc != 0) {
+        tw_log(TW_LOG_ERR, "%s \"%s\" failed: %s", what, path,
+               strerror(errno));
+    }
+
+    if (fd != -1) {
+        close(fd);
+    }
+
+    if (tmp[0] != '\0') {
+        unlink(tmp);
+    }
+
+    return rc;
+}
+
+
+int
+tw_store_write(const char *root, const char *key, const void *data,
+    size_t len)
+{
+    char  path[PATH_MAX];
+
+    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+        return -1;
+    }
+
+    return tw_atomic_write(path, data, len, -1);
+}
+
+
+int
+tw_store_copy(const char *root, const char *key, const char *src)
+{
+    int   fd, rc;
+    char  path[PATH_MAX];
+
+    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+        return -1;
+    }
+
+    fd = open(src, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        tw_log(TW_LOG_ERR, "open \"%s\" failed: %s", src, strerror(errno));
+        return -1;
+    }
+
+    rc = tw_atomic_write(path, NULL, 0, fd);
+    close(fd);
+
+    return rc;
+}
+
+
+int
+tw_store_read(const char *root, const char *key, size_t max,
+    uint8_t **data, size_t *len)
+{
+    int          fd, rc;
+    char         path[PATH_MAX];
+    uint8_t     *buf;
+    size_t       have;
+    ssize_t      n;
+    struct stat  st;
+
+    *data = NULL;
+    *len = 0;
+
+    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+        return -1;
+    }
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        if (errno == ENOENT) {
+            return 1;
+        }
+        tw_log(TW_LOG_ERR, "open \"%s\" failed: %s", path, strerror(errno));
+        return -1;
+    }
+
+    rc = -1;
+    buf = NULL;
+
+    if (fstat(fd, &st) != 0 || (size_t) st.st_size > max) {
+        tw_log(TW_LOG_ERR, "\"%s\" is unreadable or larger than %zu bytes",
+               path, max);
+        goto end;
+    }
+
+    buf = malloc(st.st_size + 1);
+    if (buf == NULL) {
+        tw_log(TW_LOG_ERR, "out of memory reading \"%s\"", path);
+        goto end;
+    }
+
+    have = 0;
+    while (have < (size_t) st.st_size) {
+        n = read(fd, buf + have, st.st_size - have);
+        if (n == -1 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            tw_log(TW_LOG_ERR, "read \"%s\" failed: %s", path,
+                   n == 0 ? "short read" : strerror(errno));
+            goto end;
+        }
+        have += n;
+    }
+
+    buf[have] = '\0';
+    *data = buf;
+    *len = have;
+    buf = NULL;
+    rc = 0;
+
+end:
+
+    free(buf);
+    close(fd);
+
+    return rc;
+}
+
+
+int
+tw_store_exists(const char *root, const char *key)
+{
+    char         path[PATH_MAX];
+    struct stat  st;
+
+    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+        return 0;
+    }
+
+    return stat(path, &st) == 0;
+}
+
+
+int
+tw_store_same(const char *root, const char *key, const char *path)
+{
+    int      same;
+    char     obj[PATH_MAX];
+    FILE    *a, *b;
+    size_t   na, nb;
+    uint8_t  ba[65536], bb[65536];
+
+    if (tw_store_path(obj, sizeof(obj), root, key) != 0) {
+        return 0;
+    }
+
+    a = fopen(obj, "rb");
+    b = fopen(path, "rb");
+    same = (a != NULL && b != NULL);
+
+    while (same) {
+        na = fread(ba, 1, sizeof(ba), a);
+        nb = fread(bb, 1, sizeof(bb), b);
+
+        if (na != nb || memcmp(ba, bb, na) != 0 || ferror(a) || ferror(b)) {
+            same = 0;
+        }
+
+        if (na == 0) {
+            break;
+        }
+    }
+
+    if (a) {
+        fclose(a);
+    }
+
+    if (b) {
+        fclose(b);
+    }
+
+    return same;
+}
+
+
+int
+tw_store_remove(const char *root, const char *key)
+{
+    char  path[PATH_MAX], dir[PATH_MAX], *slash;
+
+    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+        return -1;
+    }
+
+    if (unlink(path) != 0) {
+        if (errno == ENOENT) {
+            return 0;
+        }
+        tw_log(TW_LOG_ERR, "unlink \"%s\" failed: %s", path,
+               strerror(errno));
+        return -1;
+    }
+
+    strcpy(dir, path);
+    slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        (void) tw_fsync_dir(dir);
+    }
+
+    return 0;
+}
+
+
+static int
+tw_remove_tree(const char *path)
+{
+    DIR            *d;
+    char            sub[PATH_MAX];
+    struct dirent  *de;
+    struct stat     st;
+    int             rc;
+
+    if (lstat(path, &st) != 0) {
+        return errno == ENOENT ? 0 : -1;
+    }
+
+    if (!S_ISDIR(st.st_mode)) {
+        return unlink(path);
+    }
+
+    d = opendir(path);
+    if (d == NULL) {
+        return -1;
+    }
+
+    rc = 0;
+
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+            continue;
+        }
+
+        if ((size_t) snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name)
+            >= sizeof(sub)
+            || tw_remove_tree(sub) != 0)
+        {
+            rc = -1;
+        }
+    }
+
+    closedir(d);
+
+    if (rc == 0 && rmdir(path) != 0) {
+        rc = -1;
+    }
+
+    return rc;
+}
+
+
+int
+tw_store_remove_tree(const char *root, const char *key)
+{
+    char  path[PATH_MAX];
+
+    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+        return -1;
+    }
+
+    if (tw_remove_tree(path) != 0) {
+        tw_log(TW_LOG_ERR, "removing \"%s\" failed: %s", path,
+               strerror(errno));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+tw_write_out(const char *path, const void *data, size_t len)
+{
+    if (strcmp(path, "-") == 0) {
+        if (tw_write_all(STDOUT_FILENO, data, len) != 0) {
+            tw_log(TW_LOG_ERR, "write to stdout failed: %s",
+                   strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+
+    return tw_atomic_write(path, data, len, -1);
+}
