@@ -19,9 +19,12 @@ sub wrap_command {
     my ($setting, $log, @cmd) = @_;
     my @vg;
     if ($setting =~ /^\d+$/) {
+        # --keep-debuginfo: nginx unloads dynamic modules before exit, when
+        # the leak check runs; without it their frames print as "???" and
+        # no leak could be told apart as ours
         @vg = ('--tool=memcheck', '--leak-check=full',
                '--show-possibly-lost=no', '--num-callers=100', '-q',
-               '--gen-suppressions=all');
+               '--keep-debuginfo=yes', '--gen-suppressions=all');
         push @vg, '--suppressions=valgrind.suppress'
             if -f 'valgrind.suppress';
     } else {
