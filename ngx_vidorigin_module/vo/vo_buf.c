@@ -174,7 +174,6 @@ vo_buf_printf(vo_buf_t *b, const char *fmt, ...)
     int                  longs;
     long long            sv;
     const char          *s, *p;
-    const vo_str_t      *v;
     unsigned long long   uv;
     u_char               c;
     va_list              args;
@@ -245,11 +244,6 @@ vo_buf_printf(vo_buf_t *b, const char *fmt, ...)
         case 's':
             s = va_arg(args, const char *);
             vo_buf_str(b, s ? s : "(null)");
-            break;
-
-        case 'V':
-            v = va_arg(args, const vo_str_t *);
-            vo_buf_append(b, v->data, v->len);
             break;
 
         case 'c':

@@ -69,8 +69,9 @@ typedef struct {
 vo_status_t vo_buf_init(vo_buf_t *b, vo_alloc_t *alloc, size_t size);
 void vo_buf_append(vo_buf_t *b, const void *data, size_t len);
 void vo_buf_str(vo_buf_t *b, const char *s);
-/* printf subset: %s %d %u %lld %llu %c %%, plus %V for a vo_str_t *.
- * %s must not carry untrusted text into XML or playlists unescaped. */
+/* printf subset: %s %d %u %lld %llu %c %% (checked by the compiler; a
+ * vo_str_t goes through vo_buf_append).  %s must not carry untrusted text
+ * into XML or playlists unescaped. */
 void vo_buf_printf(vo_buf_t *b, const char *fmt, ...)
 #ifdef __GNUC__
     __attribute__((format(printf, 2, 3)))

@@ -64,7 +64,8 @@ int vo_id_valid(const u_char *p, size_t len);
 /*
  * Checks req against the video: the rendition exists and fits the kind
  * (TS only for video renditions and only if the video has TS), the
- * segment is below segment_count.  VO_NOT_FOUND or VO_RANGE otherwise.
+ * segment is below segment_count.  VO_NOT_FOUND or VO_RANGE otherwise;
+ * VO_BAD_DATA when m is another video's description.
  */
 vo_status_t vo_request_check(const vo_request_t *req, const vo_media_t *m,
     const char **err);

@@ -58,7 +58,6 @@ static void
 test_printf(vo_alloc_t *alloc)
 {
     vo_buf_t  b;
-    vo_str_t  v = vo_string("V-str");
 
     vo_buf_init(&b, alloc, 0);
     vo_buf_printf(&b, "a%db%uc%sd%ce%%f", -42, 42u, "str", 'x');
@@ -77,16 +76,12 @@ test_printf(vo_alloc_t *alloc)
     CHECK_BUF(&b, "-9223372036854775808 9223372036854775807 "
               "18446744073709551615");
 
-    /* %V is outside what GCC's printf checker knows: call through a
-     * pointer so -Wformat does not see it */
+    /* a conversion outside the subset: call through a pointer so that
+     * -Wformat does not refuse it at compile time */
     {
         void  (*pf)(vo_buf_t *, const char *, ...) = vo_buf_printf;
 
-        vo_buf_init(&b, alloc, 0);
-        pf(&b, "<%V>", &v);
-        CHECK_BUF(&b, "<V-str>");
-
-        /* an unknown conversion marks the buffer failed */
+        /* an unknown conversion (%V was one once) marks the buffer failed */
         vo_buf_init(&b, alloc, 0);
         pf(&b, "x%qy");
         VO_CHECK(vo_buf_failed(&b));
