@@ -34,7 +34,7 @@ UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
-        sample valgrind worker-test upstream
+        sample valgrind worker-test upstream fuzz
 
 all: module worker www
 
@@ -125,6 +125,10 @@ run: deps all sample
 
 bench: deps all sample
 	@bash tests/bench/run.sh $(MODULE_SO) $(VAR)/store
+
+# coverage-guided fuzzing of the core's parsers (clang's libFuzzer)
+fuzz:
+	@bash scripts/run-fuzz.sh $(FUZZ_TIME)
 
 valgrind: module sample
 	@VALGRIND=1 bash scripts/run-t.sh $(MODULE_SO) $(VAR)/store
