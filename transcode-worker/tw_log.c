@@ -16,9 +16,8 @@
 static void tw_log_av(void *avcl, int level, const char *fmt, va_list vl);
 
 
-/* the process-wide level: set once from the command line, read-only
- * afterwards (the worker is single-threaded outside libav*'s threads,
- * which only read it) */
+/* the process-wide level: set once from the command line or the
+ * configuration, before any thread starts, read-only afterwards */
 static int  tw_level = TW_LOG_INFO;
 
 static const char  *tw_level_names[] = { "error", "warn", "info", "debug" };
@@ -116,7 +115,8 @@ tw_log_av(void *avcl, int level, const char *fmt, va_list vl)
 const char *
 tw_strerror(int err)
 {
-    static char  buf[AV_ERROR_MAX_STRING_SIZE + 32];
+    /* per thread: the daemon's transcode slots log concurrently */
+    static __thread char  buf[AV_ERROR_MAX_STRING_SIZE + 32];
 
     if (av_strerror(err, buf, sizeof(buf)) < 0) {
         snprintf(buf, sizeof(buf), "error %d", err);

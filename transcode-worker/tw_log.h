@@ -37,8 +37,8 @@ void tw_log_write(int level, const char *fmt, ...)
         }                                                                    \
     } while (0)
 
-/* Text of an AVERROR code (or -errno); the string lives in a static
- * buffer until the next call. */
+/* Text of an AVERROR code (or -errno); the string lives in a
+ * thread-local buffer until the same thread's next call. */
 const char *tw_strerror(int err);
 
 

@@ -15,6 +15,7 @@
 
 #include "vo_media.h"
 #include "vo_path.h"
+#include "tw_mp4.h"
 
 
 typedef struct {
@@ -28,6 +29,7 @@ typedef struct {
     uint32_t        crf;
     uint32_t        audio_kbps;
     unsigned        formats;           /* VO_FORMAT_* */
+    const char     *eager;             /* "all" (NULL), "none", names */
 
     /* segment */
     const char     *rendition;
@@ -39,8 +41,23 @@ typedef struct {
 
 
 int tw_package(const tw_opts_t *o);
-/* (tw_segment_command() is in tw_request.c) */
+/* (tw_segment_command() and tw_object_make() are in tw_request.c) */
 int tw_segment_command(const tw_opts_t *o);
+
+/*
+ * Makes the object req of m (already accepted by vo_request_check) into
+ * out, from the master copy in store.  0; TW_MAKE_SOURCE when the source
+ * cannot be opened or decoded (a failed backend: 502); TW_MAKE_ERROR for
+ * anything else.  Logged.  Thread-safe: it shares nothing between calls.
+ */
+int tw_object_make(const char *store, const vo_media_t *m,
+    const vo_request_t *req, tw_bytes_t *out);
+
+#define TW_MAKE_ERROR   -1
+#define TW_MAKE_SOURCE  -2
+
+/* "serve": the just-in-time daemon (tw_serve.c) */
+int tw_serve_command(int argc, char **argv);
 
 /* store key of an object of m (vo_request_key); -1 (logged) if none */
 int tw_object_key(const vo_media_t *m, vo_req_kind_t kind, const char *name,

@@ -2,10 +2,11 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * "segment": one object of a packaged video, made from the master copy
- * with every setting read from its media description.  It goes through
- * the same tw_segment_encode() as the packager, so the bytes are the
- * packaged ones.
+ * One object of a packaged video, made from the master copy with every
+ * setting read from its media description: tw_object_make(), used by the
+ * "segment" command and by the "serve" daemon alike.  It goes through the
+ * same tw_segment_encode() as the packager, so the bytes are the packaged
+ * ones.
  */
 
 #include <limits.h>
@@ -22,28 +23,106 @@
 
 
 int
-tw_segment_command(const tw_opts_t *o)
+tw_object_make(const char *store, const vo_media_t *m,
+    const vo_request_t *req, tw_bytes_t *out)
 {
     int                 rc, ret;
-    char                key[TW_KEY_MAX], path[PATH_MAX];
-    size_t              len;
-    uint8_t            *json;
+    char                path[PATH_MAX];
     uint32_t            r;
-    vo_str_t            id;
-    const char         *err;
-    vo_media_t          m;
-    tw_bytes_t          out;
-    vo_request_t        req;
     tw_segment_t        s;
     tw_source_t        *src;
     const vo_video_t   *v;
     const vo_audio_t   *a;
 
+    src = NULL;
+    memset(&s, 0, sizeof(tw_segment_t));
+
+    v = vo_media_video(m, (vo_str_t *) &req->rendition);
+    a = v ? NULL : vo_media_audio(m, (vo_str_t *) &req->rendition);
+
+    if (v == NULL && a == NULL) {
+        tw_log(TW_LOG_ERR, "no rendition \"%.*s\" in \"%s\"",
+               (int) req->rendition.len, req->rendition.data, m->id);
+        return TW_MAKE_ERROR;
+    }
+
+    if (a && a != &m->audio[0]) {
+        tw_log(TW_LOG_ERR, "only the first audio track can be made");
+        return TW_MAKE_ERROR;
+    }
+
+    r = v ? (uint32_t) (v - m->video) : VO_MAX_VIDEO;
+
+    if (req->kind == VO_REQ_INIT) {
+        return tw_init_segment(m, r, out, NULL, 0) < 0 ? TW_MAKE_ERROR : 0;
+    }
+
+    rc = TW_MAKE_SOURCE;
+
+    ret = snprintf(path, sizeof(path), "%s/%s", store, m->source);
+    if (ret < 0 || (size_t) ret >= sizeof(path)) {
+        tw_log(TW_LOG_ERR, "source path too long in \"%s\"", store);
+        goto end;
+    }
+
+    if (tw_source_open(&src, path) < 0) {
+        goto end;
+    }
+
+    s.media = m;
+    s.source = src;
+    s.n = req->segment;
+    s.video_mask = v ? 1u << r : 0;
+    s.audio = (a != NULL) || (req->kind == VO_REQ_SEGMENT_TS
+                              && m->naudio > 0);
+
+    if (tw_segment_encode(&s) < 0) {
+        goto end;
+    }
+
+    rc = TW_MAKE_ERROR;
+
+    if (req->kind == VO_REQ_SEGMENT_TS) {
+        ret = tw_segment_ts(&s, r, out);
+
+    } else if (v) {
+        ret = tw_segment_mp4_video(&s, r, out);
+
+    } else {
+        ret = tw_segment_mp4_audio(&s, out);
+    }
+
+    if (ret < 0 || out->failed) {
+        goto end;
+    }
+
+    rc = 0;
+
+end:
+
+    tw_segment_free(&s);
+    tw_source_close(&src);
+
+    return rc;
+}
+
+
+int
+tw_segment_command(const tw_opts_t *o)
+{
+    int                 rc, ret;
+    char                key[TW_KEY_MAX];
+    size_t              len;
+    uint8_t            *json;
+    vo_str_t            id;
+    const char         *err;
+    vo_media_t          m;
+    tw_bytes_t          out;
+    vo_request_t        req;
+
     rc = 1;
     json = NULL;
-    src = NULL;
     memset(&out, 0, sizeof(tw_bytes_t));
-    memset(&s, 0, sizeof(tw_segment_t));
 
     id.data = (const u_char *) o->id;
     id.len = strlen(o->id);
@@ -91,53 +170,9 @@ tw_segment_command(const tw_opts_t *o)
         goto end;
     }
 
-    v = vo_media_video(&m, &req.rendition);
-    a = v ? NULL : vo_media_audio(&m, &req.rendition);
-
-    if (a && a != &m.audio[0]) {
-        tw_log(TW_LOG_ERR, "only the first audio track can be made");
+    if (tw_object_make(o->store, &m, &req, &out) != 0) {
+        tw_log(TW_LOG_ERR, "making \"%s\" failed", key);
         goto end;
-    }
-
-    r = v ? (uint32_t) (v - m.video) : VO_MAX_VIDEO;
-
-    if (o->init) {
-        if (tw_init_segment(&m, r, &out, NULL, 0) < 0) {
-            goto end;
-        }
-
-    } else {
-        snprintf(path, sizeof(path), "%s/%s", o->store, m.source);
-
-        if (tw_source_open(&src, path) < 0) {
-            goto end;
-        }
-
-        s.media = &m;
-        s.source = src;
-        s.n = req.segment;
-        s.video_mask = v ? 1u << r : 0;
-        s.audio = (a != NULL) || (req.kind == VO_REQ_SEGMENT_TS
-                                  && m.naudio > 0);
-
-        if (tw_segment_encode(&s) < 0) {
-            tw_log(TW_LOG_ERR, "making \"%s\" failed", key);
-            goto end;
-        }
-
-        if (req.kind == VO_REQ_SEGMENT_TS) {
-            ret = tw_segment_ts(&s, r, &out);
-
-        } else if (v) {
-            ret = tw_segment_mp4_video(&s, r, &out);
-
-        } else {
-            ret = tw_segment_mp4_audio(&s, &out);
-        }
-
-        if (ret < 0) {
-            goto end;
-        }
     }
 
     if (o->out) {
@@ -157,8 +192,6 @@ end:
 
     free(json);
     tw_bytes_free(&out);
-    tw_segment_free(&s);
-    tw_source_close(&src);
 
     return rc;
 }

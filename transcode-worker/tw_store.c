@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "tw_log.h"
 #include "tw_store.h"
@@ -27,6 +28,9 @@ static int tw_atomic_write(const char *path, const void *data, size_t len,
 static int tw_write_all(int fd, const void *data, size_t len);
 static int tw_fsync_dir(const char *dir);
 static int tw_remove_tree(const char *path);
+
+
+static unsigned long  tw_tmp_seq;
 
 
 static int
@@ -167,8 +171,11 @@ tw_atomic_write(const char *path, const void *data, size_t len, int src_fd)
         return -1;
     }
 
-    n = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%ld", dir, name,
-                 (long) getpid());
+    /* pid and a per-process sequence: unique across the daemon's
+     * threads and across processes sharing the store */
+    n = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%ld.%lu", dir, name,
+                 (long) getpid(),
+                 __atomic_add_fetch(&tw_tmp_seq, 1, __ATOMIC_RELAXED));
     if (n < 0 || (size_t) n >= sizeof(tmp)) {
         tw_log(TW_LOG_ERR, "path too long: \"%s\"", path);
         return -1;
@@ -522,4 +529,54 @@ tw_write_out(const char *path, const void *data, size_t len)
     }
 
     return tw_atomic_write(path, data, len, -1);
+}
+
+
+void
+tw_store_clean_temp(const char *root, const char *key, int max_age)
+{
+    DIR            *d;
+    char            path[PATH_MAX], prefix[PATH_MAX], *slash;
+    size_t          plen;
+    time_t          now;
+    struct stat     st;
+    struct dirent  *de;
+
+    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+        return;
+    }
+
+    slash = strrchr(path, '/');
+    if (slash == NULL) {
+        return;
+    }
+
+    *slash = '\0';
+    plen = (size_t) snprintf(prefix, sizeof(prefix), ".%s.tmp.", slash + 1);
+    if (plen >= sizeof(prefix)) {
+        return;
+    }
+
+    d = opendir(path);
+    if (d == NULL) {
+        return;
+    }
+
+    now = time(NULL);
+
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, prefix, plen) != 0
+            || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
+            || !S_ISREG(st.st_mode) || now - st.st_mtime < max_age)
+        {
+            continue;
+        }
+
+        if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
+            tw_log(TW_LOG_INFO, "removed stale temporary file \"%s/%s\"",
+                   path, de->d_name);
+        }
+    }
+
+    closedir(d);
 }

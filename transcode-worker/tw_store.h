@@ -4,7 +4,7 @@
  *
  * The local object store: a directory whose files are the objects, named
  * by their keys ("demo/720p/3.m4s").  Every write is atomic: the bytes go
- * to a temporary name in the object's own directory (".{name}.tmp.{pid}"),
+ * to a temporary name in the object's own directory (".{name}.tmp.{pid}.{seq}"),
  * are fsync()ed, renamed into place and the directory is fsync()ed, so a
  * reader sees the whole old object, the whole new one, or nothing.  A
  * failed write removes its temporary file.
@@ -45,6 +45,12 @@ int tw_store_remove(const char *root, const char *key);
 
 /* removes the directory key and everything below it */
 int tw_store_remove_tree(const char *root, const char *key);
+
+/* removes the temporary files of key (".{name}.tmp.*" beside it) older
+ * than max_age seconds: what a process killed while writing it left.
+ * Only files that old: a live writer renames its file within
+ * milliseconds of creating it. */
+void tw_store_clean_temp(const char *root, const char *key, int max_age);
 
 /* writes data to a plain file (atomically, like the store) or to stdout
  * when path is "-" */
