@@ -70,7 +70,8 @@ $(WORKER): $(WORKER_SRCS) $(WORKER_HDRS) $(CORE_SRCS) $(CORE_HDRS)
 	$(CC) $(CFLAGS) $(WARN) -I$(CORE_DIR) -Itranscode-worker \
 	    $$(pkg-config --cflags $(FFMPEG_PKGS)) \
 	    -o $@ $(WORKER_SRCS) $(CORE_SRCS) \
-	    $$(pkg-config --libs $(FFMPEG_PKGS)) -lm -lpthread
+	    $$(pkg-config --libs $(FFMPEG_PKGS)) \
+	    $$(pkg-config --libs libmicrohttpd hiredis) -lm -lpthread
 
 worker: $(WORKER)
 

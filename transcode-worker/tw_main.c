@@ -36,16 +36,25 @@ static const char  tw_usage_text[] =
 "  transcode-worker package --store DIR --id ID --source FILE\n"
 "      [--segment-duration SECONDS (6)] [--ladder NAME:HEIGHT:KBPS,...]\n"
 "      [--preset veryfast] [--threads 2] [--crf 23] [--audio-bitrate 128]\n"
-"      [--formats fmp4,ts] [--log-level error|warn|info|debug]\n"
+"      [--formats fmp4,ts] [--eager all|none|NAME,...]\n"
+"      [--log-level error|warn|info|debug]\n"
 "  transcode-worker segment --store DIR --id ID --rendition R\n"
 "      (--segment N | --init) [--format fmp4|ts] [--out FILE|-]\n"
+"      [--log-level LEVEL]\n"
+"  transcode-worker serve [--config FILE] [--store DIR]\n"
+"      [--listen unix:/path.sock | --listen 127.0.0.1:PORT]...\n"
+"      [--slots N (cores)] [--queue N (2*slots)] [--connections 1024]\n"
+"      [--redis 127.0.0.1:6379 | --redis unix:/path | --redis off]\n"
+"      [--lock-ttl 30s] [--wait 20s] [--prefetch on|off]\n"
 "      [--log-level LEVEL]\n"
 "  transcode-worker --help | --version\n"
 "\n"
 "package copies FILE to {id}/source.{ext} in the store, makes every\n"
 "init and media segment of every rendition, and writes {id}/media.json\n"
 "last.  segment makes one object from the master copy, with the settings\n"
-"of {id}/media.json, into the store (or --out).  Exit status 0 or 1.\n"
+"of {id}/media.json, into the store (or --out).  serve answers\n"
+"GET /v/{id}/{r}/{init.mp4,N.m4s,N.ts} over HTTP, from the store or made\n"
+"just in time (see docs/worker-serve.md).  Exit status 0 or 1.\n"
 "default ladder: " TW_DEFAULT_LADDER "\n";
 
 
@@ -138,6 +147,7 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
         { "init",             no_argument,       NULL, 'I' },
         { "format",           required_argument, NULL, 'F' },
         { "out",              required_argument, NULL, 'o' },
+        { "eager",            required_argument, NULL, 'e' },
         { NULL, 0, NULL, 0 }
     };
 
@@ -147,7 +157,7 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 
         /* each command takes only its own options */
-        if (segment ? strchr("Sdlptcaf", c) != NULL
+        if (segment ? strchr("Sdlptcafe", c) != NULL
                     : strchr("rnIFo", c) != NULL)
         {
             tw_log(TW_LOG_ERR, "option \"%s\" not accepted by \"%s\"",
@@ -259,6 +269,10 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
             o->out = optarg;
             break;
 
+        case 'e':
+            o->eager = optarg;
+            break;
+
         default:
             tw_log(TW_LOG_ERR, "unknown or incomplete option \"%s\"",
                    argv[optind - 1]);
@@ -325,6 +339,10 @@ main(int argc, char **argv)
                TW_VERSION, AV_STRINGIFY(LIBAVFORMAT_VERSION),
                AV_STRINGIFY(LIBAVCODEC_VERSION));
         return 0;
+    }
+
+    if (strcmp(argv[1], "serve") == 0) {
+        return tw_serve_command(argc - 1, argv + 1);
     }
 
     if (strcmp(argv[1], "package") == 0) {

@@ -36,8 +36,10 @@ static int tw_package_ladder(const tw_opts_t *o, tw_source_t *src,
 static int tw_package_media(const tw_opts_t *o, tw_source_t *src,
     const char *source_key, vo_media_t *m);
 static int tw_package_probe_cb(void *data, uint64_t i, const AVFrame *f);
+static int tw_package_eager(const tw_opts_t *o, const vo_media_t *m,
+    uint32_t *mask);
 static int tw_package_segment(const tw_opts_t *o, vo_media_t *m,
-    tw_source_t *src, uint32_t n, tw_rate_t *rates);
+    tw_source_t *src, uint32_t n, uint32_t eager, tw_rate_t *rates);
 static void tw_rate_add(tw_rate_t *rate, size_t bytes, uint32_t frames,
     uint64_t frame_num, uint64_t frame_den);
 static double tw_now(void);
@@ -295,9 +297,71 @@ tw_rate_add(tw_rate_t *rate, size_t bytes, uint32_t frames,
 }
 
 
+/*
+ * Which renditions are made now (bit r: m->video[r]); the others are
+ * left to the just-in-time worker.  "all" (the default), "none", or
+ * names; a name the ladder has but this source dropped (taller than the
+ * source) is skipped with a warning, an unknown one refused.
+ */
+static int
+tw_package_eager(const tw_opts_t *o, const vo_media_t *m, uint32_t *mask)
+{
+    char       buf[1024], *name, *save;
+    uint32_t   r;
+
+    if (o->eager == NULL || strcmp(o->eager, "all") == 0) {
+        *mask = (1u << m->nvideo) - 1;
+        return 0;
+    }
+
+    *mask = 0;
+
+    if (strcmp(o->eager, "none") == 0) {
+        return 0;
+    }
+
+    if (strlen(o->eager) >= sizeof(buf)) {
+        goto invalid;
+    }
+
+    strcpy(buf, o->eager);
+
+    for (name = strtok_r(buf, ",", &save); name;
+         name = strtok_r(NULL, ",", &save))
+    {
+        for (r = 0; r < m->nvideo; r++) {
+            if (strcmp(m->video[r].name, name) == 0) {
+                *mask |= 1u << r;
+                break;
+            }
+        }
+
+        if (r < m->nvideo) {
+            continue;
+        }
+
+        if (strstr(o->ladder, name) == NULL) {
+            goto invalid;
+        }
+
+        tw_log(TW_LOG_WARN, "eager rendition \"%s\" is above the source: "
+               "skipped", name);
+    }
+
+    return 0;
+
+invalid:
+
+    tw_log(TW_LOG_ERR, "invalid --eager \"%s\": all, none or rendition "
+           "names of the ladder", o->eager);
+
+    return -1;
+}
+
+
 static int
 tw_package_segment(const tw_opts_t *o, vo_media_t *m, tw_source_t *src,
-    uint32_t n, tw_rate_t *rates)
+    uint32_t n, uint32_t eager, tw_rate_t *rates)
 {
     int            ret;
     char           key[TW_KEY_MAX];
@@ -311,7 +375,7 @@ tw_package_segment(const tw_opts_t *o, vo_media_t *m, tw_source_t *src,
     s.media = m;
     s.source = src;
     s.n = n;
-    s.video_mask = (m->nvideo == 32) ? 0xffffffff : (1u << m->nvideo) - 1;
+    s.video_mask = eager;
     s.audio = m->naudio > 0;
 
     ret = tw_segment_encode(&s);
@@ -322,6 +386,10 @@ tw_package_segment(const tw_opts_t *o, vo_media_t *m, tw_source_t *src,
     ret = -1;
 
     for (r = 0; r < m->nvideo; r++) {
+        if (!(eager & (1u << r))) {
+            continue;
+        }
+
         /* made even for TS only: the bandwidths are measured on it */
         out.len = 0;
         if (tw_segment_mp4_video(&s, r, &out) < 0) {
@@ -472,7 +540,7 @@ tw_package(const tw_opts_t *o)
     int            rc, existed, written;
     char           key[TW_KEY_MAX], ext[16], path[PATH_MAX];
     const char    *dot, *slash, *err;
-    uint32_t       r, n;
+    uint32_t       r, n, eager;
     double         t0, t1;
     vo_str_t       id;
     vo_buf_t       b;
@@ -514,6 +582,10 @@ tw_package(const tw_opts_t *o)
     snprintf(key, sizeof(key), "%s/source.%s", o->id, ext[0] ? ext : "bin");
 
     if (tw_package_media(o, src, key, &m) != 0) {
+        goto end;
+    }
+
+    if (tw_package_eager(o, &m, &eager) != 0) {
         goto end;
     }
 
@@ -564,6 +636,11 @@ tw_package(const tw_opts_t *o)
         goto end;
     }
 
+    /* init segments: every rendition's codec string comes from its
+     * encoder's SPS (opening x264 with global headers writes it; no frame
+     * needed), so a rendition left for later is described exactly as the
+     * just-in-time worker will make it; only the eager ones are stored.
+     * The audio track is made when any rendition is. */
     for (r = 0; r < m.nvideo + m.naudio; r++) {
         out.len = 0;
 
@@ -575,6 +652,13 @@ tw_package(const tw_opts_t *o)
             {
                 goto end;
             }
+
+            if (!(eager & (1u << r))) {
+                continue;
+            }
+
+        } else if (eager == 0) {
+            continue;
 
         } else if (tw_init_segment(&m, VO_MAX_VIDEO, &out, NULL, 0) < 0
                    || tw_object_key(&m, VO_REQ_INIT, m.audio[0].name, 0,
@@ -590,10 +674,10 @@ tw_package(const tw_opts_t *o)
         }
     }
 
-    for (n = 0; n < m.segment_count; n++) {
+    for (n = 0; eager && n < m.segment_count; n++) {
         t1 = tw_now();
 
-        if (tw_package_segment(o, &m, src, n, rates) != 0) {
+        if (tw_package_segment(o, &m, src, n, eager, rates) != 0) {
             tw_log(TW_LOG_ERR, "packaging \"%s\" failed at segment %u",
                    m.id, n);
             goto end;
@@ -603,7 +687,20 @@ tw_package(const tw_opts_t *o)
                m.segment_count, tw_now() - t1);
     }
 
+    /* measured when made; otherwise the encoder's bounds: the VBV
+     * (bufsize = maxrate) lets one segment carry up to maxrate plus one
+     * buffer, maxrate * D + maxrate bits over D seconds, hence
+     * maxrate + maxrate / D; crf keeps the average under the cap, taken
+     * as 3/4 of it.  Audio likewise from its bitrate. */
     for (r = 0; r < m.nvideo; r++) {
+        if (!(eager & (1u << r))) {
+            m.video[r].bandwidth = (uint32_t) (m.video[r].maxrate
+                + (uint64_t) m.video[r].maxrate * 1000 / m.segment_ms);
+            m.video[r].average_bandwidth = (uint32_t)
+                ((uint64_t) m.video[r].maxrate * 3 / 4);
+            continue;
+        }
+
         m.video[r].bandwidth = (uint32_t) rates[r].peak;
         m.video[r].average_bandwidth = (uint32_t)
             ((rates[r].bytes * 8 * m.fps_num + rates[r].frames * m.fps_den
@@ -611,7 +708,11 @@ tw_package(const tw_opts_t *o)
     }
 
     if (m.naudio) {
-        m.audio[0].bandwidth = (uint32_t) rates[VO_MAX_VIDEO].peak;
+        m.audio[0].bandwidth = eager
+            ? (uint32_t) rates[VO_MAX_VIDEO].peak
+            : (uint32_t) (m.audio[0].bitrate
+                          + (uint64_t) m.audio[0].bitrate * 1000
+                            / m.segment_ms);
     }
 
     if (vo_media_check(&m, &err) != VO_OK) {

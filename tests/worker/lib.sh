@@ -17,7 +17,21 @@ FIXTURES=${WORKER_FIXTURES:-$TMP/fixtures}
 PASSED=0
 FAILED=0
 
-trap 'rm -rf "$TMP"' EXIT
+# processes started by a test (workers, redis-server): stopped on exit
+PIDS=""
+
+cleanup() {
+    local p
+    for p in $PIDS; do
+        kill -9 "$p" 2>/dev/null
+    done
+    for p in $PIDS; do
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$TMP"
+}
+
+trap cleanup EXIT
 
 mkdir -p "$FIXTURES"
 
@@ -88,4 +102,67 @@ fixture_mute() {
 # no temporary or partial objects anywhere below a directory
 no_temp_files() {
     [ -z "$(find "$1" -name '.*.tmp.*' 2>/dev/null)" ]
+}
+
+# --- serve tests: redis-server and workers on unix sockets in $TMP
+
+# start_redis NAME: redis-server on $TMP/NAME.sock, no persistence
+start_redis() {
+    local sock=$TMP/$1.sock i
+    redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 \
+        --save '' --appendonly no --daemonize no \
+        --logfile "$TMP/$1.log" &
+    REDIS_PID=$!
+    PIDS="$PIDS $REDIS_PID"
+    for i in $(seq 1 100); do
+        redis-cli -s "$sock" ping >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "# redis-server did not start" >&2
+    return 1
+}
+
+# start_worker NAME ARGS...: "serve" on $TMP/NAME.sock, log in
+# $TMP/NAME.log; sets WORKER_PID
+start_worker() {
+    local name=$1 i
+    shift
+    rm -f "$TMP/$name.sock"
+    "$WORKER" serve --listen "unix:$TMP/$name.sock" "$@" \
+        2>>"$TMP/$name.log" &
+    WORKER_PID=$!
+    PIDS="$PIDS $WORKER_PID"
+    for i in $(seq 1 100); do
+        curl -sf --unix-socket "$TMP/$name.sock" http://w/healthz \
+            >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "# worker $name did not start" >&2
+    cat "$TMP/$name.log" >&2
+    return 1
+}
+
+# stop_worker PID: SIGTERM, then the exit status of the worker
+stop_worker() {
+    kill -TERM "$1" 2>/dev/null
+    wait "$1"
+}
+
+# fetch NAME PATH OUT: GET through worker NAME; prints the status, the
+# headers go to OUT.h
+fetch() {
+    curl -s --max-time 60 --unix-socket "$TMP/$1.sock" -D "$3.h" -o "$3" \
+        -w '%{http_code}' "http://w$2"
+}
+
+# metric NAME METRIC: a value from worker NAME's /metrics
+metric() {
+    curl -s --max-time 5 --unix-socket "$TMP/$1.sock" http://w/metrics \
+        | awk -v m="vidorigin_worker_$2" '$1 == m { print $2 }'
+}
+
+# header FILE.h NAME: a header's value
+header() {
+    tr -d '\r' < "$1" | awk -v n="$2" \
+        'tolower($1) == tolower(n) ":" { print $2 }'
 }

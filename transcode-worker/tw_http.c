@@ -1,0 +1,816 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The HTTP side of "serve" (libmicrohttpd): one daemon per listen
+ * address, each with one internal epoll thread, suspend/resume for the
+ * requests that wait on a job.  What runs here never waits: a stat, an
+ * open, a small JSON parse (cached), a job submission.
+ *
+ *   GET|HEAD /v/{id}/{r}/init.mp4 | {n}.m4s | {n}.ts
+ *   GET /metrics     Prometheus text
+ *   GET /healthz     "ok"
+ */
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <microhttpd.h>
+
+#include "vo_path.h"
+#include "tw_log.h"
+#include "tw_store.h"
+#include "tw_serve.h"
+
+
+#define TW_BLOCK_SIZE   (64 * 1024)
+
+
+static int tw_http_listen(const char *addr, char **unix_path);
+static void tw_http_log(void *cls, const char *fmt, va_list ap);
+static enum MHD_Result tw_http_handler(void *cls,
+    struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size,
+    void **con_cls);
+static void tw_http_completed(void *cls, struct MHD_Connection *conn,
+    void **con_cls, enum MHD_RequestTerminationCode code);
+static enum MHD_Result tw_http_request(tw_server_t *sv, tw_ctx_t *ctx,
+    const char *url);
+static enum MHD_Result tw_http_answer(tw_server_t *sv, tw_ctx_t *ctx);
+static enum MHD_Result tw_http_text(struct MHD_Connection *conn,
+    unsigned status, const char *text);
+static enum MHD_Result tw_http_metrics(tw_server_t *sv,
+    struct MHD_Connection *conn);
+static ssize_t tw_blob_read(void *cls, uint64_t pos, char *buf, size_t max);
+static void tw_blob_free(void *cls);
+static int tw_media_get(tw_server_t *sv, const vo_str_t *id,
+    vo_media_t *m);
+
+
+int
+tw_http_start(tw_server_t *sv)
+{
+    int                  fd;
+    uint32_t             i;
+    struct MHD_Daemon   *d;
+
+    for (i = 0; i < sv->conf.nlisten; i++) {
+        fd = tw_http_listen(sv->conf.listen[i], &sv->unix_paths[i]);
+        if (fd == -1) {
+            return -1;
+        }
+
+        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL
+                             | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+                             0, NULL, NULL, tw_http_handler, sv,
+                             MHD_OPTION_EXTERNAL_LOGGER, tw_http_log, NULL,
+                             MHD_OPTION_LISTEN_SOCKET, fd,
+                             MHD_OPTION_NOTIFY_COMPLETED, tw_http_completed,
+                             sv,
+                             MHD_OPTION_CONNECTION_LIMIT,
+                             (unsigned int) sv->conf.connections,
+                             MHD_OPTION_CONNECTION_TIMEOUT,
+                             (unsigned int) 60,
+                             MHD_OPTION_END);
+        if (d == NULL) {
+            tw_log(TW_LOG_ERR, "cannot serve on \"%s\"", sv->conf.listen[i]);
+            close(fd);
+            return -1;
+        }
+
+        sv->daemons[i] = d;
+    }
+
+    return 0;
+}
+
+
+/* stop accepting; requests in progress and idle connections go on */
+void
+tw_http_quiesce(tw_server_t *sv)
+{
+    int       fd;
+    uint32_t  i;
+
+    for (i = 0; i < sv->conf.nlisten; i++) {
+        if (sv->daemons[i] == NULL) {
+            continue;
+        }
+
+        fd = MHD_quiesce_daemon(sv->daemons[i]);
+        if (fd != -1) {
+            close(fd);
+        }
+
+        if (sv->unix_paths[i]) {
+            unlink(sv->unix_paths[i]);
+        }
+    }
+}
+
+
+void
+tw_http_stop(tw_server_t *sv)
+{
+    uint32_t  i;
+
+    for (i = 0; i < sv->conf.nlisten; i++) {
+        if (sv->daemons[i]) {
+            MHD_stop_daemon(sv->daemons[i]);
+            sv->daemons[i] = NULL;
+        }
+
+        if (sv->unix_paths[i]) {
+            unlink(sv->unix_paths[i]);
+            free(sv->unix_paths[i]);
+            sv->unix_paths[i] = NULL;
+        }
+    }
+}
+
+
+void
+tw_http_resume(tw_ctx_t *ctx)
+{
+    MHD_resume_connection(ctx->conn);
+}
+
+
+/* "unix:/path" or "ipv4:port" ("*:port" for every address) */
+static int
+tw_http_listen(const char *addr, char **unix_path)
+{
+    int                  fd, one;
+    char                 host[64], *end;
+    long                 port;
+    const char          *colon;
+    struct stat          st;
+    struct sockaddr_in   sin;
+    struct sockaddr_un   sun;
+
+    one = 1;
+
+    if (strncmp(addr, "unix:", 5) == 0) {
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+
+        if (addr[5] != '/' || strlen(addr + 5) >= sizeof(sun.sun_path)) {
+            goto invalid;
+        }
+
+        strcpy(sun.sun_path, addr + 5);
+
+        /* a socket left by a process that did not stop cleanly */
+        if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            unlink(sun.sun_path);
+        }
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd == -1 || bind(fd, (struct sockaddr *) &sun, sizeof(sun)) != 0
+            || chmod(sun.sun_path, 0666) != 0 || listen(fd, 511) != 0)
+        {
+            goto failed;
+        }
+
+        *unix_path = strdup(sun.sun_path);
+
+        return fd;
+    }
+
+    colon = strrchr(addr, ':');
+    if (colon == NULL || colon == addr
+        || (size_t) (colon - addr) >= sizeof(host))
+    {
+        goto invalid;
+    }
+
+    memcpy(host, addr, colon - addr);
+    host[colon - addr] = '\0';
+
+    port = strtol(colon + 1, &end, 10);
+    if (*end || colon[1] == '\0' || port < 0 || port > 65535) {
+        goto invalid;
+    }
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t) port);
+
+    if (strcmp(host, "*") == 0) {
+        sin.sin_addr.s_addr = htonl(INADDR_ANY);
+
+    } else if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+        goto invalid;
+    }
+
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd == -1
+        || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0
+        || bind(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0
+        || listen(fd, 511) != 0)
+    {
+        goto failed;
+    }
+
+    return fd;
+
+failed:
+
+    tw_log(TW_LOG_ERR, "listen on \"%s\" failed: %s", addr, strerror(errno));
+
+    if (fd != -1) {
+        close(fd);
+    }
+
+    return -1;
+
+invalid:
+
+    tw_log(TW_LOG_ERR, "invalid listen address \"%s\": unix:/path or "
+           "127.0.0.1:PORT", addr);
+
+    return -1;
+}
+
+
+/* libmicrohttpd's messages go through the one logger, as warnings */
+static void
+tw_http_log(void *cls, const char *fmt, va_list ap)
+{
+    char    line[1024];
+    size_t  len;
+
+    if (tw_log_level() < TW_LOG_WARN) {
+        return;
+    }
+
+    vsnprintf(line, sizeof(line), fmt, ap);
+
+    len = strlen(line);
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+        line[--len] = '\0';
+    }
+
+    tw_log_write(TW_LOG_WARN, "microhttpd: %s", line);
+}
+
+
+static enum MHD_Result
+tw_http_handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+    tw_ctx_t     *ctx;
+    tw_server_t  *sv = cls;
+
+    ctx = *con_cls;
+
+    if (ctx == NULL) {
+        ctx = calloc(1, sizeof(tw_ctx_t));
+        if (ctx == NULL) {
+            return MHD_NO;
+        }
+
+        ctx->conn = conn;
+        *con_cls = ctx;
+        __atomic_add_fetch(&sv->inflight, 1, __ATOMIC_RELAXED);
+        tw_count(sv, requests, 1);
+
+        /* answered once the whole request is read: an answer queued
+         * earlier makes libmicrohttpd close the connection */
+        return MHD_YES;
+    }
+
+    if (*upload_data_size) {
+        /* a body on GET: read and ignored */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    if (!ctx->started) {
+        ctx->started = 1;
+
+        if (strcmp(method, MHD_HTTP_METHOD_GET) != 0
+            && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+        {
+            return tw_http_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                "method not allowed\n");
+        }
+
+        return tw_http_request(sv, ctx, url);
+    }
+
+    if (!ctx->done) {
+        return MHD_YES;
+    }
+
+    return tw_http_answer(sv, ctx);
+}
+
+
+static void
+tw_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode code)
+{
+    tw_ctx_t     *ctx;
+    tw_server_t  *sv = cls;
+
+    ctx = *con_cls;
+    if (ctx == NULL) {
+        return;
+    }
+
+    tw_jobs_detach(sv, ctx);
+    tw_blob_unref(ctx->blob);
+    free(ctx);
+    *con_cls = NULL;
+
+    __atomic_sub_fetch(&sv->inflight, 1, __ATOMIC_RELAXED);
+}
+
+
+static enum MHD_Result
+tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
+{
+    int                  fd, rc;
+    size_t               len;
+    vo_media_t           m;
+    const char          *err;
+    vo_request_t         req, next;
+    struct stat          st;
+    const vo_video_t    *v;
+    const vo_audio_t    *a;
+    struct MHD_Response *resp;
+    char                 path[PATH_MAX];
+
+    if (strcmp(url, "/healthz") == 0) {
+        return tw_http_text(ctx->conn, MHD_HTTP_OK, "ok\n");
+    }
+
+    if (strcmp(url, "/metrics") == 0) {
+        return tw_http_metrics(sv, ctx->conn);
+    }
+
+    len = strlen(url);
+
+    if (len < 3 || memcmp(url, "/v/", 3) != 0) {
+        return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
+    }
+
+    rc = vo_path_parse((const u_char *) url + 3, len - 3, &req, &err);
+
+    if (rc == VO_BAD_REQUEST) {
+        tw_log(TW_LOG_INFO, "bad request \"%s\": %s", url, err);
+        return tw_http_text(ctx->conn, MHD_HTTP_BAD_REQUEST, "bad request\n");
+    }
+
+    /* manifests are the module's, made from media.json, never stored */
+    if (rc != VO_OK || vo_req_is_manifest(req.kind)) {
+        return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
+    }
+
+    rc = tw_media_get(sv, &req.id, &m);
+    if (rc == 1) {
+        return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
+    }
+
+    if (rc != 0) {
+        return tw_http_text(ctx->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                            "invalid media description\n");
+    }
+
+    rc = vo_request_check(&req, &m, &err);
+    if (rc == VO_NOT_FOUND || rc == VO_RANGE) {
+        tw_log(TW_LOG_INFO, "no object \"%s\": %s", url, err);
+        return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
+    }
+
+    if (rc != VO_OK || vo_request_key(&req, ctx->key, sizeof(ctx->key)) == 0)
+    {
+        tw_log(TW_LOG_ERR, "request \"%s\" refused: %s", url,
+               rc != VO_OK ? err : "no store key");
+        return tw_http_text(ctx->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                            "internal error\n");
+    }
+
+    v = vo_media_video(&m, &req.rendition);
+    a = v ? NULL : vo_media_audio(&m, &req.rendition);
+
+    if (a && a != &m.audio[0]) {
+        /* the packager makes the first audio track only */
+        return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
+    }
+
+    ctx->ctype = req.kind == VO_REQ_SEGMENT_TS ? "video/mp2t"
+                 : req.kind == VO_REQ_SEGMENT ? "video/iso.segment"
+                 : v ? "video/mp4" : "audio/mp4";
+
+    /* in the store: answered from it, nothing to make */
+    snprintf(path, sizeof(path), "%s/%s", sv->conf.store, ctx->key);
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd != -1) {
+        if (fstat(fd, &st) != 0 || (resp = MHD_create_response_from_fd(
+                                         st.st_size, fd)) == NULL)
+        {
+            close(fd);
+            return MHD_NO;
+        }
+
+        tw_count(sv, store_hits, 1);
+
+        /* a player reading on from a stored segment: make the next one
+         * while the pool is idle (the slots do the same after making a
+         * segment) */
+        if (req.kind != VO_REQ_INIT) {
+            next = req;
+            next.segment++;
+            tw_jobs_prefetch(sv, &m, &next);
+        }
+
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                ctx->ctype);
+        MHD_add_response_header(resp, "X-Vidorigin-Transcode", "0");
+
+        rc = MHD_queue_response(ctx->conn, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+
+        return rc;
+    }
+
+    if (errno != ENOENT) {
+        tw_log(TW_LOG_ERR, "open \"%s\" failed: %s", path, strerror(errno));
+        return tw_http_text(ctx->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                            "internal error\n");
+    }
+
+    /* suspended before it can be resumed: a job may end (and resume it)
+     * as soon as it is attached */
+    MHD_suspend_connection(ctx->conn);
+    ctx->suspended = 1;
+
+    if (tw_jobs_submit(sv, ctx, &m, &req) == TW_SUBMIT_REJECTED) {
+        tw_count(sv, rejected, 1);
+        ctx->done = 1;
+        ctx->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+        MHD_resume_connection(ctx->conn);
+    }
+
+    return MHD_YES;
+}
+
+
+static enum MHD_Result
+tw_http_answer(tw_server_t *sv, tw_ctx_t *ctx)
+{
+    int                   fd;
+    char                  path[PATH_MAX];
+    tw_blob_t            *blob;
+    struct stat           st;
+    enum MHD_Result       rc;
+    struct MHD_Response  *resp;
+
+    if (ctx->status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+        resp = MHD_create_response_from_buffer(sizeof("busy\n") - 1,
+                                               (void *) "busy\n",
+                                               MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL) {
+            return MHD_NO;
+        }
+
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "text/plain");
+
+        rc = MHD_queue_response(ctx->conn, ctx->status, resp);
+        MHD_destroy_response(resp);
+
+        return rc;
+    }
+
+    if (ctx->status != MHD_HTTP_OK) {
+        return tw_http_text(ctx->conn, ctx->status,
+                            ctx->status == MHD_HTTP_BAD_GATEWAY
+                            ? "source unreadable\n" : "internal error\n");
+    }
+
+    if (ctx->blob) {
+        blob = ctx->blob;
+        resp = MHD_create_response_from_callback(blob->len, TW_BLOCK_SIZE,
+                                                 tw_blob_read, blob,
+                                                 tw_blob_free);
+        if (resp == NULL) {
+            return MHD_NO;
+        }
+
+        /* the response owns the reference now */
+        ctx->blob = NULL;
+
+    } else {
+        snprintf(path, sizeof(path), "%s/%s", sv->conf.store, ctx->key);
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd == -1) {
+            tw_log(TW_LOG_ERR, "open \"%s\" failed: %s", path,
+                   strerror(errno));
+            return tw_http_text(ctx->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                "internal error\n");
+        }
+
+        if (fstat(fd, &st) != 0
+            || (resp = MHD_create_response_from_fd(st.st_size, fd)) == NULL)
+        {
+            close(fd);
+            return MHD_NO;
+        }
+    }
+
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctx->ctype);
+    MHD_add_response_header(resp, "X-Vidorigin-Transcode",
+                            ctx->transcoded ? "1" : "0");
+
+    rc = MHD_queue_response(ctx->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+
+    return rc;
+}
+
+
+static ssize_t
+tw_blob_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    size_t      n;
+    tw_blob_t  *blob = cls;
+
+    if (pos >= blob->len) {
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+
+    n = blob->len - pos;
+    if (n > max) {
+        n = max;
+    }
+
+    memcpy(buf, blob->data + pos, n);
+
+    return (ssize_t) n;
+}
+
+
+static void
+tw_blob_free(void *cls)
+{
+    tw_blob_unref(cls);
+}
+
+
+static enum MHD_Result
+tw_http_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+    enum MHD_Result       rc;
+    struct MHD_Response  *resp;
+
+    resp = MHD_create_response_from_buffer(strlen(text), (void *) text,
+                                           MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/plain");
+
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    }
+
+    rc = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+
+    return rc;
+}
+
+
+static enum MHD_Result
+tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
+{
+    int                   i;
+    char                 *text;
+    FILE                 *f;
+    size_t                len;
+    double                sum;
+    uint32_t              queued, busy;
+    uint64_t              buckets[8], count, acc;
+    enum MHD_Result       rc;
+    struct MHD_Response  *resp;
+
+    static const char  *le[] = { "0.5", "1", "2", "4", "8", "16", "32",
+                                 "+Inf" };
+
+    pthread_mutex_lock(&sv->mutex);
+    queued = sv->queued;
+    busy = sv->busy;
+    memcpy(buckets, sv->metrics.buckets, sizeof(buckets));
+    count = sv->metrics.seconds_count;
+    sum = sv->metrics.seconds_sum;
+    pthread_mutex_unlock(&sv->mutex);
+
+    f = open_memstream(&text, &len);
+    if (f == NULL) {
+        return MHD_NO;
+    }
+
+#define tw_counter(name, help, value)                                        \
+    fprintf(f, "# HELP vidorigin_worker_" name " " help "\n"                \
+            "# TYPE vidorigin_worker_" name " counter\n"                     \
+            "vidorigin_worker_" name " %llu\n",                              \
+            (unsigned long long) (value))
+
+#define tw_gauge(name, help, value)                                          \
+    fprintf(f, "# HELP vidorigin_worker_" name " " help "\n"                \
+            "# TYPE vidorigin_worker_" name " gauge\n"                       \
+            "vidorigin_worker_" name " %llu\n",                              \
+            (unsigned long long) (value))
+
+    tw_counter("jobs_started_total", "Transcodes started.",
+               tw_read(sv, started));
+    tw_counter("jobs_finished_total", "Transcodes that made their object.",
+               tw_read(sv, finished));
+    tw_counter("jobs_failed_total", "Transcodes that failed.",
+               tw_read(sv, failed));
+    tw_counter("jobs_rejected_total", "Requests answered 503: queue full.",
+               tw_read(sv, rejected));
+    tw_counter("jobs_deduplicated_total",
+               "Requests answered with another producer's object.",
+               tw_read(sv, deduplicated));
+    tw_counter("jobs_prefetched_total", "Prefetch jobs queued.",
+               tw_read(sv, prefetched));
+    tw_counter("wait_timeouts_total",
+               "Requests answered 503: object not ready within --wait.",
+               tw_read(sv, wait_timeouts));
+    tw_counter("store_hits_total", "Requests answered from the store.",
+               tw_read(sv, store_hits));
+    tw_counter("requests_total", "HTTP requests.", tw_read(sv, requests));
+    tw_counter("bytes_written_total", "Bytes written to the store.",
+               tw_read(sv, bytes_written));
+    tw_gauge("queue_depth", "Jobs waiting for a slot.", queued);
+    tw_gauge("busy_slots", "Slots transcoding.", busy);
+    tw_gauge("slots", "Transcode slots.", sv->nslots);
+    tw_gauge("redis_up", "1 unless Redis is configured and unreachable.",
+             sv->redis.addr == NULL
+             || !__atomic_load_n(&sv->redis.down, __ATOMIC_RELAXED));
+
+    fprintf(f, "# HELP vidorigin_worker_transcode_seconds Time to make one "
+            "object.\n# TYPE vidorigin_worker_transcode_seconds histogram\n");
+
+    for (acc = 0, i = 0; i < 8; i++) {
+        acc += buckets[i];
+        fprintf(f, "vidorigin_worker_transcode_seconds_bucket{le=\"%s\"} "
+                "%llu\n", le[i], (unsigned long long) acc);
+    }
+
+    fprintf(f, "vidorigin_worker_transcode_seconds_sum %.6f\n"
+            "vidorigin_worker_transcode_seconds_count %llu\n", sum,
+            (unsigned long long) count);
+
+#undef tw_counter
+#undef tw_gauge
+
+    if (fclose(f) != 0) {
+        free(text);
+        return MHD_NO;
+    }
+
+    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/plain; version=0.0.4");
+
+    rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+
+    return rc;
+}
+
+
+/*
+ * The media description of id, from a small cache (one entry per hash
+ * bucket) validated by the file's inode, size and mtime on every call:
+ * a re-packaged video (media.json renamed into place) is seen at once.
+ * 0, 1 when the video is not packaged, -1 (logged) when the file is
+ * unreadable or invalid.
+ */
+static int
+tw_media_get(tw_server_t *sv, const vo_str_t *id, vo_media_t *m)
+{
+    int                 fd, rc;
+    char                path[PATH_MAX];
+    size_t              i, have;
+    ssize_t             n;
+    uint8_t            *buf;
+    uint32_t            h;
+    const char         *err;
+    struct stat         st;
+    tw_mcache_entry_t  *e;
+
+    snprintf(path, sizeof(path), "%s/%.*s/media.json", sv->conf.store,
+             (int) id->len, id->data);
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        if (errno == ENOENT) {
+            return 1;
+        }
+        tw_log(TW_LOG_ERR, "open \"%s\" failed: %s", path, strerror(errno));
+        return -1;
+    }
+
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return -1;
+    }
+
+    for (h = 2166136261u, i = 0; i < id->len; i++) {
+        h = (h ^ id->data[i]) * 16777619u;
+    }
+
+    e = &sv->mcache[h % TW_MCACHE_SIZE];
+
+    pthread_mutex_lock(&sv->mcache_mutex);
+
+    if (strlen(e->id) == id->len && memcmp(e->id, id->data, id->len) == 0
+        && e->ino == (uint64_t) st.st_ino && e->size == (uint64_t) st.st_size
+        && e->mtime_ns == (int64_t) st.st_mtim.tv_sec * 1000000000
+                          + st.st_mtim.tv_nsec)
+    {
+        *m = e->media;
+        pthread_mutex_unlock(&sv->mcache_mutex);
+        close(fd);
+        return 0;
+    }
+
+    pthread_mutex_unlock(&sv->mcache_mutex);
+
+    rc = -1;
+    buf = NULL;
+
+    if (st.st_size > VO_MEDIA_FILE_MAX) {
+        tw_log(TW_LOG_ERR, "\"%s\" larger than %d bytes", path,
+               VO_MEDIA_FILE_MAX);
+        goto end;
+    }
+
+    buf = malloc(st.st_size + 1);
+    if (buf == NULL) {
+        goto end;
+    }
+
+    for (have = 0; have < (size_t) st.st_size; have += n) {
+        n = read(fd, buf + have, st.st_size - have);
+        if (n <= 0) {
+            tw_log(TW_LOG_ERR, "read \"%s\" failed: %s", path,
+                   n == 0 ? "short read" : strerror(errno));
+            goto end;
+        }
+    }
+
+    if (vo_media_parse(buf, have, m, &err) != VO_OK) {
+        tw_log(TW_LOG_ERR, "media description \"%s\" invalid: %s", path,
+               err);
+        goto end;
+    }
+
+    pthread_mutex_lock(&sv->mcache_mutex);
+    memcpy(e->id, id->data, id->len);
+    e->id[id->len] = '\0';
+    e->ino = st.st_ino;
+    e->size = st.st_size;
+    e->mtime_ns = (int64_t) st.st_mtim.tv_sec * 1000000000
+                  + st.st_mtim.tv_nsec;
+    e->media = *m;
+    pthread_mutex_unlock(&sv->mcache_mutex);
+
+    rc = 0;
+
+end:
+
+    free(buf);
+    close(fd);
+
+    return rc;
+}
