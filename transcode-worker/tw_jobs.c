@@ -589,8 +589,12 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
     blob->data = out.data;
     blob->len = out.len;
 
-    rc = !job->prefetch && (job->kind == VO_REQ_SEGMENT
+    /* a prefetch a request joined counts as requested: the player is
+     * reading on, keep one segment ahead of it */
+    pthread_mutex_lock(&sv->mutex);
+    rc = job->requested && (job->kind == VO_REQ_SEGMENT
                             || job->kind == VO_REQ_SEGMENT_TS);
+    pthread_mutex_unlock(&sv->mutex);
 
     tw_job_finish(sv, job, 200, blob, 0, 1);
     tw_blob_unref(blob);

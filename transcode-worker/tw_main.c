@@ -45,7 +45,7 @@ static const char  tw_usage_text[] =
 "      [--listen unix:/path.sock | --listen 127.0.0.1:PORT]...\n"
 "      [--slots N (cores)] [--queue N (2*slots)] [--connections 1024]\n"
 "      [--redis 127.0.0.1:6379 | --redis unix:/path | --redis off]\n"
-"      [--lock-ttl 30s] [--wait 20s] [--prefetch on|off]\n"
+"      [--lock-ttl 30s] [--wait 20s] [--prefetch on|off (on)]\n"
 "      [--log-level LEVEL]\n"
 "  transcode-worker --help | --version\n"
 "\n"

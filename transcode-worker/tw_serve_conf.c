@@ -283,6 +283,7 @@ tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf)
     conf->lock_ttl_ms = 30000;
     conf->wait_ms = 20000;
     conf->connections = 1024;
+    conf->prefetch = 1;
 
     /* argv[0] is "serve"; flags come in pairs */
     file = NULL;

@@ -26,7 +26,7 @@ RS=$TMP/redis.sock
 WARGS="--store $S --slots 1 --redis unix:$RS --lock-ttl 2s --wait 30s
        --log-level info"
 
-start_worker a $WARGS || exit 1
+start_worker a --prefetch off $WARGS || exit 1
 A=$WORKER_PID
 
 curl -s --max-time 60 --unix-socket "$TMP/a.sock" -o /dev/null \
@@ -57,7 +57,7 @@ check "no temporary file either (written only once made)" \
 
 # a second worker asks for the same object while the dead one's lock
 # is still there: it waits, then takes over
-start_worker b $WARGS || exit 1
+start_worker b --prefetch off $WARGS || exit 1
 B=$WORKER_PID
 
 curl -s --max-time 60 --unix-socket "$TMP/b.sock" -D "$TMP/b.h" \

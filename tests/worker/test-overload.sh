@@ -14,7 +14,8 @@ S=$TMP/store
 check "package --eager none" "$WORKER" package --store "$S" --id ov \
     --source "$SRC" --segment-duration 4 --eager none --log-level warn
 
-start_worker w --store "$S" --slots 1 --queue 1 --log-level warn || exit 1
+start_worker w --prefetch off --store "$S" --slots 1 --queue 1 \
+    --log-level warn || exit 1
 W=$WORKER_PID
 
 paths="/v/ov/360p/0.m4s /v/ov/360p/1.m4s /v/ov/360p/2.m4s /v/ov/360p/3.m4s

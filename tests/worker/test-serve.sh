@@ -46,7 +46,8 @@ print('yes' if ok else 'no')")
 check "bandwidths of lazy renditions are the encoder's bounds" \
     [ "$bounds" = yes ]
 
-start_worker w --store "$S" --slots 2 --log-level warn || exit 1
+start_worker w --prefetch off --store "$S" --slots 2 --log-level warn \
+    || exit 1
 W=$WORKER_PID
 
 keys=$(cd "$R" && find sv -type f ! -name media.json ! -name 'source.*' \
@@ -146,5 +147,33 @@ check "socket removed on exit" [ ! -e "$TMP/w.sock" ]
 check "no temporary files left" no_temp_files "$S"
 check "no error in the log but the broken source's" \
     [ "$(grep -c '\[error\]' "$TMP/w.log")" -le 3 ]
+
+# prefetch (the default): a reader of segment n finds n+1 made
+rm -f "$S"/sv/240p/[123].m4s
+start_worker p --store "$S" --slots 2 --log-level warn || exit 1
+P=$WORKER_PID
+
+waitfor() {
+    local i
+    for i in $(seq 1 200); do
+        [ -e "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+fetch p /v/sv/240p/0.m4s "$TMP/o" > /dev/null
+check "prefetch: segment 1 made after 0 was read" \
+    waitfor "$S/sv/240p/1.m4s"
+code=$(fetch p /v/sv/240p/1.m4s "$TMP/o")
+check "prefetch: segment 1 then served from the store" \
+    [ "$code$(header "$TMP/o.h" X-Vidorigin-Transcode)" = 2000 ]
+check "prefetch: and the next one made" waitfor "$S/sv/240p/2.m4s"
+check "prefetch: identical bytes" \
+    cmp "$S/sv/240p/2.m4s" "$R/sv/240p/2.m4s"
+check "prefetch: jobs_prefetched_total = 2" \
+    [ "$(metric p jobs_prefetched_total)" = 2 ]
+stop_worker "$P"
+check "prefetch: worker exit 0" [ $? -eq 0 ]
 
 finish worker-serve

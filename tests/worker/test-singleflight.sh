@@ -21,9 +21,9 @@ RS=$TMP/redis.sock
 WARGS="--store $S --slots 2 --queue 4 --redis unix:$RS --lock-ttl 5s
        --wait 30s --log-level info"
 
-start_worker a $WARGS || exit 1
+start_worker a --prefetch off $WARGS || exit 1
 A=$WORKER_PID
-start_worker b $WARGS || exit 1
+start_worker b --prefetch off $WARGS || exit 1
 B=$WORKER_PID
 
 # N requests at once for one path, spread over the given workers
