@@ -55,8 +55,6 @@ static enum MHD_Result tw_http_metrics(tw_server_t *sv,
     struct MHD_Connection *conn);
 static ssize_t tw_blob_read(void *cls, uint64_t pos, char *buf, size_t max);
 static void tw_blob_free(void *cls);
-static int tw_media_get(tw_server_t *sv, const vo_str_t *id,
-    vo_media_t *m);
 
 
 int
@@ -703,114 +701,6 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
 
     rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
-
-    return rc;
-}
-
-
-/*
- * The media description of id, from a small cache (one entry per hash
- * bucket) validated by the file's inode, size and mtime on every call:
- * a re-packaged video (media.json renamed into place) is seen at once.
- * 0, 1 when the video is not packaged, -1 (logged) when the file is
- * unreadable or invalid.
- */
-static int
-tw_media_get(tw_server_t *sv, const vo_str_t *id, vo_media_t *m)
-{
-    int                 fd, rc;
-    char                path[PATH_MAX];
-    size_t              i, have;
-    ssize_t             n;
-    uint8_t            *buf;
-    uint32_t            h;
-    const char         *err;
-    struct stat         st;
-    tw_mcache_entry_t  *e;
-
-    snprintf(path, sizeof(path), "%s/%.*s/media.json", sv->conf.store,
-             (int) id->len, id->data);
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd == -1) {
-        if (errno == ENOENT) {
-            return 1;
-        }
-        tw_log(TW_LOG_ERR, "open \"%s\" failed: %s", path, strerror(errno));
-        return -1;
-    }
-
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return -1;
-    }
-
-    for (h = 2166136261u, i = 0; i < id->len; i++) {
-        h = (h ^ id->data[i]) * 16777619u;
-    }
-
-    e = &sv->mcache[h % TW_MCACHE_SIZE];
-
-    pthread_mutex_lock(&sv->mcache_mutex);
-
-    if (strlen(e->id) == id->len && memcmp(e->id, id->data, id->len) == 0
-        && e->ino == (uint64_t) st.st_ino && e->size == (uint64_t) st.st_size
-        && e->mtime_ns == (int64_t) st.st_mtim.tv_sec * 1000000000
-                          + st.st_mtim.tv_nsec)
-    {
-        *m = e->media;
-        pthread_mutex_unlock(&sv->mcache_mutex);
-        close(fd);
-        return 0;
-    }
-
-    pthread_mutex_unlock(&sv->mcache_mutex);
-
-    rc = -1;
-    buf = NULL;
-
-    if (st.st_size > VO_MEDIA_FILE_MAX) {
-        tw_log(TW_LOG_ERR, "\"%s\" larger than %d bytes", path,
-               VO_MEDIA_FILE_MAX);
-        goto end;
-    }
-
-    buf = malloc(st.st_size + 1);
-    if (buf == NULL) {
-        goto end;
-    }
-
-    for (have = 0; have < (size_t) st.st_size; have += n) {
-        n = read(fd, buf + have, st.st_size - have);
-        if (n <= 0) {
-            tw_log(TW_LOG_ERR, "read \"%s\" failed: %s", path,
-                   n == 0 ? "short read" : strerror(errno));
-            goto end;
-        }
-    }
-
-    if (vo_media_parse(buf, have, m, &err) != VO_OK) {
-        tw_log(TW_LOG_ERR, "media description \"%s\" invalid: %s", path,
-               err);
-        goto end;
-    }
-
-    pthread_mutex_lock(&sv->mcache_mutex);
-    memcpy(e->id, id->data, id->len);
-    e->id[id->len] = '\0';
-    e->ino = st.st_ino;
-    e->size = st.st_size;
-    e->mtime_ns = (int64_t) st.st_mtim.tv_sec * 1000000000
-                  + st.st_mtim.tv_nsec;
-    e->media = *m;
-    pthread_mutex_unlock(&sv->mcache_mutex);
-
-    rc = 0;
-
-end:
-
-    free(buf);
-    close(fd);
 
     return rc;
 }

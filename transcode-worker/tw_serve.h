@@ -186,6 +186,11 @@ void tw_http_stop(tw_server_t *sv);
  * afterwards: its connection may free it at once */
 void tw_http_resume(tw_ctx_t *ctx);
 
+/* tw_mcache.c: the media description of id (cached; revalidated by
+ * inode, size and mtime).  0, 1 when the video is not packaged, -1
+ * (logged) when media.json is unreadable or invalid. */
+int tw_media_get(tw_server_t *sv, const vo_str_t *id, vo_media_t *m);
+
 /* tw_jobs.c: the job table, the queue and the slots */
 #define TW_SUBMIT_QUEUED     0          /* a new job, ctx first */
 #define TW_SUBMIT_ATTACHED   1          /* ctx waits on an existing one */
