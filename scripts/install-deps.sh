@@ -8,8 +8,9 @@ pkgs=(
     gcc make pkg-config nginx nginx-dev libpcre2-dev zlib1g-dev libssl-dev
     libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev
     libswresample-dev libavutil-dev libx264-dev
+    libmicrohttpd-dev libhiredis-dev
     # run and test
-    ffmpeg curl procps valgrind wrk libxml2-utils python3 jq
+    redis-server ffmpeg curl procps valgrind wrk libxml2-utils python3 jq
     libtest-base-perl libtest-longstring-perl liburi-perl
     nodejs chromium fonts-dejavu-core
 )

@@ -41,7 +41,7 @@ if [ ! -f "$FIXTURE" ]; then
         video="$video:text='%{pts\\:hms}'"
         video="$video,drawtext=fontfile=$FONT:fontsize=64:fontcolor=yellow"
         video="$video:box=1:boxcolor=black@0.6:boxborderw=12:x=40:y=40"
-        seg='%{eif\\:floor(t/6)\\:d}'
+        seg='%{eif\:floor(t/6)\:d}'
         video="$video:text='frame %{frame_num}  segment $seg'"
     else
         echo "make-sample: $FONT missing, no burnt-in clock" >&2
