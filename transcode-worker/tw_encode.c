@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include <libavutil/channel_layout.h>
+#include <libavutil/cpu.h>
 #include <libavutil/opt.h>
 
 #include "tw_log.h"
@@ -62,7 +63,17 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
     enc->rc_buffer_size = v->maxrate;
     enc->color_range = AVCOL_RANGE_MPEG;
 
-    /* x264's output depends on its thread count: fixed, never auto */
+    /*
+     * A segment made just in time must equal the packaged one, and
+     * libx264 0.164 is not deterministic (measured, tests/worker):
+     * - with more than one thread, whenever its VBV constrains a frame
+     *   (row-level rate control reads the sizes of the frames the other
+     *   threads are encoding), so one thread; the cores are used by
+     *   segments made in parallel (package --jobs, serve --slots);
+     * - with its AVX-512 code, even with one thread, the output depends
+     *   on what the thread encoded before, so never above AVX2 (as fast
+     *   at 720p).
+     */
     enc->thread_count = m->threads;
     enc->thread_type = FF_THREAD_FRAME;
 
@@ -71,9 +82,10 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
     snprintf(crf, sizeof(crf), "%u", v->crf);
 
     /* min-keyint is clamped by x264 to keyint/2+1; with scenecut off it
-     * does not matter: the only I frame is the first one */
+     * does not matter: the only I frame is the first one.  asm: above. */
     snprintf(params, sizeof(params),
-             "scenecut=0:open-gop=0:keyint=%u:min-keyint=%u", keyint, keyint);
+             "scenecut=0:open-gop=0:keyint=%u:min-keyint=%u%s", keyint, keyint,
+             (av_get_cpu_flags() & AV_CPU_FLAG_AVX512) ? ":asm=avx2" : "");
 
     if ((ret = av_opt_set(enc->priv_data, "preset", m->preset, 0)) < 0
         || (ret = av_opt_set(enc->priv_data, "profile", "high", 0)) < 0

@@ -662,6 +662,9 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
     tw_counter("requests_total", "HTTP requests.", tw_read(sv, requests));
     tw_counter("bytes_written_total", "Bytes written to the store.",
                tw_read(sv, bytes_written));
+    tw_counter("companions_stored_total",
+               "fMP4 segments stored from the encode of a TS segment.",
+               tw_read(sv, companions));
     tw_gauge("queue_depth", "Jobs waiting for a slot.", queued);
     tw_gauge("busy_slots", "Slots transcoding.", busy);
     tw_gauge("slots", "Transcode slots.", sv->nslots);

@@ -59,6 +59,8 @@ static void tw_job_finish(tw_server_t *sv, tw_job_t *job, int status,
     tw_blob_t *blob, int from_store, int transcoded);
 static void tw_job_observe(tw_server_t *sv, double seconds);
 static void tw_job_request(const tw_job_t *job, vo_request_t *req);
+static void tw_jobs_store_companions(tw_server_t *sv, const char *store,
+    tw_companion_t *comp);
 
 
 double
@@ -483,11 +485,12 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
 {
     int            lk, rc;
     double         t0, spent;
-    tw_blob_t     *blob;
-    tw_bytes_t     out;
-    tw_server_t   *sv = sl->sv;
-    vo_request_t   req;
-    const char    *store = sv->conf.store;
+    tw_blob_t       *blob;
+    tw_bytes_t       out;
+    tw_server_t     *sv = sl->sv;
+    vo_request_t     req;
+    const char      *store = sv->conf.store;
+    tw_companion_t   comp[TW_COMPANIONS];
 
     if (tw_store_exists(store, job->key)) {
         /* made since the request looked (by another process) */
@@ -544,7 +547,7 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
     memset(&out, 0, sizeof(tw_bytes_t));
     tw_job_request(job, &req);
 
-    rc = tw_object_make(store, &job->media, &req, &out);
+    rc = tw_object_make(store, &job->media, &req, &out, comp);
 
     if (rc == 0 && tw_store_write(store, job->key, out.data, out.len) == 0) {
         tw_count(sv, bytes_written, out.len);
@@ -581,6 +584,7 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
     if (blob == NULL) {
         tw_bytes_free(&out);
         tw_job_finish(sv, job, 200, NULL, 1, 1);
+        tw_jobs_store_companions(sv, store, comp);
         return 0;
     }
 
@@ -599,7 +603,38 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
     tw_job_finish(sv, job, 200, blob, 0, 1);
     tw_blob_unref(blob);
 
+    /* after the answer: they are what the next requests will want */
+    tw_jobs_store_companions(sv, store, comp);
+
     return rc;
+}
+
+
+/*
+ * Without a lock: a producer making the same object at the same time
+ * writes the same bytes, and each write is an atomic rename.
+ */
+static void
+tw_jobs_store_companions(tw_server_t *sv, const char *store,
+    tw_companion_t *comp)
+{
+    int  i;
+
+    for (i = 0; i < TW_COMPANIONS; i++) {
+
+        if (comp[i].key[0] != '\0' && comp[i].bytes.len > 0
+            && !tw_store_exists(store, comp[i].key)
+            && tw_store_write(store, comp[i].key, comp[i].bytes.data,
+                              comp[i].bytes.len) == 0)
+        {
+            tw_count(sv, companions, 1);
+            tw_count(sv, bytes_written, comp[i].bytes.len);
+            tw_log(TW_LOG_INFO, "stored \"%s\" (%zu bytes) from the same "
+                   "encode", comp[i].key, comp[i].bytes.len);
+        }
+
+        tw_bytes_free(&comp[i].bytes);
+    }
 }
 
 

@@ -35,8 +35,8 @@ static const char  tw_usage_text[] =
 "usage:\n"
 "  transcode-worker package --store DIR --id ID --source FILE\n"
 "      [--segment-duration SECONDS (6)] [--ladder NAME:HEIGHT:KBPS,...]\n"
-"      [--preset veryfast] [--threads 2] [--crf 23] [--audio-bitrate 128]\n"
-"      [--formats fmp4,ts] [--eager all|none|NAME,...]\n"
+"      [--preset veryfast] [--threads 1] [--crf 23] [--audio-bitrate 128]\n"
+"      [--formats fmp4,ts] [--eager all|none|NAME,...] [--jobs N (cores)]\n"
 "      [--log-level error|warn|info|debug]\n"
 "  transcode-worker segment --store DIR --id ID --rendition R\n"
 "      (--segment N | --init) [--format fmp4|ts] [--out FILE|-]\n"
@@ -45,7 +45,7 @@ static const char  tw_usage_text[] =
 "      [--listen unix:/path.sock | --listen 127.0.0.1:PORT]...\n"
 "      [--slots N (cores)] [--queue N (2*slots)] [--connections 1024]\n"
 "      [--redis 127.0.0.1:6379 | --redis unix:/path | --redis off]\n"
-"      [--lock-ttl 30s] [--wait 20s] [--prefetch on|off (on)]\n"
+"      [--lock-ttl 10s] [--wait 20s] [--prefetch on|off (on)]\n"
 "      [--log-level LEVEL]\n"
 "  transcode-worker --help | --version\n"
 "\n"
@@ -138,6 +138,7 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
         { "ladder",           required_argument, NULL, 'l' },
         { "preset",           required_argument, NULL, 'p' },
         { "threads",          required_argument, NULL, 't' },
+        { "jobs",             required_argument, NULL, 'j' },
         { "crf",              required_argument, NULL, 'c' },
         { "audio-bitrate",    required_argument, NULL, 'a' },
         { "formats",          required_argument, NULL, 'f' },
@@ -157,7 +158,7 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 
         /* each command takes only its own options */
-        if (segment ? strchr("Sdlptcafe", c) != NULL
+        if (segment ? strchr("Sdlptjcafe", c) != NULL
                     : strchr("rnIFo", c) != NULL)
         {
             tw_log(TW_LOG_ERR, "option \"%s\" not accepted by \"%s\"",
@@ -206,6 +207,12 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
 
         case 't':
             if (tw_parse_u32("threads", optarg, 1, 64, &o->threads) != 0) {
+                return -1;
+            }
+            break;
+
+        case 'j':
+            if (tw_parse_u32("jobs", optarg, 1, 256, &o->jobs) != 0) {
                 return -1;
             }
             break;
@@ -361,7 +368,8 @@ main(int argc, char **argv)
     o.segment_ms = 6000;
     o.ladder = TW_DEFAULT_LADDER;
     o.preset = "veryfast";
-    o.threads = 2;
+    o.threads = 1;
+    o.jobs = tw_ncpus();
     o.crf = 23;
     o.audio_kbps = 128;
     o.formats = VO_FORMAT_FMP4 | VO_FORMAT_TS;

@@ -9,10 +9,12 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libavutil/mathematics.h>
 
@@ -31,6 +33,31 @@ typedef struct {
 } tw_rate_t;
 
 
+/* segments are made by --jobs threads, each with its own source (the
+ * windows are independent: fresh decoder and encoders per segment) and
+ * its own rates, merged at the end */
+typedef struct tw_pool_s  tw_pool_t;
+
+typedef struct {
+    tw_pool_t      *pool;
+    pthread_t       tid;
+    int             started;
+    int             rc;
+    tw_rate_t       rates[VO_MAX_VIDEO + 1];
+} tw_job_t;
+
+struct tw_pool_s {
+    const tw_opts_t  *opts;
+    vo_media_t       *media;
+    const char       *path;           /* the store's master copy */
+    uint32_t          eager;
+    pthread_mutex_t   lock;
+    uint32_t          next;           /* next segment to make */
+    uint32_t          done;
+    int               failed;
+};
+
+
 static int tw_package_ladder(const tw_opts_t *o, tw_source_t *src,
     vo_media_t *m);
 static int tw_package_media(const tw_opts_t *o, tw_source_t *src,
@@ -43,6 +70,9 @@ static int tw_package_segment(const tw_opts_t *o, vo_media_t *m,
 static void tw_rate_add(tw_rate_t *rate, size_t bytes, uint32_t frames,
     uint64_t frame_num, uint64_t frame_den);
 static double tw_now(void);
+static void *tw_package_job(void *data);
+static int tw_package_segments(const tw_opts_t *o, vo_media_t *m,
+    const char *path, uint32_t eager, tw_rate_t *rates);
 static int tw_package_same(const tw_opts_t *o, const vo_media_t *m,
     const char *key);
 
@@ -204,6 +234,12 @@ tw_package_media(const tw_opts_t *o, tw_source_t *src,
     m->segment_ms = o->segment_ms;
     snprintf(m->preset, sizeof(m->preset), "%s", o->preset);
     m->threads = o->threads;
+
+    if (m->threads > 1) {
+        tw_log(TW_LOG_WARN, "--threads %u: x264 is not deterministic with "
+               "more than one thread, segments made just in time may differ "
+               "from packaged ones", m->threads);
+    }
     m->formats = o->formats;
 
     /* constant output frame rate: the source's average, halved while
@@ -448,6 +484,146 @@ end:
 }
 
 
+uint32_t
+tw_ncpus(void)
+{
+    long  n;
+
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n > 0 ? (uint32_t) n : 1;
+}
+
+
+static void *
+tw_package_job(void *data)
+{
+    int           ret;
+    double        t1;
+    uint32_t      n;
+    tw_job_t     *job;
+    tw_pool_t    *pool;
+    tw_source_t  *src;
+
+    job = data;
+    pool = job->pool;
+    src = NULL;
+
+    if (tw_source_open(&src, pool->path) < 0) {
+        job->rc = -1;
+        pthread_mutex_lock(&pool->lock);
+        pool->failed = 1;
+        pthread_mutex_unlock(&pool->lock);
+        return NULL;
+    }
+
+    for ( ;; ) {
+        pthread_mutex_lock(&pool->lock);
+        n = pool->next++;
+        ret = pool->failed || n >= pool->media->segment_count;
+        pthread_mutex_unlock(&pool->lock);
+
+        if (ret) {
+            break;
+        }
+
+        t1 = tw_now();
+
+        if (tw_package_segment(pool->opts, pool->media, src, n, pool->eager,
+                               job->rates) != 0)
+        {
+            tw_log(TW_LOG_ERR, "packaging \"%s\" failed at segment %u",
+                   pool->media->id, n);
+            job->rc = -1;
+            pthread_mutex_lock(&pool->lock);
+            pool->failed = 1;
+            pthread_mutex_unlock(&pool->lock);
+            break;
+        }
+
+        pthread_mutex_lock(&pool->lock);
+        pool->done++;
+        tw_log(TW_LOG_INFO, "segment %u done in %.2f s (%u/%u)", n,
+               tw_now() - t1, pool->done, pool->media->segment_count);
+        pthread_mutex_unlock(&pool->lock);
+    }
+
+    tw_source_close(&src);
+
+    return NULL;
+}
+
+
+static int
+tw_package_segments(const tw_opts_t *o, vo_media_t *m, const char *path,
+    uint32_t eager, tw_rate_t *rates)
+{
+    int         rc;
+    uint32_t    i, r, njobs;
+    tw_job_t   *jobs;
+    tw_pool_t   pool;
+
+    njobs = o->jobs < m->segment_count ? o->jobs : m->segment_count;
+
+    jobs = calloc(njobs, sizeof(tw_job_t));
+    if (jobs == NULL) {
+        tw_log(TW_LOG_ERR, "out of memory");
+        return -1;
+    }
+
+    memset(&pool, 0, sizeof(tw_pool_t));
+    pool.opts = o;
+    pool.media = m;
+    pool.path = path;
+    pool.eager = eager;
+    pthread_mutex_init(&pool.lock, NULL);
+
+    rc = 0;
+
+    for (i = 0; i < njobs; i++) {
+        jobs[i].pool = &pool;
+
+        if (pthread_create(&jobs[i].tid, NULL, tw_package_job, &jobs[i])
+            != 0)
+        {
+            tw_log(TW_LOG_ERR, "cannot start a packaging thread");
+            pthread_mutex_lock(&pool.lock);
+            pool.failed = 1;
+            pthread_mutex_unlock(&pool.lock);
+            rc = -1;
+            break;
+        }
+
+        jobs[i].started = 1;
+    }
+
+    for (i = 0; i < njobs; i++) {
+        if (!jobs[i].started) {
+            continue;
+        }
+
+        pthread_join(jobs[i].tid, NULL);
+
+        if (jobs[i].rc != 0) {
+            rc = -1;
+        }
+
+        for (r = 0; r < VO_MAX_VIDEO + 1; r++) {
+            rates[r].bytes += jobs[i].rates[r].bytes;
+            rates[r].frames += jobs[i].rates[r].frames;
+            if (jobs[i].rates[r].peak > rates[r].peak) {
+                rates[r].peak = jobs[i].rates[r].peak;
+            }
+        }
+    }
+
+    pthread_mutex_destroy(&pool.lock);
+    free(jobs);
+
+    return rc;
+}
+
+
 /*
  * Re-packaging: 1 when the video in the store was made from the same
  * source bytes with the same settings, so every object will be rewritten
@@ -541,7 +717,7 @@ tw_package(const tw_opts_t *o)
     char           key[TW_KEY_MAX], ext[16], path[PATH_MAX];
     const char    *dot, *slash, *err;
     uint32_t       r, n, eager;
-    double         t0, t1;
+    double         t0;
     vo_str_t       id;
     vo_buf_t       b;
     tw_rate_t      rates[VO_MAX_VIDEO + 1];
@@ -632,10 +808,6 @@ tw_package(const tw_opts_t *o)
      * just in time */
     snprintf(path, sizeof(path), "%s/%s", o->store, m.source);
 
-    if (tw_source_open(&src, path) < 0) {
-        goto end;
-    }
-
     /* init segments: every rendition's codec string comes from its
      * encoder's SPS (opening x264 with global headers writes it; no frame
      * needed), so a rendition left for later is described exactly as the
@@ -674,17 +846,8 @@ tw_package(const tw_opts_t *o)
         }
     }
 
-    for (n = 0; eager && n < m.segment_count; n++) {
-        t1 = tw_now();
-
-        if (tw_package_segment(o, &m, src, n, eager, rates) != 0) {
-            tw_log(TW_LOG_ERR, "packaging \"%s\" failed at segment %u",
-                   m.id, n);
-            goto end;
-        }
-
-        tw_log(TW_LOG_INFO, "segment %u/%u done in %.2f s", n + 1,
-               m.segment_count, tw_now() - t1);
+    if (eager && tw_package_segments(o, &m, path, eager, rates) != 0) {
+        goto end;
     }
 
     /* measured when made; otherwise the encoder's bounds: the VBV

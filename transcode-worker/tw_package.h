@@ -25,7 +25,8 @@ typedef struct {
     uint32_t        segment_ms;
     const char     *ladder;
     const char     *preset;
-    uint32_t        threads;
+    uint32_t        threads;           /* x264's: 1 for determinism */
+    uint32_t        jobs;              /* segments made in parallel */
     uint32_t        crf;
     uint32_t        audio_kbps;
     unsigned        formats;           /* VO_FORMAT_* */
@@ -41,17 +42,36 @@ typedef struct {
 
 
 int tw_package(const tw_opts_t *o);
+
+/* online CPUs, at least 1 */
+uint32_t tw_ncpus(void);
 /* (tw_segment_command() and tw_object_make() are in tw_request.c) */
 int tw_segment_command(const tw_opts_t *o);
+
+#define TW_KEY_MAX  (VO_ID_MAX + VO_NAME_MAX + 32)
+
+/*
+ * Objects that one encode gives besides the one asked for, at the cost of
+ * muxing only: the encode of a TS segment holds the fMP4 segment of the
+ * same rendition and, since TS carries the audio, the fMP4 audio segment.
+ */
+typedef struct {
+    char                key[TW_KEY_MAX];  /* "" when none */
+    tw_bytes_t          bytes;
+} tw_companion_t;
+
+#define TW_COMPANIONS  2
 
 /*
  * Makes the object req of m (already accepted by vo_request_check) into
  * out, from the master copy in store.  0; TW_MAKE_SOURCE when the source
  * cannot be opened or decoded (a failed backend: 502); TW_MAKE_ERROR for
  * anything else.  Logged.  Thread-safe: it shares nothing between calls.
+ * comp, when not NULL, is an array of TW_COMPANIONS that receives the
+ * companions missing from the store (the caller stores and frees them).
  */
 int tw_object_make(const char *store, const vo_media_t *m,
-    const vo_request_t *req, tw_bytes_t *out);
+    const vo_request_t *req, tw_bytes_t *out, tw_companion_t *comp);
 
 #define TW_MAKE_ERROR   -1
 #define TW_MAKE_SOURCE  -2
@@ -63,7 +83,6 @@ int tw_serve_command(int argc, char **argv);
 int tw_object_key(const vo_media_t *m, vo_req_kind_t kind, const char *name,
     uint32_t n, char *key, size_t size);
 
-#define TW_KEY_MAX  (VO_ID_MAX + VO_NAME_MAX + 32)
 
 
 #endif /* TW_PACKAGE_H */

@@ -22,9 +22,13 @@
 #include "tw_package.h"
 
 
+static void tw_companions(const char *store, tw_segment_t *s, uint32_t r,
+    const vo_request_t *req, tw_companion_t *comp);
+
+
 int
 tw_object_make(const char *store, const vo_media_t *m,
-    const vo_request_t *req, tw_bytes_t *out)
+    const vo_request_t *req, tw_bytes_t *out, tw_companion_t *comp)
 {
     int                 rc, ret;
     char                path[PATH_MAX];
@@ -36,6 +40,10 @@ tw_object_make(const char *store, const vo_media_t *m,
 
     src = NULL;
     memset(&s, 0, sizeof(tw_segment_t));
+
+    if (comp) {
+        memset(comp, 0, TW_COMPANIONS * sizeof(tw_companion_t));
+    }
 
     v = vo_media_video(m, (vo_str_t *) &req->rendition);
     a = v ? NULL : vo_media_audio(m, (vo_str_t *) &req->rendition);
@@ -98,12 +106,55 @@ tw_object_make(const char *store, const vo_media_t *m,
 
     rc = 0;
 
+    if (comp && req->kind == VO_REQ_SEGMENT_TS) {
+        tw_companions(store, &s, r, req, comp);
+    }
+
 end:
 
     tw_segment_free(&s);
     tw_source_close(&src);
 
     return rc;
+}
+
+
+/* the fMP4 segments of a TS segment's encode, those the store lacks */
+static void
+tw_companions(const char *store, tw_segment_t *s, uint32_t r,
+    const vo_request_t *req, tw_companion_t *comp)
+{
+    int                 i, ret;
+    const vo_media_t   *m = s->media;
+
+    if (!(m->formats & VO_FORMAT_FMP4)) {
+        return;
+    }
+
+    for (i = 0; i < TW_COMPANIONS; i++) {
+
+        if (i == 1 && !s->audio) {
+            break;
+        }
+
+        if (tw_object_key(m, VO_REQ_SEGMENT,
+                          i == 0 ? m->video[r].name : m->audio[0].name,
+                          req->segment, comp[i].key, TW_KEY_MAX) < 0
+            || tw_store_exists(store, comp[i].key))
+        {
+            comp[i].key[0] = '\0';
+            continue;
+        }
+
+        ret = (i == 0) ? tw_segment_mp4_video(s, r, &comp[i].bytes)
+                       : tw_segment_mp4_audio(s, &comp[i].bytes);
+
+        if (ret < 0 || comp[i].bytes.failed) {
+            /* the object asked for is made; a companion is only a bonus */
+            tw_bytes_free(&comp[i].bytes);
+            comp[i].key[0] = '\0';
+        }
+    }
 }
 
 
@@ -170,7 +221,7 @@ tw_segment_command(const tw_opts_t *o)
         goto end;
     }
 
-    if (tw_object_make(o->store, &m, &req, &out) != 0) {
+    if (tw_object_make(o->store, &m, &req, &out, NULL) != 0) {
         tw_log(TW_LOG_ERR, "making \"%s\" failed", key);
         goto end;
     }

@@ -124,6 +124,7 @@ typedef struct {
     uint64_t            wait_timeouts;
     uint64_t            prefetched;
     uint64_t            bytes_written;
+    uint64_t            companions;
     uint64_t            requests;
     uint64_t            seconds_count;
     double              seconds_sum;      /* under the server mutex */

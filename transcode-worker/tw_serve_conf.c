@@ -276,11 +276,10 @@ int
 tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf)
 {
     int          i, reset;
-    long         cores;
     const char  *file;
 
     memset(conf, 0, sizeof(tw_serve_conf_t));
-    conf->lock_ttl_ms = 30000;
+    conf->lock_ttl_ms = 10000;
     conf->wait_ms = 20000;
     conf->connections = 1024;
     conf->prefetch = 1;
@@ -327,8 +326,7 @@ tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf)
     }
 
     if (conf->slots == 0) {
-        cores = sysconf(_SC_NPROCESSORS_ONLN);
-        conf->slots = cores > 0 ? (uint32_t) cores : 1;
+        conf->slots = tw_ncpus();
     }
 
     if (conf->queue == 0) {

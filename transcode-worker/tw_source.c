@@ -15,8 +15,8 @@
 #include "tw_source.h"
 
 
-/* how far before a window the decode starts: covers B-frame reordering
- * (MP4 seeks on decode times) and the warm-up of audio decoders */
+/* how far before the file start the seek of the first video window aims,
+ * and the warm-up of audio decoders */
 #define TW_VIDEO_MARGIN_MS   500
 #define TW_AUDIO_MARGIN_MS   500
 
@@ -57,7 +57,7 @@ tw_source_open(tw_source_t **srcp, const char *path)
     opts = NULL;
     src->vidx = -1;
     src->aidx = -1;
-    src->threads = 2;
+    src->threads = 1;
     strcpy(src->lang, "und");
 
     av_dict_set(&opts, "format_whitelist", TW_FORMATS, 0);
@@ -228,7 +228,9 @@ tw_source_decoder(tw_source_t *src, int idx, AVCodecContext **decp)
         goto end;
     }
 
-    /* decoders are bit-exact whatever their thread count */
+    /* one thread: frame-threaded decoders are bit-exact on valid streams,
+     * but their concealment of missing references (the leading pictures
+     * of an open GOP after a seek) is not promised to be */
     dec->thread_count = src->threads;
     dec->pkt_timebase = st->time_base;
 
@@ -273,23 +275,31 @@ tw_source_seek(tw_source_t *src, int idx, int64_t ts)
 }
 
 
-int
-tw_source_video(tw_source_t *src, const vo_media_t *m, uint64_t first,
-    uint32_t count, tw_video_cb cb, void *data)
+/*
+ * Decodes after a seek already done: frame i of [first, first + count)
+ * shows the last source frame with pts <= i/fps.  With "check", video
+ * packets before the first keyframe are skipped, and TW_SOURCE_RETRY,
+ * returned before anything was given to cb, tells that decoding must
+ * start earlier: that keyframe is after the window start, or the frame
+ * the window starts on was not decoded.
+ */
+#define TW_SOURCE_RETRY  1
+
+static int
+tw_source_decode(tw_source_t *src, AVCodecContext *dec, const vo_media_t *m,
+    uint64_t first, uint32_t count, tw_video_cb cb, void *data, int check)
 {
-    int              ret, eof, have;
-    int64_t          p, target, last;
-    uint64_t         next, end, next_ms;
-    AVFrame         *frame, *cur;
-    AVPacket        *pkt;
-    AVStream        *st;
-    AVRational       fpsq;
-    AVCodecContext  *dec;
+    int          ret, eof, have, npkt;
+    int64_t      p, last;
+    uint64_t     next, end, next_ms;
+    AVFrame     *frame, *cur;
+    AVPacket    *pkt;
+    AVStream    *st;
+    AVRational   fpsq;
 
     st = src->fmt->streams[src->vidx];
     fpsq = (AVRational) { m->fps_den, m->fps_num };
 
-    dec = NULL;
     frame = av_frame_alloc();
     cur = av_frame_alloc();
     pkt = av_packet_alloc();
@@ -299,24 +309,11 @@ tw_source_video(tw_source_t *src, const vo_media_t *m, uint64_t first,
         goto end;
     }
 
-    ret = tw_source_decoder(src, src->vidx, &dec);
-    if (ret < 0) {
-        goto end;
-    }
-
-    target = src->vstart + av_rescale_q(first, fpsq, st->time_base)
-             - av_rescale_q(TW_VIDEO_MARGIN_MS, (AVRational) { 1, 1000 },
-                            st->time_base);
-
-    ret = tw_source_seek(src, src->vidx, target);
-    if (ret < 0) {
-        goto end;
-    }
-
     next = first;
     end = first + count;
     eof = 0;
     have = 0;
+    npkt = 0;
     last = 0;
 
     while (next < end) {
@@ -337,6 +334,31 @@ tw_source_video(tw_source_t *src, const vo_media_t *m, uint64_t first,
                 continue;
 
             } else {
+                if (check && npkt == 0) {
+                    if (!(pkt->flags & AV_PKT_FLAG_KEY)) {
+                        av_packet_unref(pkt);
+                        continue;
+                    }
+
+                    if (pkt->pts == AV_NOPTS_VALUE
+                        || av_compare_ts(pkt->pts - src->vstart,
+                                         st->time_base, first, fpsq) > 0)
+                    {
+                        tw_log(TW_LOG_DEBUG, "frame %llu: first keyframe "
+                               "after the seek is at %lld, too late",
+                               (unsigned long long) first,
+                               (long long) pkt->pts);
+                        av_packet_unref(pkt);
+                        ret = TW_SOURCE_RETRY;
+                        goto end;
+                    }
+                }
+
+                if (npkt++ == 0) {
+                    tw_log(TW_LOG_DEBUG, "frame %llu: decoding from %lld",
+                           (unsigned long long) first, (long long) pkt->pts);
+                }
+
                 ret = avcodec_send_packet(dec, pkt);
                 av_packet_unref(pkt);
 
@@ -361,6 +383,14 @@ tw_source_video(tw_source_t *src, const vo_media_t *m, uint64_t first,
             }
 
             p -= src->vstart;
+
+            if (check && !have
+                && av_compare_ts(p, st->time_base, first, fpsq) > 0)
+            {
+                /* the frame the window starts on was not decoded */
+                ret = TW_SOURCE_RETRY;
+                goto end;
+            }
 
             /* outputs shown before this frame's time show the previous
              * frame (or this one when there is none) */
@@ -396,6 +426,11 @@ tw_source_video(tw_source_t *src, const vo_media_t *m, uint64_t first,
     }
 
     if (!have) {
+        if (check) {
+            ret = TW_SOURCE_RETRY;
+            goto end;
+        }
+
         tw_log(TW_LOG_ERR, "no video frame decoded for frames %llu-%llu",
                (unsigned long long) first,
                (unsigned long long) (first + count - 1));
@@ -433,6 +468,81 @@ end:
     av_frame_free(&frame);
     av_frame_free(&cur);
     av_packet_free(&pkt);
+
+    return ret;
+}
+
+
+/*
+ * A window after the first one is decoded from the last keyframe at or
+ * before its start: the seek aims at the start, then at points further
+ * back, until the first keyframe read after it is at or before the start
+ * and the frame the window starts on is decoded (seeks in MPEG-TS and
+ * other files without an index land near, not on, a keyframe; open GOPs
+ * and B-frames shown before their keyframe).  From any such keyframe the
+ * decoded frames of the window are the same, so the result does not
+ * depend on where a seek lands.  The last resort, and the only way for
+ * the first window, is decoding from the beginning of the file.
+ */
+int
+tw_source_video(tw_source_t *src, const vo_media_t *m, uint64_t first,
+    uint32_t count, tw_video_cb cb, void *data)
+{
+    int              ret, i;
+    int64_t          start, target;
+    AVStream        *st;
+    AVRational       fpsq;
+    AVCodecContext  *dec;
+
+    static const int  back_ms[] = { 0, 500, 2000, 8000, 30000 };
+
+    st = src->fmt->streams[src->vidx];
+    fpsq = (AVRational) { m->fps_den, m->fps_num };
+    start = src->vstart + av_rescale_q(first, fpsq, st->time_base);
+
+    dec = NULL;
+    ret = TW_SOURCE_RETRY;
+
+    for (i = 0; first > 0 && i < (int) (sizeof(back_ms) / sizeof(int)); i++) {
+        target = start - av_rescale_q(back_ms[i], (AVRational) { 1, 1000 },
+                                      st->time_base);
+
+        if (target <= src->vstart) {
+            break;
+        }
+
+        /* a fresh decoder for every try */
+        avcodec_free_context(&dec);
+
+        if (tw_source_decoder(src, src->vidx, &dec) < 0
+            || tw_source_seek(src, src->vidx, target) < 0)
+        {
+            ret = AVERROR_EXTERNAL;
+            goto end;
+        }
+
+        ret = tw_source_decode(src, dec, m, first, count, cb, data, 1);
+        if (ret != TW_SOURCE_RETRY) {
+            goto end;
+        }
+    }
+
+    avcodec_free_context(&dec);
+
+    if (tw_source_decoder(src, src->vidx, &dec) < 0
+        || tw_source_seek(src, src->vidx,
+                          src->vstart - av_rescale_q(TW_VIDEO_MARGIN_MS,
+                                                     (AVRational) { 1, 1000 },
+                                                     st->time_base)) < 0)
+    {
+        ret = AVERROR_EXTERNAL;
+        goto end;
+    }
+
+    ret = tw_source_decode(src, dec, m, first, count, cb, data, 0);
+
+end:
+
     avcodec_free_context(&dec);
 
     return ret;

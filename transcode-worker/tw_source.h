@@ -8,7 +8,8 @@
  * Timeline origin: source time t0 = the start time of the video stream
  * (0 for most MP4 files); output time 0 is source time t0, for video and
  * audio alike.  Every window is decoded with a fresh decoder after a seek
- * (to a keyframe before the window, with a margin), so the frames a window
+ * (to the last keyframe at or before the window start, or one before it
+ * with a margin when that landing cannot be trusted), so the frames a window
  * produces do not depend on what was decoded before: this is what lets a
  * segment made alone equal the one made while packaging everything.
  */

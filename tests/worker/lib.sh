@@ -90,6 +90,20 @@ fixture_ntsc() {
     echo "$f"
 }
 
+# 12 s 320x240 30 fps in MPEG-TS (start time 1.4 s, seeks on timestamps
+# without an index), open GOPs of 2 s with 3 B-frames, 44.1 kHz stereo;
+# the brightness steps by 40 from frame to frame (4 steps), so that a
+# frame is told from its neighbours
+fixture_ts() {
+    local f=$FIXTURES/master.ts
+    [ -f "$f" ] || $FF -f lavfi -i "testsrc2=size=320x240:rate=30:duration=12,geq=lum='lum(X,Y)*0.5+mod(N,4)*40':cb='cb(X,Y)':cr='cr(X,Y)'" \
+        -f lavfi -i "sine=frequency=660:sample_rate=44100:duration=12" \
+        -ac 2 -c:v libx264 -preset veryfast -bf 3 -g 60 -threads 2 \
+        -x264-params open-gop=1 -pix_fmt yuv420p -c:a aac -b:a 64k \
+        $BITEXACT "$f"
+    echo "$f"
+}
+
 # 5 s 320x180, no audio
 fixture_mute() {
     local f=$FIXTURES/mute.mp4

@@ -50,8 +50,11 @@ start_worker w --prefetch off --store "$S" --slots 2 --log-level warn \
     || exit 1
 W=$WORKER_PID
 
+# the fMP4 segments before the TS ones: a TS segment's encode also stores
+# the fMP4 segments the store lacks (checked below), and here every
+# object must be made by its own request
 keys=$(cd "$R" && find sv -type f ! -name media.json ! -name 'source.*' \
-       | sort)
+       | sort -t. -k2,2 -k1,1)
 nkeys=$(echo "$keys" | wc -l)
 
 bad=0
@@ -136,6 +139,19 @@ check "source missing: logged" grep -q 'source unreadable' "$TMP/w.log"
 check "jobs_failed_total = 1" [ "$(metric w jobs_failed_total)" = 1 ]
 mv "$TMP/source.saved" "$S/sv/source.mp4"
 check "source back: 200" [ "$(status /v/sv/360p/3.ts)" = 200 ]
+
+# companions: a TS segment made just in time stores the fMP4 video and
+# audio segments of its encode that the store lacks
+rm -f "$S/sv/360p/2.ts" "$S/sv/360p/2.m4s" "$S/sv/aac/2.m4s"
+c0=$(metric w companions_stored_total)
+check "TS with its fMP4 segments missing: 200" \
+    [ "$(status /v/sv/360p/2.ts)" = 200 ]
+check "the fMP4 video and audio segments stored from its encode" \
+    [ "$(metric w companions_stored_total)" = $((c0 + 2)) ]
+check "the video one identical to the packaged one" \
+    cmp "$S/sv/360p/2.m4s" "$R/sv/360p/2.m4s"
+check "the audio one identical to the packaged one" \
+    cmp "$S/sv/aac/2.m4s" "$R/sv/aac/2.m4s"
 
 check "no 503, no dedup in a sequential run" \
     [ "$(metric w jobs_rejected_total)$(metric w jobs_deduplicated_total)" \
