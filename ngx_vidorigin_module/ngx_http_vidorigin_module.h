@@ -25,6 +25,8 @@ typedef struct {
     ngx_shm_zone_t     *media_zone;
     time_t              media_valid;
     ngx_http_vidorigin_mc_t  *mc;         /* this worker's manifests */
+    ngx_int_t           cc_index;         /* $vidorigin_cache_control */
+    ngx_int_t           cdn_cc_index;     /* $vidorigin_cdn_cache_control */
 } ngx_http_vidorigin_main_conf_t;
 
 
@@ -33,6 +35,7 @@ typedef struct {
     ngx_str_t           prefix;           /* of the outermost vidorigin
                                              location: "/v/" */
     ngx_str_t           store;            /* local store root, no '/' at end */
+    ngx_str_t           jit;              /* named location, or empty */
 
     ngx_str_t           segment_cc;       /* configured Cache-Control texts */
     ngx_str_t           manifest_cc;
@@ -64,6 +67,25 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_vidorigin_module;
+
+
+/* ngx_http_vidorigin_handler.c: the content handler and its helpers */
+ngx_int_t ngx_http_vidorigin_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r,
+    ngx_str_t *value, ngx_uint_t success);
+ngx_int_t ngx_http_vidorigin_add_header(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+
+
+/*
+ * ngx_http_vidorigin_jit.c: hands a missing object (store path "path") to
+ * the vidorigin_jit named location; returns what ngx_http_named_location
+ * does (NGX_DONE).  add_variables runs at preconfiguration, init (the
+ * header filter) at postconfiguration.
+ */
+ngx_int_t ngx_http_vidorigin_jit(ngx_http_request_t *r, ngx_str_t *path);
+ngx_int_t ngx_http_vidorigin_jit_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_vidorigin_jit_init(ngx_conf_t *cf);
 
 
 /*

@@ -55,6 +55,10 @@ check "store twice" '"vidorigin_store" directive is duplicate' \
     "vidorigin_store /a; vidorigin_store /b;"
 check "bad stale-if-error" 'invalid value' \
     "vidorigin_stale_if_error soon;"
+check "vidorigin_jit without a named location" 'takes a named location such as "@vidorigin_jit"' \
+    "server { listen 127.0.0.1:1; location /v/ { vidorigin; vidorigin_store /x; vidorigin_jit /jit; } }"
+check "vidorigin_jit off" "" \
+    "server { listen 127.0.0.1:1; location /v/ { vidorigin; vidorigin_store /x; vidorigin_jit off; } }"
 check "vidorigin outside a location" '"vidorigin" directive is not allowed here' \
     "vidorigin;"
 

@@ -1,0 +1,559 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vidorigin playback handler: HLS and DASH manifests generated from the
+ * media description by the vo_ core, init and media segments sent from the
+ * store exactly as the static module sends files (open_file_cache,
+ * sendfile, ranges, conditional requests), each class of answer with its
+ * own Cache-Control; an object missing from the store goes to the
+ * just-in-time location.
+ */
+
+#include "ngx_http_vidorigin_module.h"
+#include "vo_path.h"
+#include "vo_manifest.h"
+
+
+static ngx_uint_t ngx_http_vidorigin_canonical(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vidorigin_make_manifest(ngx_http_request_t *r,
+    vo_request_t *req, ngx_http_vidorigin_media_t *vm,
+    ngx_http_vidorigin_manifest_t *m);
+static ngx_int_t ngx_http_vidorigin_send_manifest(ngx_http_request_t *r,
+    ngx_http_vidorigin_manifest_t *m);
+static ngx_int_t ngx_http_vidorigin_send_object(ngx_http_request_t *r,
+    vo_request_t *req, ngx_http_vidorigin_media_t *vm);
+static ngx_int_t ngx_http_vidorigin_fail(ngx_http_request_t *r,
+    vo_status_t rc, const char *err);
+static void *ngx_http_vidorigin_palloc(void *pool, size_t size);
+
+
+/* one table from core status to HTTP status */
+static ngx_uint_t  ngx_http_vidorigin_statuses[] = {
+    NGX_HTTP_OK,                           /* VO_OK */
+    NGX_HTTP_INTERNAL_SERVER_ERROR,        /* VO_ERROR */
+    NGX_HTTP_BAD_REQUEST,                  /* VO_BAD_REQUEST */
+    NGX_HTTP_NOT_FOUND,                    /* VO_NOT_FOUND */
+    NGX_HTTP_INTERNAL_SERVER_ERROR,        /* VO_BAD_DATA */
+    NGX_HTTP_NOT_FOUND                     /* VO_RANGE */
+};
+
+
+static ngx_str_t  ngx_http_vidorigin_m3u8_type =
+    ngx_string("application/vnd.apple.mpegurl");
+static ngx_str_t  ngx_http_vidorigin_mpd_type =
+    ngx_string("application/dash+xml");
+static ngx_str_t  ngx_http_vidorigin_mp4_type = ngx_string("video/mp4");
+static ngx_str_t  ngx_http_vidorigin_m4a_type = ngx_string("audio/mp4");
+static ngx_str_t  ngx_http_vidorigin_m4s_type =
+    ngx_string("video/iso.segment");
+static ngx_str_t  ngx_http_vidorigin_ts_type = ngx_string("video/mp2t");
+
+
+ngx_int_t
+ngx_http_vidorigin_handler(ngx_http_request_t *r)
+{
+    u_char                         *p;
+    size_t                          len;
+    ngx_int_t                       rc;
+    const char                     *err;
+    vo_status_t                     vrc;
+    ngx_str_t                       key;
+    vo_request_t                    req;
+    ngx_http_vidorigin_media_t     *vm;
+    ngx_http_vidorigin_manifest_t   m;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+    ngx_http_vidorigin_main_conf_t *vmcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /*
+     * Playback URLs need no escaping, dot segments or empty components:
+     * a client path that nginx had to decode or normalize is refused, so
+     * that one object never has several URLs (and CDN cache keys).
+     */
+
+    if (!r->internal && !ngx_http_vidorigin_canonical(r)) {
+        return ngx_http_vidorigin_fail(r, VO_BAD_REQUEST,
+                                       "non-canonical path");
+    }
+
+    /* the path below the location prefix, e.g. "demo/720p/3.m4s" */
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    if (r->uri.len < vlcf->prefix.len
+        || ngx_strncmp(r->uri.data, vlcf->prefix.data, vlcf->prefix.len) != 0)
+    {
+        return ngx_http_vidorigin_fail(r, VO_NOT_FOUND,
+                                       "outside the location prefix");
+    }
+
+    p = r->uri.data + vlcf->prefix.len;
+    len = r->uri.len - vlcf->prefix.len;
+
+    if (len && *p == '/'
+        && (vlcf->prefix.len == 0
+            || vlcf->prefix.data[vlcf->prefix.len - 1] != '/'))
+    {
+        p++;
+        len--;
+    }
+
+    err = "";
+    vrc = vo_path_parse(p, len, &req, &err);
+
+    if (vrc != VO_OK) {
+        return ngx_http_vidorigin_fail(r, vrc, err);
+    }
+
+    if (vo_req_is_manifest(req.kind)) {
+        key.data = p;
+        key.len = len;
+
+        rc = ngx_http_vidorigin_mc_get(r, &key, &m);
+
+        if (rc == NGX_OK) {
+            return ngx_http_vidorigin_send_manifest(r, &m);
+        }
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    vm = ngx_palloc(r->pool, sizeof(ngx_http_vidorigin_media_t));
+    if (vm == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_vidorigin_media_get(r, &req.id, vm);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_vidorigin_fail(r, VO_NOT_FOUND, "video not ready");
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    vrc = vo_request_check(&req, &vm->media, &err);
+
+    if (vrc != VO_OK) {
+        return ngx_http_vidorigin_fail(r, vrc, err);
+    }
+
+    if (!vo_req_is_manifest(req.kind)) {
+        return ngx_http_vidorigin_send_object(r, &req, vm);
+    }
+
+    rc = ngx_http_vidorigin_make_manifest(r, &req, vm, &m);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+    ngx_http_vidorigin_mc_put(r, &key, &m, vm->checked + vmcf->media_valid);
+
+    return ngx_http_vidorigin_send_manifest(r, &m);
+}
+
+
+/* the path as the client sent it is the one nginx routed on */
+static ngx_uint_t
+ngx_http_vidorigin_canonical(ngx_http_request_t *r)
+{
+    u_char  *q;
+    size_t   len;
+
+    len = r->unparsed_uri.len;
+    q = ngx_strlchr(r->unparsed_uri.data, r->unparsed_uri.data + len, '?');
+
+    if (q != NULL) {
+        len = q - r->unparsed_uri.data;
+    }
+
+    return len == r->uri.len
+           && ngx_strncmp(r->unparsed_uri.data, r->uri.data, len) == 0;
+}
+
+
+static ngx_int_t
+ngx_http_vidorigin_make_manifest(ngx_http_request_t *r, vo_request_t *req,
+    ngx_http_vidorigin_media_t *vm, ngx_http_vidorigin_manifest_t *m)
+{
+    vo_buf_t         vb;
+    vo_alloc_t       alloc;
+    vo_status_t      vrc;
+    vo_selection_t   sel;
+
+    alloc.alloc = ngx_http_vidorigin_palloc;
+    alloc.data = r->pool;
+
+    if (vo_buf_init(&vb, &alloc, 4096) != VO_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    vo_selection_all(&vm->media, &sel);
+    m->type = &ngx_http_vidorigin_m3u8_type;
+
+    switch (req->kind) {
+
+    case VO_REQ_HLS_MASTER:
+        vrc = vo_hls_master(&vm->media, &sel, VO_FORMAT_FMP4, &vb);
+        break;
+
+    case VO_REQ_HLS_MASTER_TS:
+        vrc = vo_hls_master(&vm->media, &sel, VO_FORMAT_TS, &vb);
+        break;
+
+    case VO_REQ_HLS_MEDIA:
+        vrc = vo_hls_media(&vm->media, &req->rendition, VO_FORMAT_FMP4, &vb);
+        break;
+
+    case VO_REQ_HLS_MEDIA_TS:
+        vrc = vo_hls_media(&vm->media, &req->rendition, VO_FORMAT_TS, &vb);
+        break;
+
+    default: /* VO_REQ_DASH_MPD */
+        vrc = vo_dash_mpd(&vm->media, &sel, &vb);
+        m->type = &ngx_http_vidorigin_mpd_type;
+        break;
+    }
+
+    if (vrc == VO_OK && vo_buf_failed(&vb)) {
+        vrc = VO_ERROR;
+    }
+
+    if (vrc != VO_OK) {
+        return ngx_http_vidorigin_fail(r, vrc, "manifest not generated");
+    }
+
+    m->body.data = vb.start;
+    m->body.len = vo_buf_len(&vb);
+    m->mtime = vm->mtime;
+
+    /* a strong validator from the bytes themselves */
+    m->crc = ngx_crc32_long(m->body.data, m->body.len);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vidorigin_send_manifest(ngx_http_request_t *r,
+    ngx_http_vidorigin_manifest_t *m)
+{
+    u_char                         *etag;
+    ngx_int_t                       rc;
+    ngx_buf_t                      *b;
+    ngx_chain_t                     out;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    etag = ngx_pnalloc(r->pool, sizeof("\"m-ffffffff-\"") + NGX_SIZE_T_LEN);
+    if (etag == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.etag = ngx_list_push(&r->headers_out.headers);
+    if (r->headers_out.etag == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.etag->hash = 1;
+    ngx_str_set(&r->headers_out.etag->key, "ETag");
+    r->headers_out.etag->value.data = etag;
+    r->headers_out.etag->value.len =
+        ngx_sprintf(etag, "\"m-%08xD-%xz\"", m->crc, m->body.len) - etag;
+#if (nginx_version >= 1023000)
+    r->headers_out.etag->next = NULL;
+#endif
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = m->body.len;
+    r->headers_out.last_modified_time = m->mtime;
+    r->headers_out.content_type = *m->type;
+    r->headers_out.content_type_len = m->type->len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    if (ngx_http_vidorigin_set_cache_control(r, &vlcf->manifest_cc_sent, 1)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->allow_ranges = 1;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b->pos = m->body.data;
+    b->last = m->body.data + m->body.len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_vidorigin_send_object(ngx_http_request_t *r, vo_request_t *req,
+    ngx_http_vidorigin_media_t *vm)
+{
+    u_char                         *p;
+    char                            key[VO_ID_MAX + VO_NAME_MAX + 32];
+    size_t                          len;
+    ngx_int_t                       rc;
+    ngx_buf_t                      *b;
+    ngx_str_t                       path, *type;
+    ngx_uint_t                      audio;
+    ngx_chain_t                     out;
+    ngx_open_file_info_t            of;
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    len = vo_request_key(req, key, sizeof(key));
+    if (len == 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    path.len = vlcf->store.len + 1 + len;
+    path.data = ngx_pnalloc(r->pool, path.len + 1);
+    if (path.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(path.data, vlcf->store.data, vlcf->store.len);
+    *p++ = '/';
+    ngx_memcpy(p, key, len + 1);
+
+    ngx_memzero(&of, sizeof(ngx_open_file_info_t));
+
+    of.read_ahead = clcf->read_ahead;
+    of.directio = clcf->directio;
+    of.valid = clcf->open_file_cache_valid;
+    of.min_uses = clcf->open_file_cache_min_uses;
+    of.errors = clcf->open_file_cache_errors;
+    of.events = clcf->open_file_cache_events;
+
+    if (ngx_http_set_disable_symlinks(r, clcf, &path, &of) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_open_cached_file(clcf->open_file_cache, &path, &of, r->pool)
+        != NGX_OK)
+    {
+        if (of.err == NGX_ENOENT || of.err == NGX_ENOTDIR) {
+
+            /* the description lists it, the store lacks it */
+
+            if (vlcf->jit.len) {
+                return ngx_http_vidorigin_jit(r, &path);
+            }
+
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, of.err,
+                          "vidorigin: \"%V\" is missing from the store",
+                          &path);
+            return ngx_http_vidorigin_fail(r, VO_NOT_FOUND, NULL);
+        }
+
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, of.err,
+                      "%s \"%V\" failed", of.failed, &path);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!of.is_file) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vidorigin: \"%V\" is not a regular file", &path);
+        return ngx_http_vidorigin_fail(r, VO_NOT_FOUND, NULL);
+    }
+
+    audio = (vo_media_audio(&vm->media, &req->rendition) != NULL);
+
+    switch (req->kind) {
+
+    case VO_REQ_INIT:
+        type = audio ? &ngx_http_vidorigin_m4a_type
+                     : &ngx_http_vidorigin_mp4_type;
+        break;
+
+    case VO_REQ_SEGMENT_TS:
+        type = &ngx_http_vidorigin_ts_type;
+        break;
+
+    default: /* VO_REQ_SEGMENT */
+        type = &ngx_http_vidorigin_m4s_type;
+        break;
+    }
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = of.size;
+    r->headers_out.last_modified_time = of.mtime;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    if (ngx_http_set_etag(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_vidorigin_set_cache_control(r, &vlcf->segment_cc_sent, 1)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->allow_ranges = 1;
+
+    /* allocate everything before the header is sent */
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
+    if (b->file == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b->file_pos = 0;
+    b->file_last = of.size;
+    b->in_file = b->file_last ? 1 : 0;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    b->file->fd = of.fd;
+    b->file->name = path;
+    b->file->log = r->connection->log;
+    b->file->directio = of.is_directio;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * A failed playback request: what the client did wrong is logged at info
+ * level with the reason (once, here); 4xx answers carry the short
+ * negative-caching Cache-Control.
+ */
+static ngx_int_t
+ngx_http_vidorigin_fail(ngx_http_request_t *r, vo_status_t rc,
+    const char *err)
+{
+    ngx_uint_t                      status, level;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    if (rc > VO_OK || rc < VO_RANGE) {
+        rc = VO_ERROR;
+    }
+
+    status = ngx_http_vidorigin_statuses[-rc];
+
+    if (err != NULL) {
+        level = (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_ERR
+                                                           : NGX_LOG_INFO;
+        ngx_log_error(level, r->connection->log, 0,
+                      "vidorigin: \"%V\": %s", &r->uri, err);
+    }
+
+    if (status < NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+        if (ngx_http_vidorigin_set_cache_control(r, &vlcf->error_cc, 0)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return status;
+}
+
+
+ngx_int_t
+ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r, ngx_str_t *value,
+    ngx_uint_t success)
+{
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    if (value->len
+        && ngx_http_vidorigin_add_header(r, "Cache-Control", value) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    if (success && vlcf->cdn_cc.len) {
+        return ngx_http_vidorigin_add_header(r, "CDN-Cache-Control",
+                                             &vlcf->cdn_cc);
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_vidorigin_add_header(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.len = ngx_strlen(name);
+    h->key.data = (u_char *) name;
+    h->value = *value;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_vidorigin_palloc(void *pool, size_t size)
+{
+    return ngx_palloc(pool, size);
+}
