@@ -34,7 +34,7 @@ UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
-        sample valgrind worker-test upstream fuzz
+        sample valgrind worker-test jit-test upstream fuzz
 
 all: module worker www
 
@@ -105,6 +105,11 @@ t: module sample
 worker-test: worker
 	@WORKER=$(WORKER) bash scripts/run-suites.sh worker tests/worker/test-*.sh
 
+# --- just in time through nginx: module + worker pool + Redis
+jit-test: module worker sample
+	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
+	    bash scripts/run-suites.sh jit tests/jit/test-*.sh
+
 # --- the module against upstream nginx source (--add-dynamic-module)
 upstream:
 	@bash tests/build/upstream.sh $(BUILD)/upstream
@@ -112,12 +117,15 @@ upstream:
 # --- end to end with real players
 e2e: all sample
 	@bash tests/e2e/run.sh $(MODULE_SO) $(WORKER) $(VAR)/store $(BUILD)/www
+	@E2E_JIT=1 bash tests/e2e/run.sh $(MODULE_SO) $(WORKER) $(VAR)/store \
+	    $(BUILD)/www
 
 test: deps all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory upstream
 	@$(MAKE) --no-print-directory worker-test
 	@$(MAKE) --no-print-directory t
+	@$(MAKE) --no-print-directory jit-test
 	@$(MAKE) --no-print-directory e2e
 
 run: deps all sample
@@ -126,6 +134,7 @@ run: deps all sample
 
 bench: deps all sample
 	@bash tests/bench/run.sh $(MODULE_SO) $(VAR)/store
+	@bash tests/bench/jit.sh $(MODULE_SO) $(WORKER) $(VAR)/store
 
 # coverage-guided fuzzing of the core's parsers (clang's libFuzzer)
 fuzz:

@@ -4,7 +4,10 @@
 # Renders conf/nginx.conf.in and conf/vidorigin-locations.conf into OUTDIR,
 # replacing each @NAME@ with its value.  Needed: MODULE VAR PORT STORE WWW.
 # Optional: WORKERS (2), LOG_LEVEL (info), EXTRA (text inside the server
-# block, for tests and benchmarks).  Prints the path of nginx.conf.
+# block, for tests and benchmarks), UPSTREAM (the server lines of the
+# upstream of transcode workers; default the socket of the one worker
+# `make run` starts, VAR/run/transcode-worker.sock).  Prints the path of
+# nginx.conf.
 set -euo pipefail
 # bash 5.2 would put the matched text for each "&" in a replacement value
 shopt -u patsub_replacement 2>/dev/null || true
@@ -16,7 +19,8 @@ for kv in "$@"; do v[${kv%%=*}]=${kv#*=}; done
 for need in MODULE VAR PORT STORE WWW; do
     [ -n "${v[$need]:-}" ] || { echo "render-conf: $need is not set" >&2; exit 2; }
 done
-mkdir -p "${v[VAR]}/log" "${v[VAR]}/tmp"
+[ -n "${v[UPSTREAM]:-}" ] || v[UPSTREAM]="server unix:${v[VAR]}/run/transcode-worker.sock max_fails=1 fail_timeout=2s;"
+mkdir -p "${v[VAR]}/log" "${v[VAR]}/tmp" "${v[VAR]}/run"
 render() {
     local text
     text=$(cat "$1")

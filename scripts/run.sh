@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # run.sh MODULE_SO WORKER VAR WWW: serves var/store on 127.0.0.1:$PORT with
-# the module, in the foreground.  Ctrl-C stops everything it started.
+# the module, a transcode worker (transcode-worker serve) that makes
+# missing segments just in time, and the Redis it takes its locks in, in
+# the foreground.  Ctrl-C stops everything it started.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 module=$1 worker=$2 var=$3 www=$4
 port=${PORT:-8080}
 nginx=${NGINX:-/usr/sbin/nginx}
+run=$var/run
 
 conf=$(bash "$top/scripts/render-conf.sh" "$var/conf" \
     MODULE="$module" VAR="$var" PORT="$port" STORE="$var/store" WWW="$www")
@@ -14,6 +17,17 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "run: 127.0.0.1:$port is already in use (set PORT=...)" >&2
     exit 1
 fi
+
+# "lazy": the demo's source with no segment packaged; each is made by the
+# worker the first time a player asks for it, then kept
+if [ ! "$var/store/lazy/media.json" -nt "$var/fixtures/demo-source.mp4" ]; then
+    "$worker" package --store "$var/store" --id lazy --eager none \
+        --source "$var/fixtures/demo-source.mp4" --log-level warn
+fi
+
+# the store is read by nginx's workers (nobody) and the unix sockets are
+# entered by them
+chmod 755 "$var" "$run"
 
 "$nginx" -p "$var" -c "$conf" -t -q
 
@@ -27,13 +41,35 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# wait_for WHAT COMMAND...: up to 5 s for COMMAND to succeed
+wait_for() {
+    local what=$1
+    shift
+    for _ in $(seq 1 50); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "run: $what did not start; see $var/log" >&2
+    exit 1
+}
+
+# Redis: single-flight locks shared by every worker (no persistence)
+rm -f "$run/redis.sock"
+redis-server --port 0 --unixsocket "$run/redis.sock" --unixsocketperm 700 \
+    --save '' --appendonly no --logfile "$var/log/redis.log" &
+pids+=($!)
+wait_for redis-server redis-cli -s "$run/redis.sock" ping
+
+"$worker" serve --config "$top/conf/transcode-worker.conf" \
+    --store "$var/store" --listen "unix:$run/transcode-worker.sock" \
+    --redis "unix:$run/redis.sock" 2>>"$var/log/worker.log" &
+pids+=($!)
+wait_for transcode-worker curl -sf --unix-socket "$run/transcode-worker.sock" \
+    http://worker/healthz
+
 "$nginx" -p "$var" -c "$conf" &
 pids+=($!)
-
-for _ in $(seq 1 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
-done
+wait_for nginx bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
 
 base="http://127.0.0.1:$port"
 cat <<MSG
@@ -46,10 +82,18 @@ vidorigin is serving $var/store on $base  (Ctrl-C stops it)
   HLS multivariant (MPEG-TS, legacy)    $base/v/demo/master-ts.m3u8
   DASH                                  $base/v/demo/manifest.mpd
 
+  just in time: "lazy" is the same video with no segment in the store;
+  the worker makes each one the first time it is asked for
+  demo page                             $base/?id=lazy
+  HLS multivariant                      $base/v/lazy/master.m3u8
+  worker metrics    curl -s --unix-socket $run/transcode-worker.sock http://w/metrics
+  start over        rm -r $var/store/lazy/*/
+
   try:  curl -sI $base/v/demo/master.m3u8
         ffprobe $base/v/demo/master.m3u8
-  logs: $var/log/error.log  $var/log/access.log
+  logs: $var/log/error.log  $var/log/access.log  $var/log/worker.log
 
 MSG
 
-wait "${pids[0]}"
+# until one of them stops (or Ctrl-C)
+wait -n "${pids[@]}"

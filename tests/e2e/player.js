@@ -15,7 +15,7 @@ const path = require('path');
 const { chromium } = require(path.join(process.env.NODE_MODULES, 'playwright-core'));
 
 const [url, kind, shot, profile] = process.argv.slice(2);
-const WALL_MS = 60000;           // whole run, wall clock
+const WALL_MS = +(process.env.PLAYER_WALL_MS || 60000);  // whole run, wall clock
 const MIN_MEDIA_TIME = 10;       // seconds of media time to play
 const AFTER_SWITCH = 3;          // seconds to play on the new level
 const started = Date.now();

@@ -13,8 +13,15 @@
 #
 # MODULE_SO "none" serves STORE with stock nginx instead (`location /v/
 # { alias STORE/; }`): for a store made by tests/e2e/standin.sh, to work on
-# these tests without the module.  WORKER is not used yet (every segment of
-# the sample is in the store).
+# these tests without the module.
+#
+# E2E_JIT=1: just in time.  The video is packaged again into an empty
+# store with no segment at all (`package --eager none`: media.json and the
+# source only), served by nginx with a real `transcode-worker serve` (and
+# redis-server) behind vidorigin_jit; the players go first, while every
+# segment is still cold, then the decoders; at the end every object the
+# worker made must equal, byte for byte, the packaged one in STORE, and
+# the worker must have made each exactly once.
 # Environment: VIDEO (demo), E2E_ONLY (regex over check groups: probe,
 # decode, browser), NGINX (/usr/sbin/nginx), CHROMIUM (/usr/bin/chromium).
 set -uo pipefail
@@ -30,9 +37,9 @@ video=${VIDEO:-demo}
 only=${E2E_ONLY:-.}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-out=$top/build/e2e
+jit=${E2E_JIT:-}
+out=$top/build/e2e${jit:+-jit}
 node_modules=${NODE_MODULES:-$top/build/node/node_modules}
-: "$worker"
 
 passed=0 failed=0
 report() {   # report LINE...: count and print TAP-style result lines
@@ -53,7 +60,9 @@ finish() {
     exit
 }
 
-for tool in "$nginx_bin" ffmpeg ffprobe jq curl node; do
+tools=("$nginx_bin" ffmpeg ffprobe jq curl node)
+[ -z "$jit" ] || tools+=(redis-server redis-cli "$worker")
+for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || { not_ok "$tool is installed"; finish; }
 done
 meta=$store/$video/media.json
@@ -67,7 +76,11 @@ mkdir -p "$out/var/log" "$out/var/tmp" "$out/tmp"
 export TMPDIR=$out/tmp   # scratch files (decoders, browser profiles) stay here
 nginx_pid=
 tmpdirs=()
+daemons=()   # the worker and redis-server of E2E_JIT
 cleanup() {
+    local d
+    for d in "${daemons[@]}"; do kill -TERM "$d" 2>/dev/null; done
+    for d in "${daemons[@]}"; do wait "$d" 2>/dev/null; done
     if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
         kill -QUIT "$nginx_pid" 2>/dev/null
         for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
@@ -82,6 +95,45 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# --- E2E_JIT: an empty store, redis-server and one worker ----------------
+upstream=""
+if [ -n "$jit" ]; then
+    ref=$store
+    store=$out/store
+    run=$out/var/run
+    rm -rf "$store" && mkdir -p "$store" "$run"
+    chmod 755 "$out" "$out/var" "$run" "$store"
+    src=$(ls "$ref/$video"/source.* 2>/dev/null | head -1)
+    if [ -z "$src" ] || ! "$worker" package --store "$store" --id "$video" \
+            --source "$src" --eager none --log-level warn; then
+        not_ok "package $video with --eager none"; finish
+    fi
+    objects=$(find "$store/$video" -type f ! -name media.json ! -name 'source.*' | wc -l)
+    ok "$video packaged with no segment ($objects objects in the store)"
+    meta=$store/$video/media.json
+
+    redis-server --port 0 --unixsocket "$run/redis.sock" --unixsocketperm 700 \
+        --save '' --appendonly no --logfile "$out/var/log/redis.log" &
+    daemons+=($!)
+    for _ in $(seq 50); do redis-cli -s "$run/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    # a long --wait: the players and 2 decoders ask for more than 2 slots
+    # make at once, and each must get its segment, not a 503
+    "$worker" serve --store "$store" --listen "unix:$run/worker.sock" \
+        --slots 2 --queue 64 --wait 120s --redis "unix:$run/redis.sock" \
+        2>"$out/var/log/worker.log" &
+    daemons+=($!)
+    for _ in $(seq 50); do
+        curl -sf --unix-socket "$run/worker.sock" http://w/healthz >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    if ! curl -sf --unix-socket "$run/worker.sock" http://w/healthz >/dev/null 2>&1; then
+        not_ok "transcode-worker serve starts"; tail -5 "$out/var/log/worker.log"; finish
+    fi
+    ok "redis-server and transcode-worker serve started"
+    upstream="server unix:$run/worker.sock;"
+    export DECODE_TIMEOUT=300
+fi
 
 free_port() {
     node -e 'const s = require("net").createServer();
@@ -107,7 +159,11 @@ location /v/ {
 EOF
     else
         conf=$(bash "$top/scripts/render-conf.sh" "$out/conf" MODULE="$module" \
-            VAR="$out/var" PORT="$port" STORE="$store" WWW="$www" WORKERS=2) || return 1
+            VAR="$out/var" PORT="$port" STORE="$store" WWW="$www" WORKERS=2 \
+            ${upstream:+UPSTREAM="$upstream"}) || return 1
+        # a cold segment waits for the worker as long as the worker lets it
+        [ -z "$jit" ] || sed -i 's/proxy_read_timeout .*;/proxy_read_timeout 150s;/' \
+            "$out/conf/vidorigin-locations.conf"
     fi
     echo "$conf"
 }
@@ -179,16 +235,21 @@ if [[ probe =~ $only ]]; then
 fi
 
 # --- 2. decode every rendition, 2 at a time --------------------------------
-if [[ decode =~ $only ]]; then
+decode_checks() {
+    [[ decode =~ $only ]] || return 0
     jobsdir=$(mktemp -d); tmpdirs+=("$jobsdir")
     specs=()   # NAME|URL|KIND|MAP...
+    # TS first: made just in time, a TS segment's encode also gives the
+    # fMP4 segments, which the fMP4 and DASH decoders then find stored
     for r in "${vnames[@]}"; do
-        specs+=("hls-fmp4 $r|$base/$r/index.m3u8|video|-map 0:v:0")
         [ "$has_ts" = true ] && if [ ${#anames[@]} -gt 0 ]; then
             specs+=("hls-ts $r|$base/$r/index-ts.m3u8|av|-map 0:v:0 -map 0:a:0")
         else
             specs+=("hls-ts $r|$base/$r/index-ts.m3u8|video|-map 0:v:0")
         fi
+    done
+    for r in "${vnames[@]}"; do
+        specs+=("hls-fmp4 $r|$base/$r/index.m3u8|video|-map 0:v:0")
         specs+=("dash $r|$base/manifest.mpd|video|-map 0:m:id:$r")
     done
     for a in "${anames[@]}"; do
@@ -219,21 +280,30 @@ if [[ decode =~ $only ]]; then
         fi
         report "${lines[@]}"
     done
-fi
+}
 
 # --- 3. real players in headless Chromium ---------------------------------
-if [[ browser =~ $only ]]; then
+browser_checks() {
+    [[ browser =~ $only ]] || return 0
     if [ ! -d "$node_modules/playwright-core" ]; then
         not_ok "playwright-core is installed in $node_modules (make www)"
     elif [ ! -x "$CHROMIUM" ]; then
         not_ok "chromium is installed ($CHROMIUM)"
     else
+        # cold segments take seconds each (a 1080p one about 3 s on 2 cores)
+        wall_ms=60000
+        [ -z "$jit" ] || wall_ms=150000
         players=(hls)
-        [ "$has_ts" = true ] && players+=(hls-ts)
-        players+=(dash)
+        # just in time, hls.js alone: the others read the same objects,
+        # already checked with every segment stored
+        if [ -z "$jit" ]; then
+            [ "$has_ts" = true ] && players+=(hls-ts)
+            players+=(dash)
+        fi
         for p in "${players[@]}"; do
             profile=$(mktemp -d); tmpdirs+=("$profile")
-            mapfile -t lines < <(NODE_MODULES=$node_modules timeout 120 node \
+            mapfile -t lines < <(NODE_MODULES=$node_modules PLAYER_WALL_MS=$wall_ms \
+                timeout $((wall_ms / 1000 + 60)) node \
                 "$here/player.js" "http://127.0.0.1:$port/?player=$p&id=$video&level=min" \
                 "$p" "$out/$p.png" "$profile" 2>&1)
             if ! printf '%s\n' "${lines[@]}" | grep -q '^\(not \)\?ok - '; then
@@ -242,6 +312,50 @@ if [[ browser =~ $only ]]; then
             report "${lines[@]}"
         done
     fi
+}
+
+# the players first when segments are made just in time: they meet every
+# segment cold (the decoders then find some made already)
+if [ -n "$jit" ]; then
+    browser_checks
+    decode_checks
+else
+    decode_checks
+    browser_checks
+fi
+
+# E2E_JIT: every object made by the worker is the packaged one, made once
+if [ -n "$jit" ]; then
+    missing=0 differ=0 same=0
+    while read -r f; do
+        if [ ! -f "$store/$f" ]; then
+            missing=$((missing + 1))
+        elif cmp -s "$ref/$f" "$store/$f"; then
+            same=$((same + 1))
+        else
+            differ=$((differ + 1))
+            [ $differ -le 5 ] && echo "#   $f differs from the packaged object"
+        fi
+    done < <(cd "$ref" && find "$video" -type f ! -name media.json ! -name 'source.*' | sort)
+    if [ $same -gt 0 ] && [ $missing -eq 0 ] && [ $differ -eq 0 ]; then
+        ok "all $same objects made just in time equal the packaged ones, byte for byte"
+    else
+        not_ok "objects made just in time: $same equal, $differ differ, $missing never made"
+    fi
+    made=$(find "$store/$video" -type f ! -name media.json ! -name 'source.*' | wc -l)
+    metrics=$(curl -s --unix-socket "$run/worker.sock" http://w/metrics)
+    metric() { awk -v m="vidorigin_worker_$1" '$1 == m { print $2 }' <<<"$metrics"; }
+    started=$(metric jobs_started_total) companions=$(metric companions_stored_total)
+    if [ -n "$started" ] && [ $((started + companions)) -eq "$made" ] \
+            && [ "$(metric jobs_failed_total)" = 0 ]; then
+        ok "the worker made each of the $made objects once ($started transcodes" \
+           "+ $companions fMP4 segments from TS encodes, none failed)"
+    else
+        not_ok "jobs_started_total $started + companions_stored_total $companions," \
+               "failed $(metric jobs_failed_total), objects $made"
+    fi
+    echo "# worker: $(metric jobs_deduplicated_total) deduplicated, $(metric store_hits_total) store hits," \
+         "$(metric jobs_rejected_total) rejected"
 fi
 
 # nginx itself must not have logged a crash or an alert
