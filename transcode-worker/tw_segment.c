@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 
+#include <pthread.h>
 #include <string.h>
 
 #include <libavutil/channel_layout.h>
@@ -21,8 +22,35 @@
 #define TW_SWS_FLAGS  (SWS_BICUBIC | SWS_ACCURATE_RND | SWS_BITEXACT)
 
 
+/*
+ * Each video rendition is encoded by a thread of its own, fed by the
+ * thread that decodes and scales through a small queue: the decoder and
+ * the encoders, each single-threaded and each given the same frames in
+ * the same order, give the same bytes as one thread doing it all, in
+ * about the time of the slowest of them when cores are idle (a segment
+ * just in time: decoding and scaling 1080p cost about as much as x264
+ * encoding 720p).  A NULL frame ends the queue and flushes the encoder.
+ */
+#define TW_ENCQ_LEN  8
+
+struct tw_encq_s {
+    pthread_t           tid;
+    pthread_mutex_t     lock;
+    pthread_cond_t      cond;
+    AVFrame            *frames[TW_ENCQ_LEN];
+    unsigned            head;
+    unsigned            n;
+    int                 err;        /* the encoder's first error */
+    int                 started;
+    tw_track_t         *track;
+    const char         *name;
+};
+
+
 static int tw_track_add(tw_track_t *t, AVPacket *pkt);
 static int tw_track_drain(tw_track_t *t);
+static void *tw_encq_run(void *data);
+static int tw_encq_push(tw_encq_t *q, AVFrame *frame);
 static int tw_segment_frame(void *data, uint64_t i, const AVFrame *src);
 static int tw_segment_video(tw_segment_t *s);
 static int tw_segment_audio(tw_segment_t *s);
@@ -92,6 +120,82 @@ tw_track_drain(tw_track_t *t)
 }
 
 
+static void *
+tw_encq_run(void *data)
+{
+    int          ret;
+    AVFrame     *frame;
+    tw_encq_t   *q = data;
+
+    ret = 0;
+
+    for ( ;; ) {
+        pthread_mutex_lock(&q->lock);
+
+        while (q->n == 0) {
+            pthread_cond_wait(&q->cond, &q->lock);
+        }
+
+        frame = q->frames[q->head];
+        q->head = (q->head + 1) % TW_ENCQ_LEN;
+        q->n--;
+
+        pthread_cond_signal(&q->cond);
+        pthread_mutex_unlock(&q->lock);
+
+        /* after an error, frames are only taken, so the feeder never
+         * waits for room that will not come */
+        if (ret == 0) {
+            ret = avcodec_send_frame(q->track->enc, frame);
+
+            if (ret < 0) {
+                tw_log(TW_LOG_ERR, "encoding \"%s\" failed: %s", q->name,
+                       tw_strerror(ret));
+            } else {
+                ret = tw_track_drain(q->track);
+            }
+
+            if (ret < 0) {
+                pthread_mutex_lock(&q->lock);
+                q->err = ret;
+                pthread_mutex_unlock(&q->lock);
+            }
+        }
+
+        if (frame == NULL) {
+            break;
+        }
+
+        av_frame_free(&frame);
+    }
+
+    return NULL;
+}
+
+
+/* takes frame (NULL: the end); the encoder's error, if any yet */
+static int
+tw_encq_push(tw_encq_t *q, AVFrame *frame)
+{
+    int  err;
+
+    pthread_mutex_lock(&q->lock);
+
+    while (q->n == TW_ENCQ_LEN) {
+        pthread_cond_wait(&q->cond, &q->lock);
+    }
+
+    q->frames[(q->head + q->n) % TW_ENCQ_LEN] = frame;
+    q->n++;
+    err = q->err;
+
+    pthread_cond_signal(&q->cond);
+    pthread_mutex_unlock(&q->lock);
+
+    return err;
+}
+
+
 /* output frame i of every selected rendition shows source frame src */
 static int
 tw_segment_frame(void *data, uint64_t i, const AVFrame *src)
@@ -157,18 +261,16 @@ tw_segment_frame(void *data, uint64_t i, const AVFrame *src)
             continue;
         }
 
-        dst = s->scaled[r];
+        /* a new reference: a held frame is queued more than once */
+        dst = av_frame_clone(s->scaled[r]);
+        if (dst == NULL) {
+            return AVERROR(ENOMEM);
+        }
+
         dst->pts = (int64_t) i;
         dst->pict_type = AV_PICTURE_TYPE_NONE;
 
-        ret = avcodec_send_frame(s->video[r].enc, dst);
-        if (ret < 0) {
-            tw_log(TW_LOG_ERR, "encoding \"%s\" failed: %s",
-                   m->video[r].name, tw_strerror(ret));
-            return ret;
-        }
-
-        ret = tw_track_drain(&s->video[r]);
+        ret = tw_encq_push(&s->encq[r], dst);
         if (ret < 0) {
             return ret;
         }
@@ -181,9 +283,10 @@ tw_segment_frame(void *data, uint64_t i, const AVFrame *src)
 static int
 tw_segment_video(tw_segment_t *s)
 {
-    int                ret;
+    int                ret, err;
     uint32_t           r, count;
     uint64_t           first;
+    tw_encq_t          encq[VO_MAX_VIDEO];
     tw_track_t        *t;
     const vo_media_t  *m = s->media;
 
@@ -208,9 +311,61 @@ tw_segment_video(tw_segment_t *s)
         }
     }
 
+    memset(encq, 0, sizeof(encq));
+    s->encq = encq;
+    ret = 0;
+
+    for (r = 0; r < m->nvideo; r++) {
+        if (!(s->video_mask & (1u << r))) {
+            continue;
+        }
+
+        encq[r].track = &s->video[r];
+        encq[r].name = m->video[r].name;
+        pthread_mutex_init(&encq[r].lock, NULL);
+        pthread_cond_init(&encq[r].cond, NULL);
+
+        if (pthread_create(&encq[r].tid, NULL, tw_encq_run, &encq[r]) != 0) {
+            tw_log(TW_LOG_ERR, "cannot start an encoder thread");
+            ret = AVERROR(EAGAIN);
+            break;
+        }
+
+        encq[r].started = 1;
+    }
+
     s->last_src = NULL;
 
-    ret = tw_source_video(s->source, m, first, count, tw_segment_frame, s);
+    if (ret == 0) {
+        ret = tw_source_video(s->source, m, first, count, tw_segment_frame,
+                              s);
+    }
+
+    /* every started encoder is flushed and joined, whatever happened */
+
+    for (r = 0; r < m->nvideo; r++) {
+        if (!(s->video_mask & (1u << r))) {
+            continue;
+        }
+
+        if (encq[r].started) {
+            (void) tw_encq_push(&encq[r], NULL);
+            pthread_join(encq[r].tid, NULL);
+
+            /* it took every frame: it stops only at the NULL */
+            err = encq[r].err;
+
+            if (ret >= 0 && err < 0) {
+                ret = err;
+            }
+        }
+
+        pthread_mutex_destroy(&encq[r].lock);
+        pthread_cond_destroy(&encq[r].cond);
+    }
+
+    s->encq = NULL;
+
     if (ret < 0) {
         return ret;
     }
@@ -221,16 +376,6 @@ tw_segment_video(tw_segment_t *s)
         }
 
         t = &s->video[r];
-
-        ret = avcodec_send_frame(t->enc, NULL);
-        if (ret < 0) {
-            return ret;
-        }
-
-        ret = tw_track_drain(t);
-        if (ret < 0) {
-            return ret;
-        }
 
         if (t->npkts != count || !(t->pkts[0]->flags & AV_PKT_FLAG_KEY)
             || t->pkts[0]->pts != (int64_t) first)

@@ -40,6 +40,8 @@ typedef struct {
 } tw_track_t;
 
 
+typedef struct tw_encq_s  tw_encq_t;
+
 typedef struct {
     /* in */
     const vo_media_t   *media;
@@ -57,6 +59,7 @@ typedef struct {
     AVFrame            *scaled[VO_MAX_VIDEO];
     const AVFrame      *last_src;
     int64_t             last_src_pts;
+    tw_encq_t          *encq;        /* the encoder threads' queues */
 } tw_segment_t;
 
 

@@ -39,7 +39,7 @@
 # RETRIES (2) and NOISE (0.3): a measurement during which other processes
 # used more than NOISE cpu-s is made again, cold, up to RETRIES times while
 # within half of BUDGET, and the quietest attempt kept; DIAG (0; 1: also
-# time the CLI decoding from n*D - TW_VIDEO_MARGIN_MS, frames before n*D
+# time the CLI decoding from MARGIN (0.5) s before n*D, frames before n*D
 # dropped: what decoding one more GOP would cost), BUDGET (300 s:
 # no new measurement starts after it), BENCH_STRICT=1 to exit 1 when the
 # ratio is above 1.0.  Exit 1 also when a request or CLI run failed or
@@ -51,13 +51,13 @@ module=$(realpath "$1") worker=$(realpath "$2") store=$(cd "$3" && pwd)
 video=${VIDEO:-demo} rendition=${RENDITION:-720p}
 segments=${SEGMENTS:-1 2 3 4 5 6 7} rung_segments=${RUNG_SEGMENTS:-2 5 8}
 budget=${BUDGET:-300} diag=${DIAG:-0} retries=${RETRIES:-2} noise=${NOISE:-0.3}
-# the worker's scaler flags and seek margin, from its source
-# (tw_segment.c TW_SWS_FLAGS, tw_source.c TW_VIDEO_MARGIN_MS)
+# the worker's scaler flags, from its source (tw_segment.c TW_SWS_FLAGS)
 sws=$(sed -n 's/^#define TW_SWS_FLAGS *(\(.*\)).*/\1/p' "$top/transcode-worker/tw_segment.c" 2>/dev/null |
       tr -d ' ' | sed 's/SWS_//g; s/|/+/g' | tr 'A-Z' 'a-z')
 scale_flags=${SCALE_FLAGS-${sws:-bicubic+accurate_rnd+bitexact}}
-margin_ms=$(sed -n 's/^#define TW_VIDEO_MARGIN_MS *\([0-9]*\).*/\1/p' "$top/transcode-worker/tw_source.c" 2>/dev/null)
-margin=$(awk -v m="${margin_ms:-500}" 'BEGIN { printf "%.3f", m / 1000 }')
+# the worker, like the CLI, seeks to n*D first (tw_source_video), and
+# earlier only when that does not land on a keyframe at or before n*D
+margin=$(awk -v m="${MARGIN:-0.5}" 'BEGIN { printf "%.3f", m }')
 nginx_bin=${NGINX:-/usr/sbin/nginx}
 out=$top/build/bench
 t_start=$SECONDS
@@ -312,7 +312,7 @@ echo "bench-jit: nginx (1 worker) -> transcode-worker serve ($slots slots, prefe
 echo "bench-jit: $video: D = $D s, ${fps_num}/${fps_den} fps, preset $preset, $threads x264 threads," \
      "keyint $keyint${asm_cap:+, asm capped at avx2}, scaler ${scale_flags:-ffmpeg default}"
 echo "bench-jit: $rendition segments $segments: module (M), ffmpeg CLI (C)$([ "$diag" = 1 ] &&
-     echo ", CLI seeking ${margin} s earlier, as the worker does (W)"), interleaved"
+     echo ", CLI seeking ${margin} s earlier (W)"), interleaved"
 
 # warm-up, not counted: the page cache, the worker's and nginx's first
 # request (media description caches, keepalive), the CLI's libraries
@@ -332,7 +332,7 @@ vstart=${vstart:-0}
 # pair N ORDER: module, CLI (and the diagnostic CLI) for segment N, in
 # ORDER; sets line and other ("" when a run failed)
 pair() {
-    local n=$1 order=$2 k mw="" cw="" ww="-" mm="" mc="" cc="" cfile="" same_cli same_pkg t0 kf_w kf_c
+    local n=$1 order=$2 k mw="" cw="" ww="-" mm="" mc="" cc="" cfile="" same_cli same_pkg t0 kf_c
     line="" other=0
     # cold again when retried: the worker makes what the store lacks
     rm -f "$tmp/store/$video/$rendition/$n.m4s"
@@ -355,10 +355,9 @@ pair() {
         cmp -s "$tmp/got/$rendition-$n.m4s" "$store/$video/$rendition/$n.m4s" && same_pkg=yes || same_pkg=no
     fi
     t0=$(awk -v f="$(seg_first "$n")" -v d="$fps_den" -v nu="$fps_num" -v v="$vstart" 'BEGIN { printf "%.6f", v + f * d / nu }')
-    kf_w=$(keyframe_at "$(awk -v t="$t0" -v m="$margin" 'BEGIN { printf "%.6f", t - m }')")
     kf_c=$(keyframe_at "$t0")
-    line=$(printf '%-9s %-5s %8.3f %8.3f %6.2f %8.3f %6.2f %8s %6.2f %6.3f %7s %7s %4s %4s' "$rendition/$n" "$order" \
-        "$mw" "$mm" "$mc" "$cw" "$cc" "$ww" "$other" "$(ratio "$mw" "$cw")" "$kf_w" "$kf_c" "$same_cli" "$same_pkg")
+    line=$(printf '%-9s %-5s %8.3f %8.3f %6.2f %8.3f %6.2f %8s %6.2f %6.3f %7s %4s %4s' "$rendition/$n" "$order" \
+        "$mw" "$mm" "$mc" "$cw" "$cc" "$ww" "$other" "$(ratio "$mw" "$cw")" "$kf_c" "$same_cli" "$same_pkg")
 }
 
 # (a) + (b): interleaved, the order rotating; a pair during which other
@@ -391,11 +390,9 @@ mod_med=$(col 3) made_med=$(col 4) modcpu_med=$(col 5) cli_med=$(col 6) clicpu_m
 ws_med=$(col 8) paired_ratio=$(col 10)
 main_ratio=$(ratio "$mod_med" "$cli_med")
 other_max=$(printf '%s\n' "${pair_lines[@]}" | awk '{ print $9 }' | sort -g | tail -1)
-extra_frames=$(printf '%s\n' "${pair_lines[@]}" | awk -v f="$fps_num" -v d="$fps_den" \
-    '$11 != "nan" && $12 != "nan" { print ($12 - $11) * f / d }' | median)
-n_same_cli=$(printf '%s\n' "${pair_lines[@]}" | awk '$13 == "yes"' | grep -c .)
-n_same_pkg=$(printf '%s\n' "${pair_lines[@]}" | awk '$14 == "yes"' | grep -c .)
-n_diff_pkg=$(printf '%s\n' "${pair_lines[@]}" | awk '$14 == "no"' | grep -c .)
+n_same_cli=$(printf '%s\n' "${pair_lines[@]}" | awk '$12 == "yes"' | grep -c .)
+n_same_pkg=$(printf '%s\n' "${pair_lines[@]}" | awk '$13 == "yes"' | grep -c .)
+n_diff_pkg=$(printf '%s\n' "${pair_lines[@]}" | awk '$13 == "no"' | grep -c .)
 
 # (c) every rung cold through nginx; the rendition of (a) from (a)
 declare -A rung_med rung_made rung_n rung_other
@@ -454,18 +451,18 @@ report=$tmp/report.txt
     echo "nginx $("$nginx_bin" -v 2>&1 | sed 's#.*/##') (1 worker) -> transcode-worker serve on a unix socket" \
          "($slots slots, --prefetch off, redis $REDIS); $(ffmpeg -version | head -1 | cut -d' ' -f1-3)"
     echo "$video: D = $D s, $fps_num/$fps_den fps, preset $preset, crf/maxrate per rung, $threads x264" \
-         "frame threads, keyint $keyint${asm_cap:+, asm=avx2 (AVX-512 CPU)}; every segment cold"
+         "frame threads, keyint $keyint${asm_cap:+, asm=avx2 (AVX-512 CPU)}; every segment cold;" \
+         "the worker decodes+scales on one thread and encodes on another, the CLI (ffmpeg 5.1) on one"
     echo
     echo "(a)/(b) $rendition, module M (curl time_total through nginx) vs ffmpeg CLI C (whole invocation):"
-    printf '%-9s %-5s %8s %8s %6s %8s %6s %8s %6s %6s %7s %7s %4s %4s\n' segment order "module_s" "made_s" \
-        "m_cpu" "cli_s" "c_cpu" "cli_W_s" "other" "ratio" "from_W" "from_C" "=C" "=pkg"
+    printf '%-9s %-5s %8s %8s %6s %8s %6s %8s %6s %6s %7s %4s %4s\n' segment order "module_s" "made_s" \
+        "m_cpu" "cli_s" "c_cpu" "cli_W_s" "other" "ratio" "from" "=C" "=pkg"
     for l in "${pair_lines[@]}"; do echo "$l"; done
     echo "  made_s: the worker's own log (source opened .. object renamed into the store); m_cpu, c_cpu:"
-    echo "  CPU seconds of the worker, of the CLI; cli_W_s: the CLI decoding from the worker's seek target"
-    echo "  (input seek ${margin} s before the segment, TW_VIDEO_MARGIN_MS; diagnostic, DIAG=0 skips it);"
-    echo "  other: max CPU seconds used by anything else during one of the runs (interference);"
-    echo "  from_W, from_C: the keyframe (s) a seek to n*D - TW_VIDEO_MARGIN_MS (the worker's target in"
-    echo "  tw_source_video), to n*D (the CLI's) lands on; =C: the CLI's H.264 bitstream identical to the"
+    echo "  CPU seconds of the worker, of the CLI; cli_W_s: the CLI decoding from ${margin} s before the"
+    echo "  segment (one more GOP; diagnostic, DIAG=0 skips it); other: max CPU seconds used by anything"
+    echo "  else during one of the runs (interference); from: the keyframe (s) a seek to n*D lands on, where"
+    echo "  both the worker and the CLI start decoding; =C: the CLI's H.264 bitstream identical to the"
     echo "  module's; =pkg: the module's segment identical to the packaged one of $store"
     echo
     printf 'median: module %.3f s (worker %.3f s, %.2f cpu-s), ffmpeg CLI %.3f s (%.2f cpu-s)%s\n' \
@@ -475,8 +472,7 @@ report=$tmp/report.txt
          "median of per-segment ratios $paired_ratio; $npairs segments"
     echo "    CPU: module/CLI = $cpu_ratio; pairs no other process disturbed (other <= $noise): $n_quiet," \
          "their ratio $quiet_ratio (needs >= 3); $retried measurement(s) retried for interference"
-    echo "    same work: the CLI's bitstream equals the module's for $n_same_cli of $npairs segments;" \
-         "seeking ${margin} s early decodes a median of ${extra_frames} frame(s) more per segment"
+    echo "    same work: the CLI's bitstream equals the module's for $n_same_cli of $npairs segments"
     echo
     echo "real-time factor, cold through nginx (RTF = D / latency; worker = D / its own time):"
     printf '%-8s %4s %10s %8s %10s %10s %7s\n' rung n "latency_s" RTF "worker_s" "worker_RTF" "other"

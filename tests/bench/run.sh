@@ -11,13 +11,13 @@
 # Runs are interleaved (A, B, A, B, ...) to cancel drift; medians reported.
 # Writes build/bench/results.txt.  Last line:
 #   bench: segment ratio R (module X rps / static Y rps), master ratio R
-# Environment: RUNS (5), DURATION (5s), CONNECTIONS (32), VIDEO (demo),
+# Environment: RUNS (9), DURATION (5s), CONNECTIONS (32), VIDEO (demo),
 # SEGMENT (1080p/3.m4s), BENCH_STRICT=1 to exit 1 when a target is missed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 if [ $# -ne 2 ]; then echo "usage: $0 MODULE_SO STORE" >&2; exit 2; fi
 module=$(realpath "$1") store=$(cd "$2" && pwd)
-runs=${RUNS:-5} duration=${DURATION:-5s} conns=${CONNECTIONS:-32}
+runs=${RUNS:-9} duration=${DURATION:-5s} conns=${CONNECTIONS:-32}
 video=${VIDEO:-demo} segment=${SEGMENT:-1080p/3.m4s}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
 out=$top/build/bench
