@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -53,6 +54,8 @@ static enum MHD_Result tw_http_text(struct MHD_Connection *conn,
     unsigned status, const char *text);
 static enum MHD_Result tw_http_metrics(tw_server_t *sv,
     struct MHD_Connection *conn);
+static void tw_http_validators(struct MHD_Response *resp,
+    const struct stat *st);
 static ssize_t tw_blob_read(void *cls, uint64_t pos, char *buf, size_t max);
 static void tw_blob_free(void *cls);
 
@@ -441,6 +444,7 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 ctx->ctype);
         MHD_add_response_header(resp, "X-Vidorigin-Transcode", "0");
+        tw_http_validators(resp, &st);
 
         rc = MHD_queue_response(ctx->conn, MHD_HTTP_OK, resp);
         MHD_destroy_response(resp);
@@ -516,6 +520,13 @@ tw_http_answer(tw_server_t *sv, tw_ctx_t *ctx)
         /* the response owns the reference now */
         ctx->blob = NULL;
 
+        /* stored before the answer: the validators of that file */
+        snprintf(path, sizeof(path), "%s/%s", sv->conf.store, ctx->key);
+
+        if (stat(path, &st) == 0 && (uint64_t) st.st_size == blob->len) {
+            tw_http_validators(resp, &st);
+        }
+
     } else {
         snprintf(path, sizeof(path), "%s/%s", sv->conf.store, ctx->key);
 
@@ -533,6 +544,8 @@ tw_http_answer(tw_server_t *sv, tw_ctx_t *ctx)
             close(fd);
             return MHD_NO;
         }
+
+        tw_http_validators(resp, &st);
     }
 
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctx->ctype);
@@ -543,6 +556,30 @@ tw_http_answer(tw_server_t *sv, tw_ctx_t *ctx)
     MHD_destroy_response(resp);
 
     return rc;
+}
+
+
+/*
+ * ETag and Last-Modified as nginx makes them for the same file, so that a
+ * segment's first answer (made here) and the later ones (nginx serving
+ * the store) carry the same validators and a CDN's revalidation gets 304.
+ */
+static void
+tw_http_validators(struct MHD_Response *resp, const struct stat *st)
+{
+    char       buf[64];
+    struct tm  tm;
+
+    snprintf(buf, sizeof(buf), "\"%llx-%llx\"",
+             (unsigned long long) st->st_mtime,
+             (unsigned long long) st->st_size);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, buf);
+
+    if (gmtime_r(&st->st_mtime, &tm) != NULL
+        && strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0)
+    {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, buf);
+    }
 }
 
 

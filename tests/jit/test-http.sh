@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # What a client sees of a just-in-time answer streamed through nginx:
-# the Content-Type, Content-Length and Cache-Control of each kind of
-# object (video and audio init, fMP4 and TS media segments) are those
+# the Content-Type, Content-Length, Cache-Control, ETag and Last-Modified
+# of each kind of object (video and audio init, fMP4 and TS media segments) are those
 # nginx sends for the same object from the store; the fMP4 segments made
 # along with a cold TS segment are then served by nginx from the store;
 # HEAD of a cold segment makes it and answers its length with no body; a
@@ -55,8 +55,13 @@ cold() {
         || why="$why, Cache-Control \"$(hdr "$TMP/cold.h" Cache-Control)\""
     grep -qE "$CC_RE" <<< "$(hdr "$TMP/cold.h" Cache-Control)" \
         || why="$why, not the segment Cache-Control"
+    for h in ETag Last-Modified; do
+        [ -n "$(hdr "$TMP/cold.h" $h)" ] \
+          && [ "$(hdr "$TMP/cold.h" $h)" = "$(hdr "$TMP/warm.h" $h)" ] \
+            || why="$why, $h \"$(hdr "$TMP/cold.h" $h)\" from the store \"$(hdr "$TMP/warm.h" $h)\""
+    done
     if [ -z "$why" ]; then
-        ok "cold $key: 200, $ct, same headers and bytes as from the store"
+        ok "cold $key: 200, $ct, same headers (validators too) and bytes as from the store"
     else
         fail "cold $key${why}"
     fi
