@@ -25,6 +25,8 @@ FFMPEG_PKGS := libavformat libavcodec libavfilter libswscale libswresample \
 CORE_DIR    := ngx_vidorigin_module/vo
 CORE_SRCS   := $(wildcard $(CORE_DIR)/vo_*.c)
 CORE_HDRS   := $(wildcard $(CORE_DIR)/vo_*.h)
+# what the core links: libcrypto for SigV4 (vo_sigv4.c)
+CORE_LIBS   := -lcrypto
 MODULE_SRCS := $(wildcard ngx_vidorigin_module/*.c ngx_vidorigin_module/*.h) \
                $(CORE_SRCS) $(CORE_HDRS) config
 WORKER_SRCS := $(wildcard transcode-worker/tw_*.c)
@@ -71,7 +73,8 @@ $(WORKER): $(WORKER_SRCS) $(WORKER_HDRS) $(CORE_SRCS) $(CORE_HDRS)
 	    $$(pkg-config --cflags $(FFMPEG_PKGS)) \
 	    -o $@ $(WORKER_SRCS) $(CORE_SRCS) \
 	    $$(pkg-config --libs $(FFMPEG_PKGS)) \
-	    $$(pkg-config --libs libmicrohttpd hiredis) -lm -lpthread
+	    $$(pkg-config --libs libmicrohttpd hiredis) $(CORE_LIBS) \
+	    -lm -lpthread
 
 worker: $(WORKER)
 
@@ -86,7 +89,8 @@ $(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
 $(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(CORE_HDRS) tests/unit/vo_test.h
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
-	    -I$(CORE_DIR) -Itests/unit -o $@ $< $(CORE_SRCS)
+	    -I$(CORE_DIR) -Itests/unit -o $@ $< $(CORE_SRCS) $(CORE_LIBS) \
+	    -lpthread
 
 unit: $(UNIT_BINS)
 	@bash scripts/run-unit.sh $(UNIT_BINS)

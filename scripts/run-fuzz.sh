@@ -32,7 +32,7 @@ mkdir -p "$out/corpus/media" "$out/corpus/path"
 for t in fuzz_media fuzz_path; do
     # shellcheck disable=SC2086
     $CC $CFLAGS -o "$out/$t" "tests/fuzz/$t.c" \
-        ngx_vidorigin_module/vo/vo_*.c || exit 2
+        ngx_vidorigin_module/vo/vo_*.c -lcrypto || exit 2
 done
 
 cp tests/unit/data/*.json "$out/corpus/media/"

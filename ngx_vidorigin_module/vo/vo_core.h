@@ -28,7 +28,8 @@ typedef enum {
     VO_BAD_REQUEST = -2,    /* malformed client input: 400 */
     VO_NOT_FOUND = -3,      /* well-formed, but no such thing: 404 */
     VO_BAD_DATA = -4,       /* stored data (media description) invalid */
-    VO_RANGE = -5           /* segment number outside the video: 404 */
+    VO_RANGE = -5,          /* segment number outside the video: 404 */
+    VO_NO_SPACE = -6        /* the caller's output buffer is too small */
 } vo_status_t;
 
 
