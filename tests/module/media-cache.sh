@@ -36,7 +36,7 @@ pid $dir/nginx.pid;
 events { worker_connections 256; }
 http {
     access_log off;
-    vidorigin_media_cache zone=media:32k valid=1s;
+    vidorigin_media_cache zone=media:32k valid=3s;
     server {
         listen 127.0.0.1:$port;
         location /v/ { vidorigin; vidorigin_store $dir/store; }
@@ -55,10 +55,12 @@ code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v/$1/mas
 get one | grep -q 'BANDWIDTH=900000,' && ok "first answer from media.json" \
     || bad "first answer from media.json"
 
+# ngx_time() has whole seconds: an entry is trusted for between valid - 1
+# and valid seconds, so valid=3s leaves two for the next request
 describe one 1234567
 get one | grep -q 'BANDWIDTH=900000,' && ok "cached within valid" \
     || bad "cached within valid (expected the old bandwidth)"
-sleep 1.2
+sleep 3.2
 get one | grep -q 'BANDWIDTH=1234567,' && ok "changed media.json seen after valid" \
     || bad "changed media.json seen after valid"
 
@@ -69,7 +71,7 @@ for _ in $(seq 8); do get one | grep -q 'BANDWIDTH=1234567,' && seen=$((seen + 1
     || bad "all workers share the refreshed entry ($seen/8)"
 
 rm "$dir/store/one/media.json"
-sleep 1.2
+sleep 3.2
 [ "$(code one)" = 404 ] && ok "removed media.json: 404 after valid" \
     || bad "removed media.json: 404 after valid"
 
