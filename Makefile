@@ -36,7 +36,7 @@ UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
-        sample valgrind worker-test jit-test upstream fuzz
+        sample valgrind worker-test s3-test jit-test upstream fuzz
 
 all: module worker www
 
@@ -70,10 +70,10 @@ module: $(MODULE_SO)
 $(WORKER): $(WORKER_SRCS) $(WORKER_HDRS) $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) -I$(CORE_DIR) -Itranscode-worker \
-	    $$(pkg-config --cflags $(FFMPEG_PKGS)) \
+	    $$(pkg-config --cflags $(FFMPEG_PKGS) libcurl) \
 	    -o $@ $(WORKER_SRCS) $(CORE_SRCS) \
 	    $$(pkg-config --libs $(FFMPEG_PKGS)) \
-	    $$(pkg-config --libs libmicrohttpd hiredis) $(CORE_LIBS) \
+	    $$(pkg-config --libs libmicrohttpd hiredis libcurl) $(CORE_LIBS) \
 	    -lm -lpthread
 
 worker: $(WORKER)
@@ -109,6 +109,10 @@ t: module sample
 worker-test: worker
 	@WORKER=$(WORKER) bash scripts/run-suites.sh worker tests/worker/test-*.sh
 
+# --- the worker's S3 client against s3rver (tests/s3, from npm)
+s3-test: worker
+	@WORKER=$(WORKER) bash scripts/run-suites.sh s3 tests/s3/test-*.sh
+
 # --- just in time through nginx: module + worker pool + Redis
 jit-test: module worker sample
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
@@ -128,6 +132,7 @@ test: deps all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory upstream
 	@$(MAKE) --no-print-directory worker-test
+	@$(MAKE) --no-print-directory s3-test
 	@$(MAKE) --no-print-directory t
 	@$(MAKE) --no-print-directory jit-test
 	@$(MAKE) --no-print-directory e2e

@@ -8,7 +8,7 @@ pkgs=(
     gcc make pkg-config nginx nginx-dev libpcre2-dev zlib1g-dev libssl-dev
     libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev
     libswresample-dev libavutil-dev libx264-dev
-    libmicrohttpd-dev libhiredis-dev
+    libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev
     # run and test
     redis-server ffmpeg curl procps valgrind wrk libxml2-utils python3 jq
     libtest-base-perl libtest-longstring-perl liburi-perl

@@ -16,6 +16,7 @@
 #include "vo_path.h"
 #include "tw_log.h"
 #include "tw_package.h"
+#include "tw_s3.h"
 
 
 #define TW_VERSION         "0.1.0"
@@ -47,6 +48,11 @@ static const char  tw_usage_text[] =
 "      [--redis 127.0.0.1:6379 | --redis unix:/path | --redis off]\n"
 "      [--lock-ttl 10s] [--wait 20s] [--prefetch on|off (on)]\n"
 "      [--log-level LEVEL]\n"
+"  transcode-worker s3 head|get|put|delete --endpoint URL --bucket B\n"
+"      [--region R ($AWS_REGION, us-east-1)] [--path-style]\n"
+"      [--range FIRST-LAST] [--out FILE|- (-)] [--in FILE|- (-)]\n"
+"      [--timeout SECONDS (60)] [--connect-timeout SECONDS (5)]\n"
+"      [--log-level LEVEL] KEY\n"
 "  transcode-worker --help | --version\n"
 "\n"
 "package copies FILE to {id}/source.{ext} in the store, makes every\n"
@@ -54,7 +60,10 @@ static const char  tw_usage_text[] =
 "last.  segment makes one object from the master copy, with the settings\n"
 "of {id}/media.json, into the store (or --out).  serve answers\n"
 "GET /v/{id}/{r}/{init.mp4,N.m4s,N.ts} over HTTP, from the store or made\n"
-"just in time (see docs/worker-serve.md).  Exit status 0 or 1.\n"
+"just in time (see docs/worker-serve.md).  s3 sends one signed request\n"
+"for KEY in bucket B, with the credentials of $AWS_ACCESS_KEY_ID,\n"
+"$AWS_SECRET_ACCESS_KEY and $AWS_SESSION_TOKEN; head prints the size and\n"
+"ETag (see docs/s3-client.md).  Exit status 0 or 1.\n"
 "default ladder: " TW_DEFAULT_LADDER "\n";
 
 
@@ -350,6 +359,10 @@ main(int argc, char **argv)
 
     if (strcmp(argv[1], "serve") == 0) {
         return tw_serve_command(argc - 1, argv + 1);
+    }
+
+    if (strcmp(argv[1], "s3") == 0) {
+        return tw_s3_command(argc - 1, argv + 1);
     }
 
     if (strcmp(argv[1], "package") == 0) {

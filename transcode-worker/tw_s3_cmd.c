@@ -1,0 +1,366 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * "transcode-worker s3 head|get|put|delete ... KEY": one S3 request, for
+ * operators checking a bucket and for tests/s3.  Credentials come from
+ * the environment only (never argv, which ps shows).  Exit status 0, or
+ * 1 with one error line.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tw_log.h"
+#include "tw_s3.h"
+
+
+#define TW_S3_MAX_PUT   ((size_t) 5 << 30)   /* S3's single-PUT limit */
+
+
+static int tw_s3_parse_range(const char *s, int64_t *first, int64_t *last);
+static int tw_s3_parse_seconds(const char *name, const char *s, long *ms);
+static int tw_s3_write_file(void *data, const void *buf, size_t len);
+static int tw_s3_slurp(const char *path, unsigned char **data, size_t *len);
+
+
+static int
+tw_s3_parse_range(const char *s, int64_t *first, int64_t *last)
+{
+    char       *end;
+    long long   a, b;
+
+    if (*s < '0' || *s > '9') {
+        return -1;
+    }
+
+    a = strtoll(s, &end, 10);
+    if (*end != '-' || end[1] < '0' || end[1] > '9') {
+        return -1;
+    }
+
+    b = strtoll(end + 1, &end, 10);
+    if (*end || a > b) {
+        return -1;
+    }
+
+    *first = a;
+    *last = b;
+
+    return 0;
+}
+
+
+static int
+tw_s3_parse_seconds(const char *name, const char *s, long *ms)
+{
+    char    *end;
+    double   d;
+
+    d = strtod(s, &end);
+
+    if (end == s || *end || !(d >= 0.1 && d <= 3600)) {
+        tw_log(TW_LOG_ERR, "--%s must be 0.1 to 3600 seconds", name);
+        return -1;
+    }
+
+    *ms = (long) (d * 1000 + 0.5);
+
+    return 0;
+}
+
+
+static int
+tw_s3_write_file(void *data, const void *buf, size_t len)
+{
+    return fwrite(buf, 1, len, data) == len ? 0 : -1;
+}
+
+
+/* a whole file (or stdin for "-") into a malloc()ed buffer */
+static int
+tw_s3_slurp(const char *path, unsigned char **data, size_t *len)
+{
+    FILE           *f;
+    size_t          size, n;
+    unsigned char  *p, *b;
+
+    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        tw_log(TW_LOG_ERR, "cannot open \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+
+    b = NULL;
+    size = 0;
+    *len = 0;
+
+    for ( ;; ) {
+        if (*len == size) {
+            if (size >= TW_S3_MAX_PUT) {
+                tw_log(TW_LOG_ERR, "\"%s\" is larger than 5 GiB", path);
+                goto failed;
+            }
+
+            size = size ? 2 * size : 1 << 20;
+            p = realloc(b, size);
+            if (p == NULL) {
+                tw_log(TW_LOG_ERR, "out of memory reading \"%s\"", path);
+                goto failed;
+            }
+            b = p;
+        }
+
+        n = fread(b + *len, 1, size - *len, f);
+        *len += n;
+
+        if (n == 0) {
+            break;
+        }
+    }
+
+    if (ferror(f)) {
+        tw_log(TW_LOG_ERR, "cannot read \"%s\": %s", path, strerror(errno));
+        goto failed;
+    }
+
+    if (f != stdin) {
+        fclose(f);
+    }
+
+    *data = b;
+
+    return 0;
+
+failed:
+
+    if (f != stdin) {
+        fclose(f);
+    }
+
+    free(b);
+
+    return -1;
+}
+
+
+int
+tw_s3_command(int argc, char **argv)
+{
+    int             c, rc, ranged;
+    FILE           *out;
+    char            tmp[4096];
+    size_t          len;
+    int64_t         first, last;
+    const char     *op, *key, *in_path, *out_path;
+    tw_s3_res_t     res;
+    tw_s3_conf_t    conf;
+    unsigned char  *body;
+
+    static const struct option  opts[] = {
+        { "endpoint",        required_argument, NULL, 'e' },
+        { "bucket",          required_argument, NULL, 'b' },
+        { "region",          required_argument, NULL, 'r' },
+        { "path-style",      no_argument,       NULL, 'p' },
+        { "range",           required_argument, NULL, 'R' },
+        { "in",              required_argument, NULL, 'i' },
+        { "out",             required_argument, NULL, 'o' },
+        { "timeout",         required_argument, NULL, 't' },
+        { "connect-timeout", required_argument, NULL, 'c' },
+        { "log-level",       required_argument, NULL, 'L' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    if (argc < 2 || (strcmp(argv[1], "head") != 0
+                     && strcmp(argv[1], "get") != 0
+                     && strcmp(argv[1], "put") != 0
+                     && strcmp(argv[1], "delete") != 0))
+    {
+        tw_log(TW_LOG_ERR, "s3 needs one of head, get, put, delete");
+        return 1;
+    }
+
+    op = argv[1];
+    memset(&conf, 0, sizeof(tw_s3_conf_t));
+    ranged = 0;
+    first = 0;
+    last = -1;
+    in_path = "-";
+    out_path = "-";
+    body = NULL;
+    len = 0;
+    rc = 1;
+
+    optind = 1;
+    opterr = 0;
+
+    while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+
+        /* --range and --out belong to get, --in to put */
+        if ((strchr("Ro", c) && strcmp(op, "get") != 0)
+            || (c == 'i' && strcmp(op, "put") != 0))
+        {
+            tw_log(TW_LOG_ERR, "option \"%s\" not accepted by \"s3 %s\"",
+                   argv[optind], op);
+            return 1;
+        }
+
+        switch (c) {
+
+        case 'e':
+            conf.endpoint = optarg;
+            break;
+
+        case 'b':
+            conf.bucket = optarg;
+            break;
+
+        case 'r':
+            conf.region = optarg;
+            break;
+
+        case 'p':
+            conf.path_style = 1;
+            break;
+
+        case 'R':
+            if (tw_s3_parse_range(optarg, &first, &last) != 0) {
+                tw_log(TW_LOG_ERR, "--range takes FIRST-LAST (bytes, "
+                       "inclusive), not \"%s\"", optarg);
+                return 1;
+            }
+            ranged = 1;
+            break;
+
+        case 'i':
+            in_path = optarg;
+            break;
+
+        case 'o':
+            out_path = optarg;
+            break;
+
+        case 't':
+            if (tw_s3_parse_seconds("timeout", optarg, &conf.timeout_ms)
+                != 0)
+            {
+                return 1;
+            }
+            break;
+
+        case 'c':
+            if (tw_s3_parse_seconds("connect-timeout", optarg,
+                                    &conf.connect_timeout_ms)
+                != 0)
+            {
+                return 1;
+            }
+            break;
+
+        case 'L':
+            if (tw_log_set_level(optarg) != 0) {
+                tw_log(TW_LOG_ERR, "invalid --log-level \"%s\"", optarg);
+                return 1;
+            }
+            break;
+
+        default:
+            tw_log(TW_LOG_ERR, "unknown or incomplete option \"%s\"",
+                   argv[optind]);
+            return 1;
+        }
+    }
+
+    /* optind counts in argv + 1 */
+    if (optind + 1 != argc - 1) {
+        tw_log(TW_LOG_ERR, "s3 %s needs exactly one KEY", op);
+        return 1;
+    }
+
+    key = argv[optind + 1];
+
+    if (conf.endpoint == NULL || conf.bucket == NULL) {
+        tw_log(TW_LOG_ERR, "--endpoint and --bucket are required");
+        return 1;
+    }
+
+    if (tw_s3_conf_check(&conf) != 0 || tw_s3_init() != 0) {
+        return 1;
+    }
+
+    if (strcmp(op, "head") == 0) {
+        rc = tw_s3_head(&conf, key, &res);
+        if (rc == 0) {
+            printf("size %lld\netag %s\n", (long long) res.size, res.etag);
+        }
+
+    } else if (strcmp(op, "delete") == 0) {
+        rc = tw_s3_delete(&conf, key, &res);
+
+    } else if (strcmp(op, "put") == 0) {
+        if (tw_s3_slurp(in_path, &body, &len) != 0) {
+            goto end;
+        }
+        rc = tw_s3_put(&conf, key, body, len, &res);
+
+    } else {
+        /* into a temporary file renamed into place: a failed GET leaves
+         * no partial FILE behind */
+        if (strcmp(out_path, "-") == 0) {
+            out = stdout;
+
+        } else {
+            snprintf(tmp, sizeof(tmp), "%s.tmp.%d", out_path, (int) getpid());
+            out = fopen(tmp, "wb");
+            if (out == NULL) {
+                tw_log(TW_LOG_ERR, "cannot create \"%s\": %s", tmp,
+                       strerror(errno));
+                goto end;
+            }
+        }
+
+        rc = tw_s3_get(&conf, key, first, ranged ? last : -1,
+                       tw_s3_write_file, out, &res);
+
+        if (out == stdout) {
+            if (fflush(stdout) != 0 && rc == 0) {
+                tw_log(TW_LOG_ERR, "cannot write to stdout: %s",
+                       strerror(errno));
+                rc = -1;
+            }
+
+        } else {
+            if (fclose(out) != 0 && rc == 0) {
+                tw_log(TW_LOG_ERR, "cannot write \"%s\": %s", tmp,
+                       strerror(errno));
+                rc = -1;
+            }
+
+            if (rc == 0 && rename(tmp, out_path) != 0) {
+                tw_log(TW_LOG_ERR, "cannot rename \"%s\": %s", tmp,
+                       strerror(errno));
+                rc = -1;
+            }
+
+            if (rc != 0) {
+                unlink(tmp);
+            }
+        }
+    }
+
+    if (rc == TW_S3_NOT_FOUND) {
+        tw_log(TW_LOG_ERR, "s3 %s \"%s\": not found (HTTP 404%s%s)", op, key,
+               res.code[0] ? " " : "", res.code);
+    }
+
+end:
+
+    free(body);
+    tw_s3_cleanup();
+
+    return rc == 0 ? 0 : 1;
+}
