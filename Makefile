@@ -86,7 +86,8 @@ $(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
 	@touch $@
 
 # --- C unit tests of the core
-$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(CORE_HDRS) tests/unit/vo_test.h
+$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(CORE_HDRS) tests/unit/vo_test.h \
+    tests/unit/sigv4_fixtures.h
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
 	    -I$(CORE_DIR) -Itests/unit -o $@ $< $(CORE_SRCS) $(CORE_LIBS) \

@@ -65,6 +65,8 @@ typedef struct {
 static void tw_s3_global(void);
 static int tw_s3_endpoint(const char *endpoint, size_t *scheme_len,
     const char **authority, size_t *alen);
+static void tw_s3_req_init(tw_s3_req_t *r, const tw_s3_conf_t *conf,
+    const char *method, const char *key, tw_s3_res_t *res);
 static int tw_s3_request(tw_s3_req_t *r);
 static size_t tw_s3_header(char *p, size_t size, size_t n, void *data);
 static size_t tw_s3_body(char *p, size_t size, size_t n, void *data);
@@ -703,17 +705,26 @@ tw_s3_to_buf(void *data, const void *buf, size_t len)
 }
 
 
+/* a request without a body or a range, the operations add theirs */
+static void
+tw_s3_req_init(tw_s3_req_t *r, const tw_s3_conf_t *conf, const char *method,
+    const char *key, tw_s3_res_t *res)
+{
+    memset(r, 0, sizeof(tw_s3_req_t));
+    r->conf = conf;
+    r->method = method;
+    r->key = key;
+    r->last = -1;
+    r->res = res;
+}
+
+
 int
 tw_s3_head(const tw_s3_conf_t *conf, const char *key, tw_s3_res_t *res)
 {
     tw_s3_req_t  r;
 
-    memset(&r, 0, sizeof(tw_s3_req_t));
-    r.conf = conf;
-    r.method = "HEAD";
-    r.key = key;
-    r.last = -1;
-    r.res = res;
+    tw_s3_req_init(&r, conf, "HEAD", key, res);
 
     return tw_s3_request(&r);
 }
@@ -731,15 +742,11 @@ tw_s3_get(const tw_s3_conf_t *conf, const char *key, int64_t first,
         return -1;
     }
 
-    memset(&r, 0, sizeof(tw_s3_req_t));
-    r.conf = conf;
-    r.method = "GET";
-    r.key = key;
+    tw_s3_req_init(&r, conf, "GET", key, res);
     r.first = first;
     r.last = last;
     r.write = write;
     r.data = data;
-    r.res = res;
 
     return tw_s3_request(&r);
 }
@@ -770,14 +777,9 @@ tw_s3_put(const tw_s3_conf_t *conf, const char *key, const void *body,
 {
     tw_s3_req_t  r;
 
-    memset(&r, 0, sizeof(tw_s3_req_t));
-    r.conf = conf;
-    r.method = "PUT";
-    r.key = key;
-    r.last = -1;
+    tw_s3_req_init(&r, conf, "PUT", key, res);
     r.body = body ? body : (const u_char *) "";
     r.left = len;
-    r.res = res;
 
     return tw_s3_request(&r);
 }
@@ -788,12 +790,7 @@ tw_s3_delete(const tw_s3_conf_t *conf, const char *key, tw_s3_res_t *res)
 {
     tw_s3_req_t  r;
 
-    memset(&r, 0, sizeof(tw_s3_req_t));
-    r.conf = conf;
-    r.method = "DELETE";
-    r.key = key;
-    r.last = -1;
-    r.res = res;
+    tw_s3_req_init(&r, conf, "DELETE", key, res);
 
     return tw_s3_request(&r);
 }

@@ -17,6 +17,7 @@
 
 #include "tw_log.h"
 #include "tw_s3.h"
+#include "tw_serve.h"
 
 
 #define TW_S3_MAX_PUT   ((size_t) 5 << 30)   /* S3's single-PUT limit */
@@ -55,20 +56,18 @@ tw_s3_parse_range(const char *s, int64_t *first, int64_t *last)
 }
 
 
+/* a timeout: the durations of the serve flags, from 0.1 s to an hour */
 static int
 tw_s3_parse_seconds(const char *name, const char *s, long *ms)
 {
-    char    *end;
-    double   d;
+    uint32_t  v;
 
-    d = strtod(s, &end);
-
-    if (end == s || *end || !(d >= 0.1 && d <= 3600)) {
+    if (tw_parse_ms(s, &v) != 0 || v < 100 || v > 3600000) {
         tw_log(TW_LOG_ERR, "--%s must be 0.1 to 3600 seconds", name);
         return -1;
     }
 
-    *ms = (long) (d * 1000 + 0.5);
+    *ms = v;
 
     return 0;
 }

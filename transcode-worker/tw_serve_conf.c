@@ -43,7 +43,6 @@ typedef struct {
 static int tw_conf_set(tw_serve_conf_t *conf, const char *name,
     const char *value, const char *where, int *listen_reset);
 static int tw_conf_file(tw_serve_conf_t *conf, const char *path);
-static int tw_conf_ms(const char *s, uint32_t *ms);
 
 
 #define tw_off(f)  offsetof(tw_serve_conf_t, f)
@@ -63,9 +62,8 @@ static const tw_conf_key_t  tw_conf_keys[] = {
 };
 
 
-/* "30s", "500ms", "2m"; a bare number is seconds */
-static int
-tw_conf_ms(const char *s, uint32_t *ms)
+int
+tw_parse_ms(const char *s, uint32_t *ms)
 {
     char    *end;
     double   v;
@@ -161,7 +159,7 @@ tw_conf_set(tw_serve_conf_t *conf, const char *name, const char *value,
 
     case TW_CONF_MS:
         u = (uint32_t *) ((char *) conf + k->offset);
-        if (tw_conf_ms(value, u) != 0 || *u < k->min || *u > k->max) {
+        if (tw_parse_ms(value, u) != 0 || *u < k->min || *u > k->max) {
             tw_log(TW_LOG_ERR, "%s: \"%s\" must be a duration (\"500ms\", "
                    "\"30s\", \"2m\") from %u ms to %u ms", where, name,
                    k->min, k->max);

@@ -25,16 +25,12 @@
 #include "vo_core.h"
 #include "vo_sigv4.h"
 #include "vo_test.h"
+#include "sigv4_fixtures.h"
 
 
-#define S(s)         { sizeof(s) - 1, (const u_char *) (s) }
 #define UNRESERVED                                                           \
     "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-#define PAIR(n, v)   { S(n), S(v) }
-#define NELTS(a)     (sizeof(a) / sizeof((a)[0]))
 
-#define S3_HOST      "examplebucket.s3.amazonaws.com"
-#define S3_TS        "20130524T000000Z"
 #define S3_SCOPE     "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request"
 #define PUT_SHA256                                                           \
     "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
@@ -53,11 +49,6 @@
     "m8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="
 
 
-static const vo_sigv4_creds_t  s3_creds = {
-    S("AKIAIOSFODNN7EXAMPLE"), S("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-    S(""), S("us-east-1"), S("s3")
-};
-
 static const vo_sigv4_creds_t  suite_creds = {
     S("AKIDEXAMPLE"), S("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
     S(""), S("us-east-1"), S("service")
@@ -66,21 +57,6 @@ static const vo_sigv4_creds_t  suite_creds = {
 static const vo_sigv4_creds_t  suite_token_creds = {
     S("AKIDEXAMPLE"), S("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
     S(SUITE_TOKEN), S("us-east-1"), S("service")
-};
-
-
-/* the S3 "GET object" example: the first 10 bytes of test.txt */
-static const vo_sigv4_pair_t  get_object_headers[] = {
-    PAIR("Host", S3_HOST),
-    PAIR("Range", "bytes=0-9"),
-    PAIR("x-amz-content-sha256", VO_SIGV4_EMPTY_SHA256),
-    PAIR("x-amz-date", S3_TS)
-};
-
-static const vo_sigv4_request_t  get_object = {
-    S("GET"), S("/test.txt"), 0, NULL, 0,
-    get_object_headers, NELTS(get_object_headers),
-    S(VO_SIGV4_EMPTY_SHA256), S(S3_TS)
 };
 
 
@@ -129,32 +105,6 @@ check_auth(const char *name, const vo_sigv4_creds_t *creds,
                    && memcmp(buf, want, len) == 0,
                    "%s: rc %d (%s), got \"%.*s\"", name, rc,
                    err ? err : "", (int) len, (const char *) buf);
-}
-
-
-static void
-check_refused(const char *name, const vo_sigv4_creds_t *creds,
-    const vo_sigv4_request_t *req, unsigned expires)
-{
-    u_char        buf[1024];
-    size_t        len;
-    const char   *err;
-    vo_status_t   rc;
-
-    err = NULL;
-
-    if (expires) {
-        rc = vo_sigv4_presign(creds, NULL, req, expires, buf, sizeof(buf),
-                              &len, &err);
-
-    } else {
-        rc = vo_sigv4_authorization(creds, NULL, req, buf, sizeof(buf),
-                                    &len, &err);
-    }
-
-    VO_TEST_RESULT(rc == VO_BAD_REQUEST && err != NULL && len == 0,
-                   "%s: rc %d (%s), want VO_BAD_REQUEST with a reason", name,
-                   rc, err ? err : "no reason");
 }
 
 
