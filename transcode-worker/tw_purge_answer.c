@@ -304,7 +304,7 @@ done:
     }
 
     if (code && text[0]) {
-        snprintf(res->message, sizeof(res->message), "%" PRIu64 ": %s",
+        snprintf(res->message, sizeof(res->message), "%" PRIu64 ": %.200s",
                  code, (char *) text);
 
     } else if (text[0]) {
