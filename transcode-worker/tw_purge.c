@@ -58,6 +58,8 @@ static void tw_purge_outcome(tw_purger_t *p, tw_cdn_t *cdn,
 static void tw_purge_advance(tw_purger_t *p, tw_cdn_t *cdn);
 static void tw_purge_send_free(tw_purger_t *p, tw_cdn_t *cdn);
 static const char *tw_purge_range(tw_send_t *send, char *buf, size_t size);
+static const char *tw_purge_why(tw_send_result_t *res, char *buf,
+    size_t size);
 static int tw_purge_tick(tw_purger_t *p, int stopping);
 static void tw_purge_wait(tw_purger_t *p, int64_t now);
 static void tw_purge_free(tw_purger_t *p);
@@ -416,11 +418,26 @@ tw_purge_range(tw_send_t *send, char *buf, size_t size)
 }
 
 
+/* "HTTP 503 <the CDN's words>", or "no answer: <curl's reason>" */
+static const char *
+tw_purge_why(tw_send_result_t *res, char *buf, size_t size)
+{
+    if (res->status) {
+        snprintf(buf, size, "HTTP %ld %s", res->status, res->message);
+
+    } else {
+        snprintf(buf, size, "no answer: %s", res->message);
+    }
+
+    return buf;
+}
+
+
 static void
 tw_purge_outcome(tw_purger_t *p, tw_cdn_t *cdn, tw_send_result_t *res,
     int64_t now)
 {
-    char          range[96];
+    char          range[96], why[TW_PURGE_MESSAGE_MAX + 32];
     int64_t       when;
     uint32_t      i, delay;
     tw_send_t    *send;
@@ -428,6 +445,7 @@ tw_purge_outcome(tw_purger_t *p, tw_cdn_t *cdn, tw_send_result_t *res,
 
     send = cdn->send;
     tw_purge_range(send, range, sizeof(range));
+    tw_purge_why(res, why, sizeof(why));
     p->status_dirty = 1;
 
     if (res->verdict == TW_SEND_OK) {
@@ -458,17 +476,16 @@ tw_purge_outcome(tw_purger_t *p, tw_cdn_t *cdn, tw_send_result_t *res,
         send->next_ms = now + delay;
         cdn->retries++;
 
-        tw_log(TW_LOG_WARN, "%s: %s: HTTP %ld %s; attempt %u of %u, next "
-               "in %u ms", cdn->name, range, res->status, res->message,
-               send->attempt, p->conf.attempts, delay);
+        tw_log(TW_LOG_WARN, "%s: %s: %s; attempt %u of %u, next in %u ms",
+               cdn->name, range, why, send->attempt, p->conf.attempts,
+               delay);
         return;
     }
 
     if (res->verdict == TW_SEND_REJECTED && send->count > 1) {
         /* one bad path must not fail its neighbours: each alone */
-        tw_log(TW_LOG_WARN, "%s: %s rejected together: HTTP %ld %s; "
-               "sending them one by one", cdn->name, range, res->status,
-               res->message);
+        tw_log(TW_LOG_WARN, "%s: %s rejected together: %s; sending them "
+               "one by one", cdn->name, range, why);
         cdn->solo_until = send->last;
         cdn->inflight = 0;
         tw_purge_send_free(p, cdn);
@@ -478,10 +495,9 @@ tw_purge_outcome(tw_purger_t *p, tw_cdn_t *cdn, tw_send_result_t *res,
 
     e = tw_purge_at(p, send->from);
 
-    tw_log(TW_LOG_ERR, "%s: %s (\"%s\"%s) failed%s: HTTP %ld %s", cdn->name,
-           range, e->prefix, send->count > 1 ? ", ..." : "",
-           res->verdict == TW_SEND_RETRY ? " after every attempt" : "",
-           res->status, res->message);
+    tw_log(TW_LOG_ERR, "%s: %s (\"%s\"%s) failed%s: %s", cdn->name, range,
+           e->prefix, send->count > 1 ? ", ..." : "",
+           res->verdict == TW_SEND_RETRY ? " after every attempt" : "", why);
 
     when = tw_purge_now_ms();
 
@@ -600,7 +616,10 @@ tw_purge_wait(tw_purger_t *p, int64_t now)
     for (i = 0; i < TW_CDN_MAX; i++) {
         send = p->cdn[i].send;
 
-        if (send && send->curl == NULL && send->next_ms - now < ms) {
+        /* one already due waits for the stop, not for a tick */
+        if (send && send->curl == NULL && send->next_ms > now
+            && send->next_ms - now < ms)
+        {
             ms = send->next_ms - now;
         }
     }

@@ -140,8 +140,12 @@ t0=$(date +%s)
 journal "8 1764688000000 /v/down/"
 check "endpoint down: kept as a failure within 5 s" \
     wait_for 50 metric_is failed_total cloudfront 1
-check "endpoint down: 4 attempts logged" \
-    [ "$(grep -c 'cloudfront: purge 8: HTTP 0 .*connect' "$TMP/down.log")" = 3 ]
+check "endpoint down: 3 retries logged" \
+    [ "$(grep -c 'cloudfront: purge 8: no answer: Failed to connect' \
+         "$TMP/down.log")" = 3 ]
+check "endpoint down: given up, logged once" \
+    [ "$(grep -c 'purge 8 ("/v/down/") failed after every attempt: no answer' \
+         "$TMP/down.log")" = 1 ]
 check "endpoint down: status 0 and curl's reason kept" eval 'failure_line cloudfront 8 | grep -q "status=\"0\",error=\"Failed to connect to 127.0.0.1 port $DOWN"'
 check "endpoint down: Cloudflare sent it" \
     wait_for 50 has_req 1 '.prefixes == ["'"$PUBHOST"'/v/down/"] and .status == 200'

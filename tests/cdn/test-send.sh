@@ -151,12 +151,35 @@ check "nothing pending at the end" wait_for 20 metric_is pending cloudfront 0
 check "no error or warning but the bad lines" \
     [ "$(grep -c '\[error\]\|\[warn\]' "$TMP/purger.log")" = 4 ]
 
+# --- bytes that need care: RFC 1738 unsafe ones %-encoded for
+# CloudFront, '*' too (a wildcard there), "%41" kept (already an escape),
+# "%zz" not (so its '%' is), '&' and "'" XML-escaped on the wire; JSON
+# escapes for Cloudflare; Prometheus label escapes in the status file
+# (Cloudflare is made to reject it)
+control '{"cdn": "cloudflare", "reject_matching": "back"}'
+odd='/v/q"uote\back~t*&'"'"'%41%zz/'
+odd_cf='/v/q%22uote%5Cback%7Et%2A&'"'"'%41%25zz/*'
+odd_label='prefix="/v/q\"uote\\back~t*&'"'"'%41%zz/",status="400"'
+
+# count_arg JQ_FILTER VALUE: requests matching, $v being VALUE
+count_arg() {
+    jq -s --arg v "$2" "[.[] | select($1)] | length" "$REQS"
+}
+
+journal "48 1764688002000 $odd"
+check "odd bytes: CloudFront path encoded as CloudFront asks" \
+    wait_for 50 eval '[ "$(count_arg ".paths == [\$v] and .status == 201" "$odd_cf")" = 1 ]'
+check "odd bytes: Cloudflare prefix as is, JSON-escaped" \
+    wait_for 50 eval '[ "$(count_arg ".prefixes == [\$v]" "$PUBHOST$odd")" = 1 ]'
+check "odd bytes: label escaped in the status file" \
+    wait_for 20 grep -qF "seq=\"48\",$odd_label" "$STATUS"
+
 stop_purger
 check "SIGTERM: exit 0" [ "$STOP_RC" = 0 ]
 check "SIGTERM: stopped within 1 s" [ "$STOP_MS" -lt 1000 ]
 check "stopped: logged" grep -q '\[info\] stopped' "$TMP/purger.log"
-check "state file: done 47 for both" \
-    grep -qx 'cdn cloudfront 47 0' "$STATE"
+check "state file: done 48 for both" \
+    eval 'grep -qx "cdn cloudfront 48 0" "$STATE" && grep -qx "cdn cloudflare 48 0" "$STATE"'
 check "no temporary file left" [ -z "$(ls "$TMP/j" | grep tmp)" ]
 
 finish cdn-send
