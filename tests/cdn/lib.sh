@@ -142,3 +142,16 @@ metric() {
 metric_is() {
     [ "$(metric "$1" "$2")" = "$3" ]
 }
+
+# failure_line CDN SEQ: the status file's kept failure of SEQ (fails when
+# there is none)
+failure_line() {
+    grep "^vidorigin_cdn_purge_failure{cdn=\"$1\",seq=\"$2\"," "$STATUS"
+}
+
+# failure_has CDN SEQ STATUS ERROR: that failure, with its HTTP status
+# and an error starting with ERROR
+failure_has() {
+    failure_line "$1" "$2" \
+        | grep -qF "status=\"$3\",error=\"$4"
+}

@@ -19,11 +19,6 @@ check "receiver's self-test: 3 examples, a wrong signature refused each" \
 
 start_receiver recv || exit 1
 
-# failure_line CDN SEQ
-failure_line() {
-    grep "^vidorigin_cdn_purge_failure{cdn=\"$1\",seq=\"$2\"," "$STATUS"
-}
-
 # --- a wrong secret, a wrong token
 AWS_SECRET_ACCESS_KEY=not-the-secret CLOUDFLARE_API_TOKEN=not-the-token \
     start_purger wrong || exit 1
@@ -34,8 +29,14 @@ check "wrong token: the receiver answered 403" \
     wait_for 50 has_req 1 '.cdn == "cloudflare" and .status == 403 and .token_ok == false'
 check "wrong secret: kept as a failure" \
     wait_for 20 metric_is failed_total cloudfront 1
-check "wrong secret: status file shows 403 and AWS's words" eval 'failure_line cloudfront 1 | grep -q "prefix=\"/v/demo/\",status=\"403\",error=\"SignatureDoesNotMatch: The request signature we calculated does not match"'
-check "wrong token: status file shows 403 Authentication error" eval 'wait_for 20 metric_is failed_total cloudflare 1 && failure_line cloudflare 1 | grep -q "status=\"403\",error=\"10000: Authentication error\""'
+check "wrong secret: status file shows 403 and AWS's words" \
+    failure_has cloudfront 1 403 'SignatureDoesNotMatch: The request signature we calculated does not match'
+check "wrong token: kept as a failure" \
+    wait_for 20 metric_is failed_total cloudflare 1
+check "wrong token: status file shows 403 Authentication error" \
+    failure_has cloudflare 1 403 '10000: Authentication error"}'
+check "failure line: prefix label" \
+    eval 'failure_line cloudfront 1 | grep -qF "prefix=\"/v/demo/\","'
 check "403: not retried" has_req 2 'true'
 check "403: logged once per CDN" \
     [ "$(grep -c '\[error\] .*purge 1 ("/v/demo/") failed: HTTP 403' \

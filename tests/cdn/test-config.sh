@@ -77,8 +77,11 @@ check "bad host" refused 'invalid cloudflare-host "media example"' \
     --journal "$JOURNAL" --cloudflare-zone "$ZONE" \
     --cloudflare-host 'media example'
 check "bad origin" refused 'invalid origin "a/b"' $CF --origin a/b
-check "no AWS credentials" eval 'AWS_ACCESS_KEY_ID= refused "no AWS credentials for cloudfront" $CF'
-check "no Cloudflare token" eval 'CLOUDFLARE_API_TOKEN= refused "no Cloudflare API token" --journal $JOURNAL --cloudflare-zone $ZONE --cloudflare-host $PUBHOST'
+check "no AWS credentials" eval 'AWS_ACCESS_KEY_ID= \
+    refused "no AWS credentials for cloudfront" $CF'
+check "no Cloudflare token" eval 'CLOUDFLARE_API_TOKEN= \
+    refused "no Cloudflare API token" --journal $JOURNAL \
+        --cloudflare-zone $ZONE --cloudflare-host $PUBHOST'
 check "bad log level" refused 'invalid log-level "loud"' $CF --log-level loud
 check "nothing sent by any refused start" has_req 2 'true'
 
