@@ -36,7 +36,7 @@ UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
-        sample valgrind worker-test s3-test jit-test upstream fuzz
+        sample valgrind worker-test s3-test cdn-test jit-test upstream fuzz
 
 all: module worker www
 
@@ -114,6 +114,11 @@ worker-test: worker
 s3-test: worker
 	@WORKER=$(WORKER) bash scripts/run-suites.sh s3 tests/s3/test-*.sh
 
+# --- the worker's CDN purger against a stand-in for CloudFront and
+# Cloudflare that checks every request (tests/cdn, Python 3 stdlib)
+cdn-test: worker
+	@WORKER=$(WORKER) bash scripts/run-suites.sh cdn tests/cdn/test-*.sh
+
 # --- just in time through nginx: module + worker pool + Redis
 jit-test: module worker sample
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
@@ -134,6 +139,7 @@ test: deps all
 	@$(MAKE) --no-print-directory upstream
 	@$(MAKE) --no-print-directory worker-test
 	@$(MAKE) --no-print-directory s3-test
+	@$(MAKE) --no-print-directory cdn-test
 	@$(MAKE) --no-print-directory t
 	@$(MAKE) --no-print-directory jit-test
 	@$(MAKE) --no-print-directory e2e

@@ -16,6 +16,7 @@
 #include "vo_path.h"
 #include "tw_log.h"
 #include "tw_package.h"
+#include "tw_purge.h"
 #include "tw_s3.h"
 
 
@@ -53,6 +54,11 @@ static const char  tw_usage_text[] =
 "      [--range FIRST-LAST] [--out FILE|- (-)] [--in FILE|- (-)]\n"
 "      [--timeout SECONDS (60)] [--connect-timeout SECONDS (5)]\n"
 "      [--log-level LEVEL] KEY\n"
+"  transcode-worker purger [--config FILE] --journal FILE\n"
+"      [--cloudfront-distribution ID] [--cloudflare-zone ID\n"
+"      --cloudflare-host HOST] [--state FILE] [--status FILE]\n"
+"      [--poll 200ms] [--attempts 10] [--retry-delay 1s] ...\n"
+"      (see conf/purger.conf)\n"
 "  transcode-worker --help | --version\n"
 "\n"
 "package copies FILE to {id}/source.{ext} in the store, makes every\n"
@@ -63,7 +69,9 @@ static const char  tw_usage_text[] =
 "just in time (see docs/worker-serve.md).  s3 sends one signed request\n"
 "for KEY in bucket B, with the credentials of $AWS_ACCESS_KEY_ID,\n"
 "$AWS_SECRET_ACCESS_KEY and $AWS_SESSION_TOKEN; head prints the size and\n"
-"ETag (see docs/s3-client.md).  Exit status 0 or 1.\n"
+"ETag (see docs/s3-client.md).  purger sends the purges nginx writes to\n"
+"its journal to CloudFront and Cloudflare (see docs/cdn-purge.md).\n"
+"Exit status 0 or 1.\n"
 "default ladder: " TW_DEFAULT_LADDER "\n";
 
 
@@ -363,6 +371,10 @@ main(int argc, char **argv)
 
     if (strcmp(argv[1], "s3") == 0) {
         return tw_s3_command(argc - 1, argv + 1);
+    }
+
+    if (strcmp(argv[1], "purger") == 0) {
+        return tw_purge_command(argc - 1, argv + 1);
     }
 
     if (strcmp(argv[1], "package") == 0) {
