@@ -36,7 +36,8 @@ UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
-        sample valgrind worker-test s3-test cdn-test jit-test upstream fuzz
+        sample valgrind worker-test s3-test cdn-test purge-test jit-test \
+        upstream fuzz
 
 all: module worker www
 
@@ -111,13 +112,19 @@ worker-test: worker
 	@WORKER=$(WORKER) bash scripts/run-suites.sh worker tests/worker/test-*.sh
 
 # --- the worker's S3 client against s3rver (tests/s3, from npm)
-s3-test: worker
-	@WORKER=$(WORKER) bash scripts/run-suites.sh s3 tests/s3/test-*.sh
+s3-test: module worker sample
+	@WORKER=$(WORKER) MODULE_SO=$(MODULE_SO) STORE=$(VAR)/store \
+	    bash scripts/run-suites.sh s3 tests/s3/test-*.sh
 
 # --- the worker's CDN purger against a stand-in for CloudFront and
 # Cloudflare that checks every request (tests/cdn, Python 3 stdlib)
 cdn-test: worker
 	@WORKER=$(WORKER) bash scripts/run-suites.sh cdn tests/cdn/test-*.sh
+
+# --- purge by prefix through nginx: 100,000 cached entries, reload,
+# restart, the purger and the stand-in CDNs
+purge-test: module worker
+	@WORKER=$(WORKER) MODULE_SO=$(MODULE_SO) bash tests/module/purge.sh
 
 # --- just in time through nginx: module + worker pool + Redis
 jit-test: module worker sample
@@ -133,6 +140,8 @@ e2e: all sample
 	@bash tests/e2e/run.sh $(MODULE_SO) $(WORKER) $(VAR)/store $(BUILD)/www
 	@E2E_JIT=1 bash tests/e2e/run.sh $(MODULE_SO) $(WORKER) $(VAR)/store \
 	    $(BUILD)/www
+	@E2E_STORE=s3 E2E_ONLY='probe|browser' bash tests/e2e/run.sh \
+	    $(MODULE_SO) $(WORKER) $(VAR)/store $(BUILD)/www
 
 test: deps all
 	@$(MAKE) --no-print-directory unit
@@ -140,6 +149,7 @@ test: deps all
 	@$(MAKE) --no-print-directory worker-test
 	@$(MAKE) --no-print-directory s3-test
 	@$(MAKE) --no-print-directory cdn-test
+	@$(MAKE) --no-print-directory purge-test
 	@$(MAKE) --no-print-directory t
 	@$(MAKE) --no-print-directory jit-test
 	@$(MAKE) --no-print-directory e2e
@@ -151,6 +161,7 @@ run: deps all sample
 bench: deps all sample
 	@bash tests/bench/run.sh $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/jit.sh $(MODULE_SO) $(WORKER) $(VAR)/store
+	@bash tests/bench/s3.sh $(MODULE_SO) $(WORKER) $(VAR)/store
 
 # coverage-guided fuzzing of the core's parsers (clang's libFuzzer)
 fuzz:

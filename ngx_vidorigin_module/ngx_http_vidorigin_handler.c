@@ -7,7 +7,8 @@
  * store exactly as the static module sends files (open_file_cache,
  * sendfile, ranges, conditional requests), each class of answer with its
  * own Cache-Control; an object missing from the store goes to the
- * just-in-time location.
+ * just-in-time location.  With an S3 store, objects go to the S3 objects
+ * location instead (ngx_http_vidorigin_s3.c).
  */
 
 #include "ngx_http_vidorigin_module.h"
@@ -23,6 +24,9 @@ static ngx_int_t ngx_http_vidorigin_send_manifest(ngx_http_request_t *r,
     ngx_http_vidorigin_manifest_t *m);
 static ngx_int_t ngx_http_vidorigin_send_object(ngx_http_request_t *r,
     vo_request_t *req, ngx_http_vidorigin_media_t *vm);
+static ngx_str_t *ngx_http_vidorigin_object_type(vo_request_t *req,
+    ngx_http_vidorigin_media_t *vm);
+static ngx_int_t ngx_http_vidorigin_tag(ngx_http_request_t *r, vo_str_t *id);
 static ngx_int_t ngx_http_vidorigin_fail(ngx_http_request_t *r,
     vo_status_t rc, const char *err);
 static void *ngx_http_vidorigin_palloc(void *pool, size_t size);
@@ -75,6 +79,14 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         return rc;
     }
 
+    /* the media description subrequest of an S3 store */
+
+    rc = ngx_http_vidorigin_s3_media_pass(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
+
     /*
      * Playback URLs need no escaping, dot segments or empty components:
      * a client path that nginx had to decode or normalize is refused, so
@@ -122,6 +134,10 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         rc = ngx_http_vidorigin_mc_get(r, &key, &m);
 
         if (rc == NGX_OK) {
+            if (ngx_http_vidorigin_tag(r, &req.id) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
             return ngx_http_vidorigin_send_manifest(r, &m);
         }
 
@@ -135,7 +151,17 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_vidorigin_media_get(r, &req.id, vm);
+    if (vlcf->s3_media.len) {
+        rc = ngx_http_vidorigin_s3_media_get(r, &req.id, vm);
+
+        if (rc == NGX_ERROR) {
+            /* the store failed or sent nonsense (logged): not our fault */
+            return NGX_HTTP_BAD_GATEWAY;
+        }
+
+    } else {
+        rc = ngx_http_vidorigin_media_get(r, &req.id, vm);
+    }
 
     if (rc == NGX_DECLINED) {
         return ngx_http_vidorigin_fail(r, VO_NOT_FOUND, "video not ready");
@@ -161,8 +187,25 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
-    ngx_http_vidorigin_mc_put(r, &key, &m, vm->checked + vmcf->media_valid);
+    if (vm->stale) {
+        /* made from a description the store could not confirm */
+        ngx_str_t  stale = ngx_string("STALE");
+
+        if (ngx_http_vidorigin_add_header(r, "X-Vidorigin-Cache", &stale)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } else {
+        vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+        ngx_http_vidorigin_mc_put(r, &key, &m,
+                                  vm->checked + vmcf->media_valid);
+    }
+
+    if (ngx_http_vidorigin_tag(r, &req.id) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_http_vidorigin_send_manifest(r, &m);
 }
@@ -327,9 +370,9 @@ ngx_http_vidorigin_send_object(ngx_http_request_t *r, vo_request_t *req,
     char                            key[VO_ID_MAX + VO_NAME_MAX + 32];
     size_t                          len;
     ngx_int_t                       rc;
+    vo_str_t                        vkey;
     ngx_buf_t                      *b;
     ngx_str_t                       path, *type;
-    ngx_uint_t                      audio;
     ngx_chain_t                     out;
     ngx_open_file_info_t            of;
     ngx_http_core_loc_conf_t       *clcf;
@@ -341,6 +384,14 @@ ngx_http_vidorigin_send_object(ngx_http_request_t *r, vo_request_t *req,
     len = vo_request_key(req, key, sizeof(key));
     if (len == 0) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    type = ngx_http_vidorigin_object_type(req, vm);
+
+    if (vlcf->s3_objects.len) {
+        vkey.data = (u_char *) key;
+        vkey.len = len;
+        return ngx_http_vidorigin_s3_fetch(r, &vkey, type, &req->id);
     }
 
     path.len = vlcf->store.len + 1 + len;
@@ -374,7 +425,7 @@ ngx_http_vidorigin_send_object(ngx_http_request_t *r, vo_request_t *req,
             /* the description lists it, the store lacks it */
 
             if (vlcf->jit.len) {
-                return ngx_http_vidorigin_jit(r, &path);
+                return ngx_http_vidorigin_jit(r, &path, type, &req->id);
             }
 
             ngx_log_error(NGX_LOG_ERR, r->connection->log, of.err,
@@ -394,24 +445,6 @@ ngx_http_vidorigin_send_object(ngx_http_request_t *r, vo_request_t *req,
         return ngx_http_vidorigin_fail(r, VO_NOT_FOUND, NULL);
     }
 
-    audio = (vo_media_audio(&vm->media, &req->rendition) != NULL);
-
-    switch (req->kind) {
-
-    case VO_REQ_INIT:
-        type = audio ? &ngx_http_vidorigin_m4a_type
-                     : &ngx_http_vidorigin_mp4_type;
-        break;
-
-    case VO_REQ_SEGMENT_TS:
-        type = &ngx_http_vidorigin_ts_type;
-        break;
-
-    default: /* VO_REQ_SEGMENT */
-        type = &ngx_http_vidorigin_m4s_type;
-        break;
-    }
-
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = of.size;
     r->headers_out.last_modified_time = of.mtime;
@@ -419,7 +452,9 @@ ngx_http_vidorigin_send_object(ngx_http_request_t *r, vo_request_t *req,
     r->headers_out.content_type_len = type->len;
     r->headers_out.content_type_lowcase = NULL;
 
-    if (ngx_http_set_etag(r) != NGX_OK) {
+    if (ngx_http_set_etag(r) != NGX_OK
+        || ngx_http_vidorigin_tag(r, &req->id) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -464,6 +499,54 @@ ngx_http_vidorigin_send_object(ngx_http_request_t *r, vo_request_t *req,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_str_t *
+ngx_http_vidorigin_object_type(vo_request_t *req,
+    ngx_http_vidorigin_media_t *vm)
+{
+    switch (req->kind) {
+
+    case VO_REQ_INIT:
+        return vo_media_audio(&vm->media, &req->rendition)
+               ? &ngx_http_vidorigin_m4a_type : &ngx_http_vidorigin_mp4_type;
+
+    case VO_REQ_SEGMENT_TS:
+        return &ngx_http_vidorigin_ts_type;
+
+    default: /* VO_REQ_SEGMENT */
+        return &ngx_http_vidorigin_m4s_type;
+    }
+}
+
+
+/* the vidorigin_tag_header of a video's answers, so CDNs purge by video */
+static ngx_int_t
+ngx_http_vidorigin_tag(ngx_http_request_t *r, vo_str_t *id)
+{
+    u_char                         *p;
+    ngx_str_t                       value;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    if (vlcf->tag_header.len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, vlcf->tag_prefix.len + id->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    value.data = p;
+    p = ngx_cpymem(p, vlcf->tag_prefix.data, vlcf->tag_prefix.len);
+    p = ngx_cpymem(p, id->data, id->len);
+    value.len = p - value.data;
+
+    return ngx_http_vidorigin_add_header(r, (char *) vlcf->tag_header.data,
+                                         &value);
 }
 
 

@@ -14,7 +14,10 @@
  * clears module contexts but not request variables, so the handler leaves
  * the values in $vidorigin_cache_control and $vidorigin_cdn_cache_control,
  * and a header filter puts them on a successful answer in place of
- * whatever the upstream sent.  Server errors (503 from a busy worker,
+ * whatever the upstream sent.  The same goes for objects fetched from S3
+ * (ngx_http_vidorigin_s3.c): both leave a "fetch" record in an internal
+ * variable, with the playback location's configuration, the object's key
+ * and Content-Type, and the video's tag, which the filter also applies.  Server errors (503 from a busy worker,
  * 502/504 when none answers) get "no-store" instead, so that a CDN keeps
  * none of them and serves what it has (stale-if-error) or asks again.
  */
@@ -39,6 +42,8 @@ static ngx_str_t  ngx_http_vidorigin_cc_var =
     ngx_string("vidorigin_cache_control");
 static ngx_str_t  ngx_http_vidorigin_cdn_cc_var =
     ngx_string("vidorigin_cdn_cache_control");
+static ngx_str_t  ngx_http_vidorigin_fetch_var =
+    ngx_string("vidorigin_internal_fetch");
 
 
 ngx_int_t
@@ -54,6 +59,14 @@ ngx_http_vidorigin_jit_add_variables(ngx_conf_t *cf)
     var->get_handler = ngx_http_vidorigin_jit_variable;
 
     var = ngx_http_add_variable(cf, &ngx_http_vidorigin_cdn_cc_var, 0);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_vidorigin_jit_variable;
+
+    var = ngx_http_add_variable(cf, &ngx_http_vidorigin_fetch_var,
+                                NGX_HTTP_VAR_NOHASH);
     if (var == NULL) {
         return NGX_ERROR;
     }
@@ -83,6 +96,12 @@ ngx_http_vidorigin_jit_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    vmcf->fetch_index = ngx_http_get_variable_index(cf,
+                                              &ngx_http_vidorigin_fetch_var);
+    if (vmcf->fetch_index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_vidorigin_jit_header_filter;
 
@@ -101,22 +120,102 @@ ngx_http_vidorigin_jit_variable(ngx_http_request_t *r,
 
 
 ngx_int_t
-ngx_http_vidorigin_jit(ngx_http_request_t *r, ngx_str_t *path)
+ngx_http_vidorigin_jit(ngx_http_request_t *r, ngx_str_t *path,
+    ngx_str_t *type, vo_str_t *id)
 {
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "vidorigin: \"%V\" is not in the store yet, "
+                  "asking \"%V\"", path, &vlcf->jit);
+
+    if (ngx_http_vidorigin_fetch_stash(r, NULL, type, id) == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_named_location(r, &vlcf->jit);
+}
+
+
+ngx_http_vidorigin_fetch_t *
+ngx_http_vidorigin_fetch_stash(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *type, vo_str_t *id)
+{
+    u_char                          *p;
+    ngx_http_vidorigin_fetch_t      *f;
+    ngx_http_variable_value_t       *v;
     ngx_http_vidorigin_loc_conf_t   *vlcf;
     ngx_http_vidorigin_main_conf_t  *vmcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "vidorigin: \"%V\" is not in the store yet, "
-                  "asking \"%V\"", path, &vlcf->jit);
+    f = ngx_pcalloc(r->pool, sizeof(ngx_http_vidorigin_fetch_t));
+    if (f == NULL) {
+        return NULL;
+    }
 
-    ngx_http_vidorigin_jit_stash(r, vmcf->cc_index, &vlcf->segment_cc_sent);
-    ngx_http_vidorigin_jit_stash(r, vmcf->cdn_cc_index, &vlcf->cdn_cc);
+    f->vlcf = vlcf;
+    f->type = type;
 
-    return ngx_http_named_location(r, &vlcf->jit);
+    if (key) {
+        f->key = *key;
+    }
+
+    if (id && vlcf->tag_header.len) {
+        p = ngx_pnalloc(r->pool, vlcf->tag_prefix.len + id->len);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        f->tag.data = p;
+        p = ngx_cpymem(p, vlcf->tag_prefix.data, vlcf->tag_prefix.len);
+        p = ngx_cpymem(p, id->data, id->len);
+        f->tag.len = p - f->tag.data;
+    }
+
+    /* a pointer in a variable: the record outlives the module contexts */
+
+    v = &r->variables[vmcf->fetch_index];
+
+    v->data = (u_char *) f;
+    v->len = 0;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->escape = 0;
+
+    if (key == NULL || r == r->main) {
+        ngx_http_vidorigin_jit_stash(r, vmcf->cc_index,
+                                     &vlcf->segment_cc_sent);
+        ngx_http_vidorigin_jit_stash(r, vmcf->cdn_cc_index, &vlcf->cdn_cc);
+    }
+
+    return f;
+}
+
+
+ngx_http_vidorigin_fetch_t *
+ngx_http_vidorigin_fetch_get(ngx_http_request_t *r)
+{
+    ngx_http_variable_value_t       *v;
+    ngx_http_vidorigin_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+
+    if (vmcf == NULL || vmcf->fetch_index == NGX_CONF_UNSET) {
+        return NULL;
+    }
+
+    v = &r->variables[vmcf->fetch_index];
+
+    if (!v->valid || v->not_found || v->data == NULL) {
+        return NULL;
+    }
+
+    return (ngx_http_vidorigin_fetch_t *) v->data;
 }
 
 
@@ -145,6 +244,7 @@ ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r)
     ngx_list_part_t                 *part;
     ngx_table_elt_t                 *h;
     ngx_http_variable_value_t       *cc, *cdn_value;
+    ngx_http_vidorigin_fetch_t      *f;
     ngx_http_vidorigin_main_conf_t  *vmcf;
 
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
@@ -226,6 +326,29 @@ ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r)
            != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    f = ngx_http_vidorigin_fetch_get(r);
+
+    if (cdn_value && f != NULL) {
+
+        /* what the store says the type is does not matter: ours does */
+
+        if (f->type) {
+            r->headers_out.content_type = *f->type;
+            r->headers_out.content_type_len = f->type->len;
+            r->headers_out.content_type_lowcase = NULL;
+            r->headers_out.charset.len = 0;
+        }
+
+        if (f->tag.len
+            && ngx_http_vidorigin_add_header(r,
+                                     (char *) f->vlcf->tag_header.data,
+                                     &f->tag)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     return ngx_http_next_header_filter(r);

@@ -9,7 +9,9 @@
  * serves them again without touching the shared zone or formatting text.
  * An entry expires when the description it was made from is due for its
  * next check (checked + valid), so a change to media.json is seen exactly
- * as soon as without this cache.
+ * as soon as without this cache, and at the next purge of any prefix
+ * (cheaper than working out which manifests the prefix covers: they are
+ * made again from the shared zone in microseconds).
  *
  * The table is direct-mapped (a new entry replaces whatever shares its
  * slot) and bounded in bytes; it lives in the worker's heap from
@@ -29,6 +31,7 @@
 typedef struct {
     uint32_t                        hash;
     time_t                          expires;
+    uint64_t                        purge;    /* last purge when made */
     u_char                         *mem;      /* key, then body; or NULL */
     ngx_http_vidorigin_manifest_t   m;        /* points into mem */
 } ngx_http_vidorigin_mc_slot_t;
@@ -103,7 +106,9 @@ ngx_http_vidorigin_mc_get(ngx_http_request_t *r, ngx_str_t *key,
         return NGX_DECLINED;
     }
 
-    if (ngx_time() >= s->expires) {
+    if (ngx_time() >= s->expires
+        || s->purge != ngx_http_vidorigin_purge_last(r))
+    {
         ngx_http_vidorigin_mc_drop(mc, s);
         return NGX_DECLINED;
     }
@@ -161,6 +166,7 @@ ngx_http_vidorigin_mc_put(ngx_http_request_t *r, ngx_str_t *key,
 
     s->hash = hash;
     s->expires = expires;
+    s->purge = ngx_http_vidorigin_purge_last(r);
     s->mem = mem;
     s->m = *m;
 

@@ -10,7 +10,8 @@
  * keyed by the crc32 of the id, with an LRU queue that gives up the least
  * recently used entries when the zone is full.  An entry is trusted for
  * `valid` seconds; after that the next request stats media.json and
- * re-parses it only if its mtime, size or inode changed.
+ * re-parses it only if its mtime, size or inode changed.  A purge (of
+ * any prefix) makes every entry due for that check.
  *
  * vo_media_t holds no pointers, so a reader copies it out under the lock
  * with one memcpy and never keeps a reference into the zone.
@@ -24,9 +25,11 @@ typedef struct {
     ngx_rbtree_node_t       node;         /* key: crc32 of the id */
     ngx_queue_t             queue;        /* LRU, most recent at the head */
     time_t                  checked;      /* last stat of media.json */
+    uint64_t                purge;        /* last purge when checked */
     time_t                  mtime;
     off_t                   size;
     ngx_file_uniq_t         uniq;
+    ngx_uint_t              stale;        /* fetched stale (S3 store) */
     vo_media_t              media;        /* media.id is the full key */
 } ngx_http_vidorigin_media_node_t;
 
@@ -53,7 +56,8 @@ static ngx_http_vidorigin_media_node_t *ngx_http_vidorigin_media_lookup(
 static ngx_int_t ngx_http_vidorigin_media_read(ngx_http_request_t *r,
     ngx_fd_t fd, ngx_str_t *path, off_t size, vo_media_t *m);
 static void ngx_http_vidorigin_media_store(ngx_http_vidorigin_media_ctx_t *ctx,
-    vo_str_t *id, uint32_t hash, ngx_file_info_t *fi, vo_media_t *m);
+    vo_str_t *id, uint32_t hash, ngx_http_vidorigin_media_node_t *from,
+    vo_media_t *m);
 static void ngx_http_vidorigin_media_forget(
     ngx_http_vidorigin_media_ctx_t *ctx, vo_str_t *id, uint32_t hash);
 
@@ -186,6 +190,7 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     off_t                             known_size;
     time_t                            now, known_mtime;
     uint32_t                          hash;
+    uint64_t                          purge;
     ngx_fd_t                          fd;
     ngx_int_t                         rc;
     ngx_str_t                         path;
@@ -195,7 +200,7 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     ngx_http_vidorigin_media_ctx_t   *ctx;
     ngx_http_vidorigin_loc_conf_t    *vlcf;
     ngx_http_vidorigin_main_conf_t   *vmcf;
-    ngx_http_vidorigin_media_node_t  *node;
+    ngx_http_vidorigin_media_node_t  *node, from;
 
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
@@ -203,6 +208,8 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
 
     hash = ngx_crc32_short((u_char *) id->data, id->len);
     now = ngx_time();
+    purge = ngx_http_vidorigin_purge_last(r);
+    out->stale = 0;
 
     known = 0;
     known_size = 0;
@@ -214,7 +221,9 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
 
     if (node != NULL) {
-        if (now - node->checked < vmcf->media_valid) {
+        if (now - node->checked < vmcf->media_valid
+            && node->purge == purge)
+        {
             ngx_memcpy(&out->media, &node->media, sizeof(vo_media_t));
             out->mtime = node->mtime;
             out->checked = node->checked;
@@ -290,6 +299,7 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
             && node->mtime == known_mtime)
         {
             node->checked = now;
+            node->purge = purge;
             ngx_memcpy(&out->media, &node->media, sizeof(vo_media_t));
             out->mtime = node->mtime;
             out->checked = now;
@@ -323,7 +333,14 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     if (rc == NGX_OK) {
-        ngx_http_vidorigin_media_store(ctx, id, hash, &fi, &out->media);
+        from.checked = now;
+        from.purge = purge;
+        from.mtime = ngx_file_mtime(&fi);
+        from.size = ngx_file_size(&fi);
+        from.uniq = ngx_file_uniq(&fi);
+        from.stale = 0;
+
+        ngx_http_vidorigin_media_store(ctx, id, hash, &from, &out->media);
 
     } else {
         ngx_http_vidorigin_media_forget(ctx, id, hash);
@@ -333,8 +350,138 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
 
     out->mtime = ngx_file_mtime(&fi);
     out->checked = now;
+    out->stale = 0;
 
     return rc;
+}
+
+
+ngx_int_t
+ngx_http_vidorigin_media_fresh(ngx_http_request_t *r, vo_str_t *id,
+    ngx_http_vidorigin_media_t *out, ngx_uint_t *due)
+{
+    time_t                            now;
+    uint32_t                          hash;
+    ngx_int_t                         rc;
+    ngx_http_vidorigin_media_ctx_t   *ctx;
+    ngx_http_vidorigin_main_conf_t   *vmcf;
+    ngx_http_vidorigin_media_node_t  *node;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+    ctx = vmcf->media_zone->data;
+
+    hash = ngx_crc32_short((u_char *) id->data, id->len);
+    now = ngx_time();
+    rc = NGX_DECLINED;
+    *due = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
+
+    if (node != NULL && node->purge == ngx_http_vidorigin_purge_last(r)) {
+
+        if (now - node->checked >= vmcf->media_valid) {
+            /* this request refreshes it; others keep using it meanwhile */
+            node->checked = now;
+            *due = 1;
+        }
+
+        ngx_memcpy(&out->media, &node->media, sizeof(vo_media_t));
+        out->mtime = node->mtime;
+        out->checked = node->checked;
+        out->stale = node->stale;
+
+        ngx_queue_remove(&node->queue);
+        ngx_queue_insert_head(&ctx->sh->lru, &node->queue);
+
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_vidorigin_media_parse(ngx_http_request_t *r, vo_str_t *id,
+    u_char *body, size_t len, time_t mtime, ngx_uint_t stale,
+    ngx_http_vidorigin_media_t *out)
+{
+    uint32_t                          hash;
+    const char                       *err;
+    ngx_http_vidorigin_media_ctx_t   *ctx;
+    ngx_http_vidorigin_main_conf_t   *vmcf;
+    ngx_http_vidorigin_media_node_t   from;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+    ctx = vmcf->media_zone->data;
+
+    err = "";
+
+    if (len == 0 || len > VO_MEDIA_FILE_MAX) {
+        err = "size out of range";
+
+    } else if (vo_media_parse(body, len, &out->media, &err) == VO_OK) {
+
+        if (ngx_strlen(out->media.id) == id->len
+            && ngx_strncmp(out->media.id, id->data, id->len) == 0)
+        {
+            err = NULL;
+
+        } else {
+            err = "id does not match its directory";
+        }
+    }
+
+    hash = ngx_crc32_short((u_char *) id->data, id->len);
+
+    if (err != NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vidorigin: invalid media description of \"%*s\" "
+                      "from the store: %s", id->len, id->data, err);
+
+        ngx_shmtx_lock(&ctx->shpool->mutex);
+        ngx_http_vidorigin_media_forget(ctx, id, hash);
+        ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+        return NGX_ERROR;
+    }
+
+    from.checked = ngx_time();
+    from.purge = ngx_http_vidorigin_purge_last(r);
+    from.mtime = (mtime > 0) ? mtime : from.checked;
+    from.size = len;
+    from.uniq = 0;
+    from.stale = stale;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    ngx_http_vidorigin_media_store(ctx, id, hash, &from, &out->media);
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    out->mtime = from.mtime;
+    out->checked = from.checked;
+    out->stale = stale;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_vidorigin_media_forget_id(ngx_http_request_t *r, vo_str_t *id)
+{
+    ngx_http_vidorigin_media_ctx_t  *ctx;
+    ngx_http_vidorigin_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+    ctx = vmcf->media_zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    ngx_http_vidorigin_media_forget(ctx, id,
+                                    ngx_crc32_short((u_char *) id->data,
+                                                    id->len));
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
 
 
@@ -434,7 +581,8 @@ ngx_http_vidorigin_media_read(ngx_http_request_t *r, ngx_fd_t fd,
 /* called with the zone locked */
 static void
 ngx_http_vidorigin_media_store(ngx_http_vidorigin_media_ctx_t *ctx,
-    vo_str_t *id, uint32_t hash, ngx_file_info_t *fi, vo_media_t *m)
+    vo_str_t *id, uint32_t hash, ngx_http_vidorigin_media_node_t *from,
+    vo_media_t *m)
 {
     ngx_uint_t                        i;
     ngx_queue_t                      *q;
@@ -478,10 +626,12 @@ ngx_http_vidorigin_media_store(ngx_http_vidorigin_media_ctx_t *ctx,
 
     ngx_queue_insert_head(&ctx->sh->lru, &node->queue);
 
-    node->checked = ngx_time();
-    node->mtime = ngx_file_mtime(fi);
-    node->size = ngx_file_size(fi);
-    node->uniq = ngx_file_uniq(fi);
+    node->checked = from->checked;
+    node->purge = from->purge;
+    node->mtime = from->mtime;
+    node->size = from->size;
+    node->uniq = from->uniq;
+    node->stale = from->stale;
 }
 
 

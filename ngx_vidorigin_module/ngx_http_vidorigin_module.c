@@ -28,6 +28,21 @@ static char *ngx_http_vidorigin_store(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t ngx_http_vidorigin_preconfiguration(ngx_conf_t *cf);
 static char *ngx_http_vidorigin_media_cache(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_vidorigin_purge_conf(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_vidorigin_admin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vidorigin_tag_header(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_vidorigin_s3_pass(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vidorigin_s3_credentials(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_vidorigin_s3_merge(ngx_conf_t *cf,
+    ngx_http_vidorigin_loc_conf_t *prev, ngx_http_vidorigin_loc_conf_t *conf);
+static ngx_int_t ngx_http_vidorigin_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_vidorigin_zone_arg(ngx_conf_t *cf, ngx_str_t *arg,
+    ngx_str_t *name, ssize_t *size);
 static ngx_int_t ngx_http_vidorigin_cc_join(ngx_conf_t *cf, ngx_str_t *cc,
     time_t stale_if_error, ngx_str_t *out);
 
@@ -97,13 +112,90 @@ static ngx_command_t  ngx_http_vidorigin_commands[] = {
       offsetof(ngx_http_vidorigin_loc_conf_t, stale_if_error),
       NULL },
 
+    { ngx_string("vidorigin_tag_header"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_vidorigin_tag_header,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vidorigin_s3_pass"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_vidorigin_s3_pass,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vidorigin_s3_bucket"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vidorigin_loc_conf_t, s3_bucket),
+      NULL },
+
+    { ngx_string("vidorigin_s3_endpoint"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vidorigin_loc_conf_t, s3_endpoint),
+      NULL },
+
+    { ngx_string("vidorigin_s3_region"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vidorigin_loc_conf_t, s3_region),
+      NULL },
+
+    { ngx_string("vidorigin_s3_key_prefix"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vidorigin_loc_conf_t, s3_key_prefix),
+      NULL },
+
+    { ngx_string("vidorigin_s3_path_style"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vidorigin_loc_conf_t, s3_path_style),
+      NULL },
+
+    { ngx_string("vidorigin_s3_credentials"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_vidorigin_s3_credentials,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vidorigin_purge"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_vidorigin_purge_conf,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vidorigin_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_vidorigin_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vidorigin_admin_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vidorigin_loc_conf_t, admin_secret),
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_vidorigin_module_ctx = {
     ngx_http_vidorigin_preconfiguration,   /* preconfiguration */
-    ngx_http_vidorigin_jit_init,           /* postconfiguration */
+    ngx_http_vidorigin_postconfiguration,  /* postconfiguration */
 
     ngx_http_vidorigin_create_main_conf,   /* create main configuration */
     ngx_http_vidorigin_init_main_conf,     /* init main configuration */
@@ -135,7 +227,24 @@ ngx_module_t  ngx_http_vidorigin_module = {
 static ngx_int_t
 ngx_http_vidorigin_preconfiguration(ngx_conf_t *cf)
 {
+    if (ngx_http_vidorigin_purge_add_variables(cf) != NGX_OK
+        || ngx_http_vidorigin_s3_add_variables(cf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     return ngx_http_vidorigin_jit_add_variables(cf);
+}
+
+
+static ngx_int_t
+ngx_http_vidorigin_postconfiguration(ngx_conf_t *cf)
+{
+    if (ngx_http_vidorigin_s3_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_vidorigin_jit_init(cf);
 }
 
 
@@ -187,6 +296,7 @@ ngx_http_vidorigin_create_main_conf(ngx_conf_t *cf)
     vmcf->media_valid = NGX_CONF_UNSET;
     vmcf->cc_index = NGX_CONF_UNSET;
     vmcf->cdn_cc_index = NGX_CONF_UNSET;
+    vmcf->fetch_index = NGX_CONF_UNSET;
 
     return vmcf;
 }
@@ -235,9 +345,17 @@ ngx_http_vidorigin_create_loc_conf(ngx_conf_t *cf)
      *     vlcf->cdn_cc = { 0, NULL };
      *     vlcf->segment_cc_sent = { 0, NULL };
      *     vlcf->manifest_cc_sent = { 0, NULL };
+     *     vlcf->tag_header = { 0, NULL };
+     *     vlcf->tag_prefix = { 0, NULL };
+     *     vlcf->admin_secret = { 0, NULL };
+     *     vlcf->s3_* = { 0, NULL };
+     *     vlcf->s3_key = NULL;
      */
 
     vlcf->enable = NGX_CONF_UNSET;
+    vlcf->admin = NGX_CONF_UNSET;
+    vlcf->s3_path_style = NGX_CONF_UNSET;
+    vlcf->s3_credentials = NGX_CONF_UNSET_PTR;
     vlcf->stale_if_error = NGX_CONF_UNSET;
 
     return vlcf;
@@ -250,7 +368,36 @@ ngx_http_vidorigin_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_vidorigin_loc_conf_t *prev = parent;
     ngx_http_vidorigin_loc_conf_t *conf = child;
 
+    ngx_http_vidorigin_main_conf_t  *vmcf;
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_value(conf->admin, prev->admin, 0);
+    ngx_conf_merge_str_value(conf->admin_secret, prev->admin_secret, "");
+
+    if (conf->tag_header.data == NULL) {
+        conf->tag_header = prev->tag_header;
+        conf->tag_prefix = prev->tag_prefix;
+    }
+
+    if (conf->admin) {
+        vmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_vidorigin_module);
+
+        if (vmcf->purge == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"vidorigin_admin\" requires "
+                               "\"vidorigin_purge\" at http level");
+            return NGX_CONF_ERROR;
+        }
+
+        if (conf->admin_secret.len < 16) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"vidorigin_admin\" requires "
+                               "\"vidorigin_admin_secret\" of at least "
+                               "16 bytes");
+            return NGX_CONF_ERROR;
+        }
+    }
 
     /*
      * a location nested in a vidorigin location serves the same URL space
@@ -301,9 +448,14 @@ ngx_http_vidorigin_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         ngx_str_null(&conf->cdn_cc);
     }
 
-    if (conf->enable && conf->store.len == 0) {
+    if (ngx_http_vidorigin_s3_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->enable && conf->store.len == 0 && conf->s3_objects.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"vidorigin\" requires \"vidorigin_store\"");
+                           "\"vidorigin\" requires \"vidorigin_store\" "
+                           "or \"vidorigin_s3_pass\"");
         return NGX_CONF_ERROR;
     }
 
@@ -407,6 +559,392 @@ ngx_http_vidorigin_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+static char *
+ngx_http_vidorigin_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vidorigin_loc_conf_t *vlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (vlcf->admin != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_vidorigin_admin_handler;
+    vlcf->admin = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/* vidorigin_s3_pass @objects @descriptions | off; */
+static char *
+ngx_http_vidorigin_s3_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vidorigin_loc_conf_t *vlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (vlcf->s3_objects.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].data[0] != '@' || value[2].data[0] != '@') {
+        return "takes two named locations: for objects and for media "
+               "descriptions";
+    }
+
+    vlcf->s3_objects = value[1];
+    vlcf->s3_media = value[2];
+
+    return NGX_CONF_OK;
+}
+
+
+/* vidorigin_s3_credentials ACCESS_KEY SECRET_KEY [SESSION_TOKEN] | env; */
+static char *
+ngx_http_vidorigin_s3_credentials(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_vidorigin_loc_conf_t *vlcf = conf;
+
+    ngx_str_t   *value, *s;
+    ngx_uint_t   i;
+
+    if (vlcf->s3_credentials != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    vlcf->s3_credentials = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                            sizeof(ngx_str_t));
+    if (vlcf->s3_credentials == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        s = ngx_array_push(vlcf->s3_credentials);
+        *s = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_str_t *
+ngx_http_vidorigin_env(ngx_conf_t *cf, const char *name)
+{
+    char       *v;
+    ngx_str_t  *s;
+
+    v = getenv(name);
+
+    if (v == NULL || *v == '\0') {
+        return NULL;
+    }
+
+    s = ngx_palloc(cf->pool, sizeof(ngx_str_t));
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->len = ngx_strlen(v);
+    s->data = ngx_pstrdup(cf->pool, &(ngx_str_t) { s->len, (u_char *) v });
+
+    return s->data ? s : NULL;
+}
+
+
+/*
+ * S3 settings are read where vidorigin_s3_pass is on; credentials come
+ * from the directive or, with "env" or none, from AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN as nginx's master process
+ * had them when it read the configuration.
+ */
+static char *
+ngx_http_vidorigin_s3_merge(ngx_conf_t *cf,
+    ngx_http_vidorigin_loc_conf_t *prev, ngx_http_vidorigin_loc_conf_t *conf)
+{
+    u_char     *p;
+    ngx_str_t  *a, *e;
+
+    ngx_conf_merge_str_value(conf->s3_objects, prev->s3_objects, "");
+    ngx_conf_merge_str_value(conf->s3_media, prev->s3_media, "");
+    ngx_conf_merge_str_value(conf->s3_bucket, prev->s3_bucket, "");
+    ngx_conf_merge_str_value(conf->s3_endpoint, prev->s3_endpoint, "");
+    ngx_conf_merge_str_value(conf->s3_region, prev->s3_region, "");
+    ngx_conf_merge_str_value(conf->s3_key_prefix, prev->s3_key_prefix, "");
+    ngx_conf_merge_value(conf->s3_path_style, prev->s3_path_style, 0);
+    ngx_conf_merge_ptr_value(conf->s3_credentials, prev->s3_credentials,
+                             NULL);
+
+    if (conf->s3_objects.len == 0 || !conf->enable) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->s3_bucket.len == 0 || conf->s3_endpoint.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vidorigin_s3_pass\" requires "
+                           "\"vidorigin_s3_bucket\" and "
+                           "\"vidorigin_s3_endpoint\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->s3_region.len == 0) {
+        e = ngx_http_vidorigin_env(cf, "AWS_REGION");
+
+        if (e) {
+            conf->s3_region = *e;
+
+        } else {
+            ngx_str_set(&conf->s3_region, "us-east-1");
+        }
+    }
+
+    a = conf->s3_credentials ? conf->s3_credentials->elts : NULL;
+
+    if (a && !(conf->s3_credentials->nelts == 1
+               && ngx_strcmp(a[0].data, "env") == 0))
+    {
+        if (conf->s3_credentials->nelts < 2) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"vidorigin_s3_credentials\" takes "
+                               "ACCESS_KEY SECRET_KEY [SESSION_TOKEN], "
+                               "or \"env\"");
+            return NGX_CONF_ERROR;
+        }
+
+        conf->s3_access_key = a[0];
+        conf->s3_secret_key = a[1];
+
+        if (conf->s3_credentials->nelts == 3) {
+            conf->s3_token = a[2];
+        }
+
+    } else {
+        e = ngx_http_vidorigin_env(cf, "AWS_ACCESS_KEY_ID");
+        if (e) {
+            conf->s3_access_key = *e;
+        }
+
+        e = ngx_http_vidorigin_env(cf, "AWS_SECRET_ACCESS_KEY");
+        if (e) {
+            conf->s3_secret_key = *e;
+        }
+
+        e = ngx_http_vidorigin_env(cf, "AWS_SESSION_TOKEN");
+        if (e) {
+            conf->s3_token = *e;
+        }
+    }
+
+    if (conf->s3_access_key.len == 0 || conf->s3_secret_key.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "no S3 credentials: set "
+                           "\"vidorigin_s3_credentials\" or "
+                           "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in "
+                           "nginx's environment");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->s3_access_key.len > VO_SIGV4_MAX_ID
+        || conf->s3_secret_key.len > VO_SIGV4_MAX_ID
+        || conf->s3_region.len > VO_SIGV4_MAX_ID)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "S3 access key, secret or region too long");
+        return NGX_CONF_ERROR;
+    }
+
+    /* virtual-hosted style: the bucket is part of the host */
+
+    if (conf->s3_path_style) {
+        conf->s3_host = conf->s3_endpoint;
+
+    } else {
+        p = ngx_pnalloc(cf->pool, conf->s3_bucket.len + 1
+                                  + conf->s3_endpoint.len);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        conf->s3_host.data = p;
+        p = ngx_cpymem(p, conf->s3_bucket.data, conf->s3_bucket.len);
+        *p++ = '.';
+        p = ngx_cpymem(p, conf->s3_endpoint.data, conf->s3_endpoint.len);
+        conf->s3_host.len = p - conf->s3_host.data;
+    }
+
+    conf->s3_key = ngx_pcalloc(cf->pool, sizeof(vo_sigv4_key_t));
+    if (conf->s3_key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* vidorigin_tag_header NAME [PREFIX] | off; */
+static char *
+ngx_http_vidorigin_tag_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vidorigin_loc_conf_t *vlcf = conf;
+
+    u_char      *p;
+    ngx_str_t   *value;
+
+    if (vlcf->tag_header.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        ngx_str_set(&vlcf->tag_header, "");
+        return NGX_CONF_OK;
+    }
+
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '-'))
+        {
+            return "takes a header name of letters, digits and \"-\"";
+        }
+    }
+
+    vlcf->tag_header = value[1];
+
+    if (cf->args->nelts == 3) {
+        for (p = value[2].data; p < value[2].data + value[2].len; p++) {
+            if (*p <= ' ' || *p >= 0x7f || *p == ',') {
+                return "takes a tag prefix without blanks or commas";
+            }
+        }
+
+        vlcf->tag_prefix = value[2];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* vidorigin_purge zone=NAME:SIZE journal=PATH [cdn_status=PATH]; */
+static char *
+ngx_http_vidorigin_purge_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_vidorigin_main_conf_t *vmcf = conf;
+
+    ssize_t      size;
+    ngx_str_t   *value, name, journal, cdn_status;
+    ngx_uint_t   i;
+
+    if (vmcf->purge != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    size = 0;
+    name.len = 0;
+    ngx_str_null(&journal);
+    ngx_str_null(&cdn_status);
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            if (ngx_http_vidorigin_zone_arg(cf, &value[i], &name, &size)
+                != NGX_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "journal=", 8) == 0
+            && value[i].len > 8)
+        {
+            journal.data = value[i].data + 8;
+            journal.len = value[i].len - 8;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "cdn_status=", 11) == 0
+            && value[i].len > 11)
+        {
+            cdn_status.data = value[i].data + 11;
+            cdn_status.len = value[i].len - 11;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (name.len == 0 || journal.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must have \"zone\" and \"journal\" "
+                           "parameters", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    vmcf->purge = ngx_http_vidorigin_purge_zone(cf, &name, size, &journal,
+                                                &cdn_status);
+    if (vmcf->purge == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* "zone=NAME:SIZE" */
+static ngx_int_t
+ngx_http_vidorigin_zone_arg(ngx_conf_t *cf, ngx_str_t *arg, ngx_str_t *name,
+    ssize_t *size)
+{
+    u_char     *p;
+    ngx_str_t   s;
+
+    name->data = arg->data + 5;
+    p = (u_char *) ngx_strlchr(name->data, arg->data + arg->len, ':');
+
+    if (p == NULL) {
+        goto invalid;
+    }
+
+    name->len = p - name->data;
+
+    s.data = p + 1;
+    s.len = arg->data + arg->len - s.data;
+
+    *size = ngx_parse_size(&s);
+
+    if (*size == NGX_ERROR || name->len == 0) {
+        goto invalid;
+    }
+
+    if (*size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is too small", arg);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", arg);
+    return NGX_ERROR;
+}
+
+
 /* vidorigin_media_cache zone=NAME:SIZE [valid=TIME]; */
 static char *
 ngx_http_vidorigin_media_cache(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -414,7 +952,6 @@ ngx_http_vidorigin_media_cache(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_vidorigin_main_conf_t *vmcf = conf;
 
-    u_char      *p;
     time_t       valid;
     ssize_t      size;
     ngx_str_t   *value, name, s;
@@ -431,28 +968,9 @@ ngx_http_vidorigin_media_cache(ngx_conf_t *cf, ngx_command_t *cmd,
     for (i = 1; i < cf->args->nelts; i++) {
 
         if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
-
-            name.data = value[i].data + 5;
-            p = (u_char *) ngx_strchr(name.data, ':');
-
-            if (p == NULL) {
-                goto invalid;
-            }
-
-            name.len = p - name.data;
-
-            s.data = p + 1;
-            s.len = value[i].data + value[i].len - s.data;
-
-            size = ngx_parse_size(&s);
-
-            if (size == NGX_ERROR || name.len == 0) {
-                goto invalid;
-            }
-
-            if (size < (ssize_t) (8 * ngx_pagesize)) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "zone \"%V\" is too small", &value[i]);
+            if (ngx_http_vidorigin_zone_arg(cf, &value[i], &name, &size)
+                != NGX_OK)
+            {
                 return NGX_CONF_ERROR;
             }
 

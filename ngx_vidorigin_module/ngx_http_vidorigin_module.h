@@ -16,22 +16,27 @@
 
 #include "vo_core.h"
 #include "vo_media.h"
+#include "vo_sigv4.h"
 
 
 typedef struct ngx_http_vidorigin_mc_s  ngx_http_vidorigin_mc_t;
+typedef struct ngx_http_vidorigin_purge_s  ngx_http_vidorigin_purge_t;
 
 
 typedef struct {
     ngx_shm_zone_t     *media_zone;
     time_t              media_valid;
     ngx_http_vidorigin_mc_t  *mc;         /* this worker's manifests */
+    ngx_http_vidorigin_purge_t  *purge;   /* vidorigin_purge, or NULL */
     ngx_int_t           cc_index;         /* $vidorigin_cache_control */
     ngx_int_t           cdn_cc_index;     /* $vidorigin_cdn_cache_control */
+    ngx_int_t           fetch_index;      /* the fetch record */
 } ngx_http_vidorigin_main_conf_t;
 
 
 typedef struct {
     ngx_flag_t          enable;
+    ngx_flag_t          admin;            /* vidorigin_admin here */
     ngx_str_t           prefix;           /* of the outermost vidorigin
                                              location: "/v/" */
     ngx_str_t           store;            /* local store root, no '/' at end */
@@ -45,6 +50,26 @@ typedef struct {
 
     ngx_str_t           segment_cc_sent;  /* with stale-if-error appended */
     ngx_str_t           manifest_cc_sent;
+
+    ngx_str_t           tag_header;       /* vidorigin_tag_header name */
+    ngx_str_t           tag_prefix;       /* and the text before the id */
+
+    ngx_str_t           admin_secret;
+
+    /* the S3 store (ngx_http_vidorigin_s3.c) */
+    ngx_str_t           s3_objects;       /* named locations, or empty */
+    ngx_str_t           s3_media;
+    ngx_str_t           s3_bucket;
+    ngx_str_t           s3_endpoint;      /* host[:port] */
+    ngx_str_t           s3_host;          /* Host signed: [bucket.]endpoint */
+    ngx_str_t           s3_region;
+    ngx_str_t           s3_key_prefix;
+    ngx_str_t           s3_access_key;
+    ngx_str_t           s3_secret_key;
+    ngx_str_t           s3_token;
+    ngx_flag_t          s3_path_style;
+    ngx_array_t        *s3_credentials;   /* the directive's arguments */
+    vo_sigv4_key_t     *s3_key;           /* this worker's, of one day */
 } ngx_http_vidorigin_loc_conf_t;
 
 
@@ -53,7 +78,28 @@ typedef struct {
     vo_media_t          media;
     time_t              mtime;            /* of media.json */
     time_t              checked;          /* when media.json was last seen */
+    ngx_uint_t          stale;            /* fetched stale from the cache */
 } ngx_http_vidorigin_media_t;
+
+
+/*
+ * What a request handed to another location (S3 objects, S3 media
+ * descriptions, just in time) still needs from the playback location:
+ * kept in the request pool, found through an internal variable.
+ */
+typedef struct {
+    ngx_http_vidorigin_loc_conf_t  *vlcf;      /* the playback location's */
+    ngx_str_t           key;              /* store key; empty for JIT */
+    ngx_str_t          *type;             /* Content-Type, or NULL */
+    ngx_str_t           tag;              /* tag header value, or empty */
+
+    unsigned            s3_signed:1;      /* the fields below are set */
+    ngx_str_t           s3_uri;
+    ngx_str_t           s3_host;
+    ngx_str_t           s3_date;
+    ngx_str_t           s3_sha256;
+    ngx_str_t           s3_authorization;
+} ngx_http_vidorigin_fetch_t;
 
 
 /* a generated manifest: what is sent, and what the cache keeps */
@@ -64,6 +110,21 @@ typedef struct {
     uint32_t            crc;              /* of body: the ETag */
     time_t              mtime;            /* Last-Modified */
 } ngx_http_vidorigin_manifest_t;
+
+
+typedef struct {
+    uint64_t            generation;
+    ngx_str_t           purged;           /* the prefix, or a parent */
+} ngx_http_vidorigin_purge_result_t;
+
+
+typedef struct {
+    uint64_t            generation;
+    uint64_t            prefixes;
+    uint64_t            purges;
+    uint64_t            broadened;
+    ngx_str_t           cdn_status;       /* file path, or empty */
+} ngx_http_vidorigin_purge_stats_t;
 
 
 extern ngx_module_t  ngx_http_vidorigin_module;
@@ -83,9 +144,32 @@ ngx_int_t ngx_http_vidorigin_add_header(ngx_http_request_t *r,
  * does (NGX_DONE).  add_variables runs at preconfiguration, init (the
  * header filter) at postconfiguration.
  */
-ngx_int_t ngx_http_vidorigin_jit(ngx_http_request_t *r, ngx_str_t *path);
+ngx_int_t ngx_http_vidorigin_jit(ngx_http_request_t *r, ngx_str_t *path,
+    ngx_str_t *type, vo_str_t *id);
 ngx_int_t ngx_http_vidorigin_jit_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_vidorigin_jit_init(ngx_conf_t *cf);
+
+/* the fetch record: stash makes this request's (key NULL: just in time;
+ * type and id may be NULL), get finds it (NULL if none) */
+ngx_http_vidorigin_fetch_t *ngx_http_vidorigin_fetch_stash(
+    ngx_http_request_t *r, ngx_str_t *key, ngx_str_t *type, vo_str_t *id);
+ngx_http_vidorigin_fetch_t *ngx_http_vidorigin_fetch_get(
+    ngx_http_request_t *r);
+
+
+/*
+ * ngx_http_vidorigin_s3.c: the S3 store.  media_pass hands the media
+ * subrequest on (NGX_DECLINED for any other request); media_get is the
+ * handler's description lookup; fetch sends an object to the objects
+ * location (returns what ngx_http_named_location does).
+ */
+ngx_int_t ngx_http_vidorigin_s3_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_vidorigin_s3_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_vidorigin_s3_media_pass(ngx_http_request_t *r);
+ngx_int_t ngx_http_vidorigin_s3_media_get(ngx_http_request_t *r,
+    vo_str_t *id, ngx_http_vidorigin_media_t *out);
+ngx_int_t ngx_http_vidorigin_s3_fetch(ngx_http_request_t *r, vo_str_t *key,
+    ngx_str_t *type, vo_str_t *id);
 
 
 /*
@@ -106,6 +190,21 @@ ngx_shm_zone_t *ngx_http_vidorigin_media_zone(ngx_conf_t *cf, ngx_str_t *name,
 ngx_int_t ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     ngx_http_vidorigin_media_t *out);
 
+/*
+ * For stores the module does not read itself (S3): fresh copies the
+ * entry kept since the last purge (NGX_OK; NGX_DECLINED if none), and
+ * sets *due when it was checked media_valid seconds ago or more: the
+ * caller then refreshes it, and other requests see it as checked now
+ * meanwhile.  parse checks and keeps a fetched media.json (NGX_OK, or
+ * NGX_ERROR logged); forget_id drops an entry (the description is gone).
+ */
+ngx_int_t ngx_http_vidorigin_media_fresh(ngx_http_request_t *r, vo_str_t *id,
+    ngx_http_vidorigin_media_t *out, ngx_uint_t *due);
+ngx_int_t ngx_http_vidorigin_media_parse(ngx_http_request_t *r, vo_str_t *id,
+    u_char *body, size_t len, time_t mtime, ngx_uint_t stale,
+    ngx_http_vidorigin_media_t *out);
+void ngx_http_vidorigin_media_forget_id(ngx_http_request_t *r, vo_str_t *id);
+
 
 /*
  * ngx_http_vidorigin_manifest_cache.c: this worker's generated manifests.
@@ -119,6 +218,32 @@ ngx_int_t ngx_http_vidorigin_mc_get(ngx_http_request_t *r, ngx_str_t *key,
     ngx_http_vidorigin_manifest_t *out);
 void ngx_http_vidorigin_mc_put(ngx_http_request_t *r, ngx_str_t *key,
     ngx_http_vidorigin_manifest_t *m, time_t expires);
+
+
+/*
+ * ngx_http_vidorigin_purge.c: generations of purged prefixes.
+ *
+ * purge_zone creates the shared zone (http{} configuration time; the
+ * journal is read when the zone is first made).  purge_generation is the
+ * largest generation among path's ancestors (0 without purges); purge_last
+ * the last one given, which changes with every purge.  purge records a
+ * purge of a checked prefix: NGX_OK, or NGX_ERROR (logged) when the
+ * journal could not keep it, in which case nothing changed.
+ */
+ngx_http_vidorigin_purge_t *ngx_http_vidorigin_purge_zone(ngx_conf_t *cf,
+    ngx_str_t *name, size_t size, ngx_str_t *journal, ngx_str_t *cdn_status);
+ngx_int_t ngx_http_vidorigin_purge_add_variables(ngx_conf_t *cf);
+uint64_t ngx_http_vidorigin_purge_generation(ngx_http_request_t *r,
+    u_char *path, size_t len);
+uint64_t ngx_http_vidorigin_purge_last(ngx_http_request_t *r);
+ngx_int_t ngx_http_vidorigin_purge(ngx_http_request_t *r, ngx_str_t *prefix,
+    ngx_http_vidorigin_purge_result_t *res);
+void ngx_http_vidorigin_purge_stats(ngx_http_request_t *r,
+    ngx_http_vidorigin_purge_stats_t *st);
+
+
+/* ngx_http_vidorigin_admin.c: the "vidorigin_admin" content handler */
+ngx_int_t ngx_http_vidorigin_admin_handler(ngx_http_request_t *r);
 
 
 #endif /* NGX_HTTP_VIDORIGIN_MODULE_H */

@@ -6,7 +6,12 @@
 # Optional: WORKERS (2), LOG_LEVEL (info), EXTRA (text inside the server
 # block, for tests and benchmarks), UPSTREAM (the server lines of the
 # upstream of transcode workers; default the socket of the one worker
-# `make run` starts, VAR/run/transcode-worker.sock).  Prints the path of
+# `make run` starts, VAR/run/transcode-worker.sock), ADMIN_SECRET (default:
+# the one in VAR/admin.secret, made there if missing), HTTP_EXTRA (text at
+# http level).  STORE=s3 serves from S3 (conf/vidorigin-s3-*.conf) and
+# needs S3_ENDPOINT (host:port) and S3_BUCKET; optional S3_REGION
+# (us-east-1), S3_PATH_STYLE (on), S3_CONNECT_TIMEOUT (1s), S3_TIMEOUT
+# (5s), SEGMENT_VALID (1y), CACHE_SIZE (10g).  Prints the path of
 # nginx.conf.
 set -euo pipefail
 # bash 5.2 would put the matched text for each "&" in a replacement value
@@ -14,13 +19,31 @@ shopt -u patsub_replacement 2>/dev/null || true
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$1; shift
 mkdir -p "$out"
-declare -A v=([WORKERS]=2 [LOG_LEVEL]=info [EXTRA]="" [CONF]="$out")
+declare -A v=([WORKERS]=2 [LOG_LEVEL]=info [EXTRA]="" [HTTP_EXTRA]="" [CONF]="$out"
+              [S3_REGION]=us-east-1 [S3_PATH_STYLE]=on [S3_CONNECT_TIMEOUT]=1s
+              [S3_TIMEOUT]=5s [SEGMENT_VALID]=1y [CACHE_SIZE]=10g)
 for kv in "$@"; do v[${kv%%=*}]=${kv#*=}; done
 for need in MODULE VAR PORT STORE WWW; do
     [ -n "${v[$need]:-}" ] || { echo "render-conf: $need is not set" >&2; exit 2; }
 done
 [ -n "${v[UPSTREAM]:-}" ] || v[UPSTREAM]="server unix:${v[VAR]}/run/transcode-worker.sock max_fails=1 fail_timeout=2s;"
-mkdir -p "${v[VAR]}/log" "${v[VAR]}/tmp" "${v[VAR]}/run"
+mkdir -p "${v[VAR]}/log" "${v[VAR]}/tmp" "${v[VAR]}/run" "${v[VAR]}/cache"
+if [ -z "${v[ADMIN_SECRET]:-}" ]; then
+    secret=${v[VAR]}/admin.secret
+    if [ ! -s "$secret" ]; then
+        (umask 077; openssl rand -hex 24 > "$secret")
+    fi
+    v[ADMIN_SECRET]=$(cat "$secret")
+fi
+s3=
+if [ "${v[STORE]}" = s3 ]; then
+    s3=1
+    for need in S3_ENDPOINT S3_BUCKET; do
+        [ -n "${v[$need]:-}" ] || { echo "render-conf: $need is not set" >&2; exit 2; }
+    done
+    v[HTTP_EXTRA]="include $out/vidorigin-s3-http.conf;
+${v[HTTP_EXTRA]}"
+fi
 render() {
     local text
     text=$(cat "$1")
@@ -32,5 +55,11 @@ render() {
     printf '%s\n' "$text" > "$2"
 }
 render "$top/conf/nginx.conf.in" "$out/nginx.conf"
-render "$top/conf/vidorigin-locations.conf" "$out/vidorigin-locations.conf"
+if [ -n "$s3" ]; then
+    render "$top/conf/vidorigin-s3-locations.conf" "$out/vidorigin-locations.conf"
+    render "$top/conf/vidorigin-s3-request.conf" "$out/vidorigin-s3-request.conf"
+    render "$top/conf/vidorigin-s3-http.conf" "$out/vidorigin-s3-http.conf"
+else
+    render "$top/conf/vidorigin-locations.conf" "$out/vidorigin-locations.conf"
+fi
 echo "$out/nginx.conf"

@@ -89,6 +89,11 @@ vidorigin is serving $var/store on $base  (Ctrl-C stops it)
   worker metrics    curl -s --unix-socket $run/transcode-worker.sock http://w/metrics
   start over        rm -r $var/store/lazy/*/
 
+  admin (secret in $var/admin.secret)
+  status            curl -s -H "Authorization: Bearer \$(cat $var/admin.secret)" $base/admin/status
+  purge a video     curl -s -X POST -H "Authorization: Bearer \$(cat $var/admin.secret)" \\
+                        "$base/admin/purge?prefix=/v/demo/"
+
   try:  curl -sI $base/v/demo/master.m3u8
         ffprobe $base/v/demo/master.m3u8
   logs: $var/log/error.log  $var/log/access.log  $var/log/worker.log

@@ -22,6 +22,11 @@
 # segment is still cold, then the decoders; at the end every object the
 # worker made must equal, byte for byte, the packaged one in STORE, and
 # the worker must have made each exactly once.
+# E2E_STORE=s3: the store is an S3 peer on loopback (s3rver, signatures
+# checked, tests/s3/peer.js): the packaged objects are uploaded to it and
+# nginx serves them through conf/vidorigin-s3-locations.conf (signed
+# fetches, origin cache); with E2E_JIT=1, the worker packages into S3 and
+# reads the master copy from it.
 # Environment: VIDEO (demo), E2E_ONLY (regex over check groups: probe,
 # decode, browser), NGINX (/usr/sbin/nginx), CHROMIUM (/usr/bin/chromium).
 set -uo pipefail
@@ -38,7 +43,9 @@ only=${E2E_ONLY:-.}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 jit=${E2E_JIT:-}
-out=$top/build/e2e${jit:+-jit}
+s3=
+[ "${E2E_STORE:-local}" = s3 ] && s3=1
+out=$top/build/e2e${jit:+-jit}${s3:+-s3}
 node_modules=${NODE_MODULES:-$top/build/node/node_modules}
 
 passed=0 failed=0
@@ -62,6 +69,7 @@ finish() {
 
 tools=("$nginx_bin" ffmpeg ffprobe jq curl node)
 [ -z "$jit" ] || tools+=(redis-server redis-cli "$worker")
+[ -z "$s3" ] || tools+=("$worker")
 for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || { not_ok "$tool is installed"; finish; }
 done
@@ -95,6 +103,42 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# --- E2E_STORE=s3: the S3 peer, holding what was packaged -----------------
+s3args=()
+if [ -n "$s3" ]; then
+    s3dir=$top/tests/s3
+    if [ ! -f "$s3dir/node_modules/@20minutes/s3rver/package.json" ]; then
+        (cd "$s3dir" && npm ci --no-audit --no-fund --silent </dev/null) \
+            || { not_ok "npm ci in tests/s3"; finish; }
+    fi
+    rm -rf "$out/s3" && mkdir -p "$out/s3" "$out/var/log"
+    node "$s3dir/peer.js" "$out/s3" media >"$out/var/log/s3.out" \
+        2>"$out/var/log/s3.log" </dev/null &
+    daemons+=($!)
+    s3port=
+    for _ in $(seq 100); do
+        s3port=$(awk '$1 == "port" { print $2 }' "$out/var/log/s3.out")
+        [ -n "$s3port" ] && break
+        sleep 0.1
+    done
+    [ -n "$s3port" ] || { not_ok "the S3 peer starts"; finish; }
+    export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+    unset AWS_SESSION_TOKEN AWS_REGION
+    s3args=(STORE=s3 S3_ENDPOINT="127.0.0.1:$s3port" S3_BUCKET=media)
+    s3url=http://127.0.0.1:$s3port
+    if [ -z "$jit" ]; then
+        # media.json last, as the packager writes it: its presence is "ready"
+        n=$( (cd "$store" && find "$video" -type f ! -name 'source.*' ! -name media.json) \
+            | xargs -P 4 -I{} sh -c '"$1" s3 put --endpoint "$2" --bucket media \
+                --path-style --in "$3/{}" "{}" --log-level warn && echo up' \
+                - "$worker" "$s3url" "$store" | grep -c up)
+        "$worker" s3 put --endpoint "$s3url" --bucket media --path-style \
+            --in "$store/$video/media.json" "$video/media.json" --log-level warn \
+            || { not_ok "media.json uploaded to S3"; finish; }
+        ok "S3 peer on 127.0.0.1:$s3port holds the $((n + 1)) packaged objects"
+    fi
+fi
 
 # --- E2E_JIT: an empty store, redis-server and one worker ----------------
 upstream=""
@@ -145,7 +189,7 @@ render() {   # render PORT: write the conf into $out/conf
     if [ "$module" = none ]; then
         conf=$(bash "$top/scripts/render-conf.sh" "$out/conf" MODULE=none \
             VAR="$out/var" PORT="$port" STORE="$store" WWW="$www" WORKERS=1) || return 1
-        sed -i '/^load_module/d; /vidorigin_media_cache/d' "$conf"
+        sed -i '/^load_module/d; /vidorigin_media_cache/d; /vidorigin_purge/d; /location \/admin\//,/}/d' "$conf"
         cat > "$out/conf/vidorigin-locations.conf" <<EOF
 location /v/ {
     alias $store/;
@@ -160,7 +204,7 @@ EOF
     else
         conf=$(bash "$top/scripts/render-conf.sh" "$out/conf" MODULE="$module" \
             VAR="$out/var" PORT="$port" STORE="$store" WWW="$www" WORKERS=2 \
-            ${upstream:+UPSTREAM="$upstream"}) || return 1
+            ${upstream:+UPSTREAM="$upstream"} "${s3args[@]}") || return 1
         # a cold segment waits for the worker as long as the worker lets it
         [ -z "$jit" ] || sed -i 's/proxy_read_timeout .*;/proxy_read_timeout 150s;/' \
             "$out/conf/vidorigin-locations.conf"

@@ -35,7 +35,7 @@ CONF
 
 check "a valid configuration" "" \
     "server { listen 127.0.0.1:1; location /v/ { vidorigin; vidorigin_store $dir/store; } }"
-check "vidorigin without a store" '"vidorigin" requires "vidorigin_store"' \
+check "vidorigin without a store" '"vidorigin" requires "vidorigin_store" or "vidorigin_s3_pass"' \
     "server { listen 127.0.0.1:1; location /v/ { vidorigin; } }"
 check "vidorigin twice" '"vidorigin" directive is duplicate' \
     "server { listen 127.0.0.1:1; location /v/ { vidorigin; vidorigin; vidorigin_store /x; } }"
@@ -61,6 +61,57 @@ check "vidorigin_jit off" "" \
     "server { listen 127.0.0.1:1; location /v/ { vidorigin; vidorigin_store /x; vidorigin_jit off; } }"
 check "vidorigin outside a location" '"vidorigin" directive is not allowed here' \
     "vidorigin;"
+
+# S3 store
+s3loc="location /v/ { vidorigin; vidorigin_s3_pass @o @m; }"
+check "a valid S3 configuration" "" \
+    "vidorigin_s3_bucket media; vidorigin_s3_endpoint 127.0.0.1:9000;
+     vidorigin_s3_credentials AKID SECRET;
+     server { listen 127.0.0.1:1; $s3loc }"
+(
+    export AWS_ACCESS_KEY_ID=AKID AWS_SECRET_ACCESS_KEY=SECRET
+    check "S3 credentials from the environment" "" \
+        "vidorigin_s3_bucket media; vidorigin_s3_endpoint 127.0.0.1:9000;
+         vidorigin_s3_credentials env;
+         server { listen 127.0.0.1:1; $s3loc }"
+) | tee "$dir/sub"
+grep -q '^ok' "$dir/sub" && pass=$((pass + 1)) || fail=$((fail + 1))
+check "S3 without a bucket" 'requires "vidorigin_s3_bucket" and "vidorigin_s3_endpoint"' \
+    "vidorigin_s3_endpoint 127.0.0.1:9000; vidorigin_s3_credentials A S;
+     server { listen 127.0.0.1:1; $s3loc }"
+(
+    unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+    check "S3 without credentials" 'no S3 credentials' \
+        "vidorigin_s3_bucket media; vidorigin_s3_endpoint 127.0.0.1:9000;
+         server { listen 127.0.0.1:1; $s3loc }"
+) | tee "$dir/sub"
+grep -q '^ok' "$dir/sub" && pass=$((pass + 1)) || fail=$((fail + 1))
+check "S3 pass to a path" 'takes two named locations' \
+    "server { listen 127.0.0.1:1; location /v/ { vidorigin; vidorigin_s3_pass /o @m; } }"
+check "S3 credentials with one argument" 'takes ACCESS_KEY SECRET_KEY' \
+    "vidorigin_s3_bucket b; vidorigin_s3_endpoint h; vidorigin_s3_credentials A;
+     server { listen 127.0.0.1:1; $s3loc }"
+
+# purge and admin
+check "a valid purge and admin configuration" "" \
+    "vidorigin_purge zone=p:1m journal=$dir/logs/purge.journal;
+     server { listen 127.0.0.1:1; location /admin/ { vidorigin_admin;
+              vidorigin_admin_secret 0123456789abcdef; } }"
+check "purge without a journal" 'must have "zone" and "journal" parameters' \
+    "vidorigin_purge zone=p:1m;"
+check "purge with a bad parameter" 'invalid parameter "when=now"' \
+    "vidorigin_purge zone=p:1m journal=/x when=now;"
+check "admin without vidorigin_purge" '"vidorigin_admin" requires "vidorigin_purge"' \
+    "server { listen 127.0.0.1:1; location /admin/ { vidorigin_admin;
+              vidorigin_admin_secret 0123456789abcdef; } }"
+check "admin with a short secret" 'of at least 16 bytes' \
+    "vidorigin_purge zone=p:1m journal=$dir/logs/purge.journal;
+     server { listen 127.0.0.1:1; location /admin/ { vidorigin_admin;
+              vidorigin_admin_secret short; } }"
+check "a tag header name with a space" 'takes a header name' \
+    "vidorigin_tag_header 'Cache Tag';"
+check "a tag prefix with a comma" 'takes a tag prefix without blanks or commas' \
+    "vidorigin_tag_header Cache-Tag 'a,b';"
 
 echo "config-errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

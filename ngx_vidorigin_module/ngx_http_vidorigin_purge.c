@@ -1,0 +1,615 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Purge by prefix with generations (the design is in vo/vo_purge.h).
+ *
+ * The generations live in a shared zone (a red-black tree of purged
+ * prefixes keyed by crc32), so a purge made by one worker is seen by the
+ * next request of every worker, and the zone survives "nginx -s reload".
+ * The journal file rebuilds it when nginx starts: a disk cache outlives
+ * a restart, and an entry purged before it must stay unreachable after.
+ *
+ * $vidorigin_cache_key is "<generation>:<uri>", the generation being the
+ * largest among the URI's ancestors; put it in proxy_cache_key.  Until the
+ * first purge the zone is empty and the lookup takes no lock.
+ *
+ * When the zone has no room for a new prefix, its parent is purged
+ * instead (up to "/", which is always there): more is purged, never less.
+ */
+
+#include "ngx_http_vidorigin_module.h"
+#include "vo_purge.h"
+
+
+typedef struct {
+    ngx_rbtree_node_t       node;         /* key: crc32 of the prefix */
+    uint64_t                generation;
+    u_short                 len;
+    u_char                  data[1];
+} ngx_http_vidorigin_purge_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t            rbtree;
+    ngx_rbtree_node_t       sentinel;
+    ngx_atomic_t            generation;   /* the last one given */
+    ngx_atomic_t            prefixes;     /* nodes in the tree */
+    ngx_atomic_t            purges;       /* since the zone was made */
+    ngx_atomic_t            broadened;    /* purges widened for room */
+    ngx_http_vidorigin_purge_node_t  *root;
+} ngx_http_vidorigin_purge_sh_t;
+
+
+struct ngx_http_vidorigin_purge_s {
+    ngx_http_vidorigin_purge_sh_t  *sh;
+    ngx_slab_pool_t                *shpool;
+    ngx_str_t                       journal;
+    ngx_open_file_t                *file;     /* the journal, appended to */
+    ngx_str_t                       cdn_status;
+};
+
+
+typedef struct {
+    ngx_http_vidorigin_purge_t     *purge;
+    uint64_t                        max;
+} ngx_http_vidorigin_purge_walk_t;
+
+
+static ngx_int_t ngx_http_vidorigin_purge_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_vidorigin_purge_load(ngx_http_vidorigin_purge_t *pz,
+    ngx_log_t *log);
+static void ngx_http_vidorigin_purge_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_http_vidorigin_purge_node_t *ngx_http_vidorigin_purge_lookup(
+    ngx_http_vidorigin_purge_t *pz, const u_char *p, size_t len);
+static ngx_http_vidorigin_purge_node_t *ngx_http_vidorigin_purge_node(
+    ngx_http_vidorigin_purge_t *pz, const u_char *p, size_t *len);
+static int ngx_http_vidorigin_purge_visit(void *data, const u_char *p,
+    size_t len);
+static ngx_int_t ngx_http_vidorigin_cache_key_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_str_t  ngx_http_vidorigin_cache_key_var =
+    ngx_string("vidorigin_cache_key");
+
+
+ngx_http_vidorigin_purge_t *
+ngx_http_vidorigin_purge_zone(ngx_conf_t *cf, ngx_str_t *name, size_t size,
+    ngx_str_t *journal, ngx_str_t *cdn_status)
+{
+    ngx_shm_zone_t              *zone;
+    ngx_http_vidorigin_purge_t  *pz;
+
+    pz = ngx_pcalloc(cf->pool, sizeof(ngx_http_vidorigin_purge_t));
+    if (pz == NULL) {
+        return NULL;
+    }
+
+    pz->journal = *journal;
+    pz->cdn_status = *cdn_status;
+
+    if (ngx_conf_full_name(cf->cycle, &pz->journal, 0) != NGX_OK) {
+        return NULL;
+    }
+
+    /*
+     * Opened by the master like an access log (appending, created if
+     * needed, reopened and given to the worker user on "nginx -s
+     * reopen"): workers need no write permission on its directory.
+     */
+
+    pz->file = ngx_conf_open_file(cf->cycle, &pz->journal);
+    if (pz->file == NULL) {
+        return NULL;
+    }
+
+    if (pz->cdn_status.len
+        && ngx_conf_full_name(cf->cycle, &pz->cdn_status, 0) != NGX_OK)
+    {
+        return NULL;
+    }
+
+    zone = ngx_shared_memory_add(cf, name, size, &ngx_http_vidorigin_module);
+    if (zone == NULL) {
+        return NULL;
+    }
+
+    if (zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate zone \"%V\"", name);
+        return NULL;
+    }
+
+    zone->init = ngx_http_vidorigin_purge_init_zone;
+    zone->data = pz;
+
+    return pz;
+}
+
+
+ngx_int_t
+ngx_http_vidorigin_purge_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var;
+
+    var = ngx_http_add_variable(cf, &ngx_http_vidorigin_cache_key_var,
+                                NGX_HTTP_VAR_NOCACHEABLE);
+    if (var == NULL) {
+        return NGX_ERROR;
+    }
+
+    var->get_handler = ngx_http_vidorigin_cache_key_variable;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vidorigin_purge_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_vidorigin_purge_t  *opz = data;
+
+    size_t                       len;
+    ngx_http_vidorigin_purge_t  *pz;
+
+    pz = shm_zone->data;
+
+    if (opz) {
+        /* reload: the generations survive with the zone */
+        pz->sh = opz->sh;
+        pz->shpool = opz->shpool;
+        return NGX_OK;
+    }
+
+    pz->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        pz->sh = pz->shpool->data;
+        return NGX_OK;
+    }
+
+    pz->sh = ngx_slab_alloc(pz->shpool,
+                            sizeof(ngx_http_vidorigin_purge_sh_t));
+    if (pz->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(pz->sh, sizeof(ngx_http_vidorigin_purge_sh_t));
+    pz->shpool->data = pz->sh;
+
+    ngx_rbtree_init(&pz->sh->rbtree, &pz->sh->sentinel,
+                    ngx_http_vidorigin_purge_insert);
+
+    len = sizeof(" in vidorigin purge zone \"\"") + shm_zone->shm.name.len;
+
+    pz->shpool->log_ctx = ngx_slab_alloc(pz->shpool, len);
+    if (pz->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(pz->shpool->log_ctx, " in vidorigin purge zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    pz->shpool->log_nomem = 0;
+
+    /* "/" first, so that every purge has somewhere to go */
+
+    len = 1;
+    pz->sh->root = ngx_http_vidorigin_purge_node(pz, (u_char *) "/", &len);
+    if (pz->sh->root == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_vidorigin_purge_load(pz, shm_zone->shm.log);
+
+    return NGX_OK;
+}
+
+
+/* the journal, at start: every line's prefix gets its generation */
+static void
+ngx_http_vidorigin_purge_load(ngx_http_vidorigin_purge_t *pz, ngx_log_t *log)
+{
+    u_char                           *buf, *p, *last, *nl;
+    size_t                            len;
+    ssize_t                           n;
+    ngx_fd_t                          fd;
+    ngx_uint_t                        lines, bad;
+    const char                       *err;
+    ngx_file_info_t                   fi;
+    vo_purge_entry_t                  e;
+    ngx_http_vidorigin_purge_sh_t    *sh;
+    ngx_http_vidorigin_purge_node_t  *node;
+
+    sh = pz->sh;
+
+    fd = ngx_open_file(pz->journal.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        if (ngx_errno != NGX_ENOENT) {
+            ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                          ngx_open_file_n " \"%V\" failed: every cached "
+                          "entry is purged instead", &pz->journal);
+            sh->generation = 1;
+            sh->root->generation = 1;
+        }
+
+        return;
+    }
+
+    buf = NULL;
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || (buf = ngx_alloc(ngx_file_size(&fi) + 1, log)) == NULL)
+    {
+        goto failed;
+    }
+
+    n = ngx_read_fd(fd, buf, ngx_file_size(&fi));
+
+    if (n != (ssize_t) ngx_file_size(&fi)) {
+        goto failed;
+    }
+
+    lines = 0;
+    bad = 0;
+    last = buf + n;
+
+    for (p = buf; p < last; p = nl + 1) {
+
+        nl = ngx_strlchr(p, last, '\n');
+
+        if (nl == NULL) {
+            /* a line being written when nginx stopped: never applied */
+            break;
+        }
+
+        if (vo_purge_parse_line(p, nl - p, &e, &err) != VO_OK
+            || e.generation <= sh->generation)
+        {
+            if (bad++ == 0) {
+                ngx_log_error(NGX_LOG_WARN, log, 0,
+                              "vidorigin: purge journal \"%V\": line %ui "
+                              "skipped: %s", &pz->journal, lines + 1,
+                              e.generation <= sh->generation
+                              ? "generation out of order" : err);
+            }
+
+            lines++;
+            continue;
+        }
+
+        len = e.prefix.len;
+        node = ngx_http_vidorigin_purge_node(pz, e.prefix.data, &len);
+
+        node->generation = e.generation;
+        sh->generation = e.generation;
+        lines++;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "vidorigin: purge journal \"%V\": %ui purges, %ui skipped, "
+                  "generation %uA", &pz->journal, lines - bad, bad,
+                  sh->generation);
+
+    ngx_free(buf);
+    (void) ngx_close_file(fd);
+    return;
+
+failed:
+
+    ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                  "vidorigin: purge journal \"%V\" unreadable: every "
+                  "cached entry is purged instead", &pz->journal);
+
+    sh->generation++;
+    sh->root->generation = sh->generation;
+
+    if (buf) {
+        ngx_free(buf);
+    }
+
+    (void) ngx_close_file(fd);
+}
+
+
+static void
+ngx_http_vidorigin_purge_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t                **p;
+    ngx_http_vidorigin_purge_node_t   *n, *t;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else {
+            n = (ngx_http_vidorigin_purge_node_t *) node;
+            t = (ngx_http_vidorigin_purge_node_t *) temp;
+
+            p = (ngx_memn2cmp(n->data, t->data, n->len, t->len) < 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+/* called with the zone locked */
+static ngx_http_vidorigin_purge_node_t *
+ngx_http_vidorigin_purge_lookup(ngx_http_vidorigin_purge_t *pz,
+    const u_char *p, size_t len)
+{
+    uint32_t                          hash;
+    ngx_int_t                         rc;
+    ngx_rbtree_node_t                *node, *sentinel;
+    ngx_http_vidorigin_purge_node_t  *pn;
+
+    hash = ngx_crc32_short((u_char *) p, len);
+
+    node = pz->sh->rbtree.root;
+    sentinel = pz->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash != node->key) {
+            node = (hash < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        pn = (ngx_http_vidorigin_purge_node_t *) node;
+        rc = ngx_memn2cmp((u_char *) p, pn->data, len, pn->len);
+
+        if (rc == 0) {
+            return pn;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The node of prefix p (made if needed), called with the zone locked (or
+ * at start).  When there is no room, the node of the closest ancestor
+ * that has one or gets one; *len becomes that prefix's length.  Only
+ * NULL when even "/" cannot be made (at zone creation).
+ */
+static ngx_http_vidorigin_purge_node_t *
+ngx_http_vidorigin_purge_node(ngx_http_vidorigin_purge_t *pz,
+    const u_char *p, size_t *len)
+{
+    ngx_http_vidorigin_purge_node_t  *node;
+
+    for ( ;; ) {
+        node = ngx_http_vidorigin_purge_lookup(pz, p, *len);
+
+        if (node != NULL) {
+            return node;
+        }
+
+        node = ngx_slab_alloc_locked(pz->shpool,
+                      offsetof(ngx_http_vidorigin_purge_node_t, data) + *len);
+
+        if (node != NULL) {
+            break;
+        }
+
+        if (*len <= 1) {
+            return NULL;
+        }
+
+        *len = vo_purge_parent(p, *len);
+    }
+
+    node->node.key = ngx_crc32_short((u_char *) p, *len);
+    node->generation = 0;
+    node->len = (u_short) *len;
+    ngx_memcpy(node->data, p, *len);
+
+    ngx_rbtree_insert(&pz->sh->rbtree, &node->node);
+    pz->sh->prefixes++;
+
+    return node;
+}
+
+
+uint64_t
+ngx_http_vidorigin_purge_generation(ngx_http_request_t *r, u_char *path,
+    size_t len)
+{
+    ngx_http_vidorigin_purge_t       *pz;
+    ngx_http_vidorigin_purge_walk_t   walk;
+    ngx_http_vidorigin_main_conf_t   *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+    pz = vmcf->purge;
+
+    if (pz == NULL || pz->sh->generation == 0) {
+        return 0;
+    }
+
+    if (len == 0 || path[0] != '/') {
+        return pz->sh->generation;
+    }
+
+    walk.purge = pz;
+    walk.max = 0;
+
+    ngx_shmtx_lock(&pz->shpool->mutex);
+    vo_purge_ancestors(path, len, ngx_http_vidorigin_purge_visit, &walk);
+    ngx_shmtx_unlock(&pz->shpool->mutex);
+
+    return walk.max;
+}
+
+
+uint64_t
+ngx_http_vidorigin_purge_last(ngx_http_request_t *r)
+{
+    ngx_http_vidorigin_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+
+    return vmcf->purge ? vmcf->purge->sh->generation : 0;
+}
+
+
+static int
+ngx_http_vidorigin_purge_visit(void *data, const u_char *p, size_t len)
+{
+    ngx_http_vidorigin_purge_walk_t  *walk = data;
+
+    ngx_http_vidorigin_purge_node_t  *node;
+
+    node = ngx_http_vidorigin_purge_lookup(walk->purge, p, len);
+
+    if (node != NULL && node->generation > walk->max) {
+        walk->max = node->generation;
+    }
+
+    return 0;
+}
+
+
+static ngx_int_t
+ngx_http_vidorigin_cache_key_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char    *p;
+    uint64_t   gen;
+
+    gen = ngx_http_vidorigin_purge_generation(r, r->uri.data, r->uri.len);
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 1 + r->uri.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->data = p;
+    v->len = ngx_sprintf(p, "%uL:%V", gen, &r->uri) - p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_vidorigin_purge(ngx_http_request_t *r, ngx_str_t *prefix,
+    ngx_http_vidorigin_purge_result_t *res)
+{
+    u_char                            line[VO_PURGE_LINE_MAX];
+    size_t                            len, n;
+    ssize_t                           written;
+    ngx_fd_t                          fd;
+    ngx_err_t                         err;
+    ngx_time_t                       *tp;
+    ngx_file_info_t                   fi;
+    vo_purge_entry_t                  e;
+    ngx_http_vidorigin_purge_t       *pz;
+    ngx_http_vidorigin_purge_node_t  *node;
+    ngx_http_vidorigin_main_conf_t   *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+    pz = vmcf->purge;
+    fd = pz->file->fd;
+
+    ngx_shmtx_lock(&pz->shpool->mutex);
+
+    len = prefix->len;
+    node = ngx_http_vidorigin_purge_node(pz, prefix->data, &len);
+
+    /* the journal first: a purge it does not keep is not made */
+
+    tp = ngx_timeofday();
+
+    e.generation = pz->sh->generation + 1;
+    e.time_ms = (uint64_t) tp->sec * 1000 + tp->msec;
+    e.prefix.data = node->data;
+    e.prefix.len = node->len;
+
+    n = vo_purge_line(&e, line);
+
+    written = ngx_write_fd(fd, line, n);
+    err = ngx_errno;
+
+    if (written != (ssize_t) n) {
+        ngx_shmtx_unlock(&pz->shpool->mutex);
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log,
+                      written == -1 ? err : 0,
+                      "vidorigin: write to purge journal \"%V\" failed",
+                      &pz->journal);
+
+        /* a torn line would glue onto the next one: cut it off */
+
+        if (written > 0 && ngx_fd_info(fd, &fi) != NGX_FILE_ERROR) {
+            (void) ftruncate(fd, ngx_file_size(&fi) - written);
+        }
+
+        return NGX_ERROR;
+    }
+
+    node->generation = e.generation;
+    pz->sh->generation = e.generation;
+    pz->sh->purges++;
+
+    if (len != prefix->len) {
+        pz->sh->broadened++;
+    }
+
+    ngx_shmtx_unlock(&pz->shpool->mutex);
+
+    res->generation = e.generation;
+    res->purged.len = len;
+    res->purged.data = prefix->data;
+
+    if (len != prefix->len) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vidorigin: purge zone full: \"%V\" purged as "
+                      "\"%V\"", prefix, &res->purged);
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_vidorigin_purge_stats(ngx_http_request_t *r,
+    ngx_http_vidorigin_purge_stats_t *st)
+{
+    ngx_http_vidorigin_purge_t      *pz;
+    ngx_http_vidorigin_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+    pz = vmcf->purge;
+
+    st->generation = pz->sh->generation;
+    st->prefixes = pz->sh->prefixes;
+    st->purges = pz->sh->purges;
+    st->broadened = pz->sh->broadened;
+    st->cdn_status = pz->cdn_status;
+}
