@@ -22,10 +22,15 @@
 /* libavformat's own buffer, in front of the read-ahead blocks */
 #define TW_S3_IO_BUFFER  (64 * 1024)
 
-/* read-ahead blocks kept, the least recently used one replaced: two, so
- * that an MP4 whose index is at the end does not fetch its first block
- * twice (ftyp at 0, moov at the end, then the samples from the start) */
-#define TW_S3_IO_BLOCKS  2
+/*
+ * Read-ahead blocks kept, allocated as needed, the least recently used
+ * one replaced: up to 16, within 32 MiB.  Making a segment reads its
+ * window once per track (video, then audio; each from its own seek) and
+ * an MP4 whose index is at the end is read at 0, at the end, then from
+ * the start: with the window's blocks kept, each is fetched once.
+ */
+#define TW_S3_IO_BLOCKS  16
+#define TW_S3_IO_CACHE   ((size_t) 32 << 20)
 
 
 typedef struct {
@@ -44,6 +49,7 @@ typedef struct {
 
     size_t               block_size;
     tw_s3_block_t        blocks[TW_S3_IO_BLOCKS];
+    int                  nblocks;
     uint64_t             clock;
 
     tw_s3_io_stats_t     stats;
@@ -61,7 +67,7 @@ int
 tw_s3_io_open(AVIOContext **pb, const tw_s3_conf_t *conf, const char *key,
     size_t read_ahead)
 {
-    int           rc, i;
+    int           rc;
     uint8_t      *buffer;
     tw_s3_io_t   *io;
     tw_s3_res_t   res;
@@ -82,19 +88,19 @@ tw_s3_io_open(AVIOContext **pb, const tw_s3_conf_t *conf, const char *key,
     io->conf = conf;
     strcpy(io->key, key);
     io->block_size = read_ahead;
-    buffer = av_malloc(TW_S3_IO_BUFFER);
+    io->nblocks = (int) (TW_S3_IO_CACHE / read_ahead);
 
+    if (io->nblocks > TW_S3_IO_BLOCKS) {
+        io->nblocks = TW_S3_IO_BLOCKS;
+
+    } else if (io->nblocks < 2) {
+        io->nblocks = 2;
+    }
+
+    buffer = av_malloc(TW_S3_IO_BUFFER);
     if (buffer == NULL) {
         rc = AVERROR(ENOMEM);
         goto failed;
-    }
-
-    for (i = 0; i < TW_S3_IO_BLOCKS; i++) {
-        io->blocks[i].data = malloc(read_ahead);
-        if (io->blocks[i].data == NULL) {
-            rc = AVERROR(ENOMEM);
-            goto failed;
-        }
     }
 
     rc = tw_s3_head(conf, key, &res);
@@ -233,7 +239,9 @@ tw_s3_io_read(void *opaque, uint8_t *buf, int size)
     b = NULL;
     lru = &io->blocks[0];
 
-    for (i = 0; i < TW_S3_IO_BLOCKS; i++) {
+    /* unused blocks have used == 0: they are taken before any is
+     * replaced */
+    for (i = 0; i < io->nblocks; i++) {
         if (io->pos >= io->blocks[i].pos
             && io->pos < io->blocks[i].pos + (int64_t) io->blocks[i].len)
         {
@@ -261,9 +269,26 @@ tw_s3_io_read(void *opaque, uint8_t *buf, int size)
 
         b = lru;
 
+        if (b->data == NULL) {
+            b->data = malloc(io->block_size);
+            if (b->data == NULL) {
+                return AVERROR(ENOMEM);
+            }
+        }
+
+        /* up to the end, or to the next block already here (a track
+         * read from an earlier seek point than another one) */
         n = io->block_size;
         if ((int64_t) n > io->size - io->pos) {
             n = (size_t) (io->size - io->pos);
+        }
+
+        for (i = 0; i < io->nblocks; i++) {
+            if (io->blocks[i].len && io->blocks[i].pos > io->pos
+                && io->blocks[i].pos - io->pos < (int64_t) n)
+            {
+                n = (size_t) (io->blocks[i].pos - io->pos);
+            }
         }
 
         b->len = 0;

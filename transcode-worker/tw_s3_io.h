@@ -4,10 +4,11 @@
  *
  * An AVIOContext over one S3 object, for libavformat to read the master
  * copy without downloading it: its size comes from a HEAD (AVSEEK_SIZE),
- * seeks only move a position, and reads are ranged GETs of a read-ahead
- * block (so libavformat's many small reads cost one request per block),
- * or straight into the caller's buffer for a read at least as large as
- * the block.  Failures are AVERROR codes (logged once, by tw_s3): ENOENT
+ * seeks only move a position, and reads are ranged GETs of read-ahead
+ * blocks of read_ahead bytes (so libavformat's many small reads cost one
+ * request per block), up to 16 of them (32 MiB at most) kept and reused,
+ * or straight into the caller's buffer for a read at least as large as a
+ * block.  Failures are AVERROR codes (logged once, by tw_s3): ENOENT
  * when the object is gone, EIO otherwise; AVERROR_EOF at the end.
  *
  * One context per reader (one thread); the conf must outlive it.
