@@ -53,7 +53,7 @@ typedef struct {
     /* s3: "s3://BUCKET[/PREFIX]"; the prefix is "" or ends with '/' */
     char           *bucket;
     char           *prefix;
-    char           *endpoint;        /* NULL: https://s3.{region}.amazonaws.com */
+    char           *endpoint;        /* NULL: AWS's, for the region */
     char           *region;
     tw_s3_conf_t    s3;
     size_t          read_ahead;      /* ranged GETs of the master copy */

@@ -36,7 +36,8 @@ fixture_720() {
 
 SRC=$(fixture_720)
 SIZE=$(stat -c %s "$SRC")
-check "fixture: $SIZE bytes, above two 5 MiB parts" [ "$SIZE" -gt $((10 * MiB)) ]
+check "fixture: $SIZE bytes, above two 5 MiB parts" \
+    [ "$SIZE" -gt $((10 * MiB)) ]
 
 # requests LOG FILTER: the number of logged requests jq's FILTER selects
 requests() {
@@ -233,8 +234,8 @@ rc=$?
 t1=$(now_ms)
 check "S3 down: package fails ($((t1 - t0)) ms)" \
     [ $rc -eq 1 -a $((t1 - t0)) -lt 10000 ]
-check "S3 down: says why, once per request" \
-    grep -q "\[error\] s3 GET \"\" at 127.0.0.1:$PORT: .*connect.*(after 3 attempts)" \
+check "S3 down: says why, once per request" grep -q \
+    "\[error\] s3 GET \"\" at 127.0.0.1:$PORT: .*connect.*(after 3 attempts)" \
     "$TMP/err"
 
 stop_worker "$W"

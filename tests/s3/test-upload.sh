@@ -105,9 +105,9 @@ check "each part failing once: exit 0" [ $? -eq 0 ]
 check "each part sent twice (3 injected 500s, 6 UploadPart)" \
     [ "$(requests "$TMP/flaky.req" '.injected')$(requests \
         "$TMP/flaky.req" '.query.partNumber != null')" = 36 ]
+WARN='\[warn\] s3 PUT "v/big.bin" .*HTTP 500 InternalError.*retry 1 of 2 in'
 check "each retry logged as a warning" \
-    [ "$(grep -c '\[warn\] s3 PUT "v/big.bin" .*HTTP 500 InternalError.*retry 1 of 2 in' \
-         "$TMP/err")" = 3 ]
+    [ "$(grep -c "$WARN" "$TMP/err")" = 3 ]
 s3 get "$PEER_PORT" v/big.bin --out "$TMP/back.bin" 2>/dev/null
 check "and it reads back identical" cmp -s "$TMP/big.bin" "$TMP/back.bin"
 check "no pending upload left" no_pending_upload flaky
@@ -127,9 +127,8 @@ check "no part after it was sent" [ "$(requests "$TMP/broken.req" \
 check "backoff between the tries: 100 + 200 + 400 ms less up to a \
 quarter, bounded ($((t1 - t0)) ms in all)" \
     [ $((t1 - t0)) -ge 525 -a $((t1 - t0)) -lt 10000 ]
-check "the error says how many attempts" \
-    grep -q '\[error\] s3 PUT "v/big.bin" .*HTTP 500 InternalError.*(after 4 attempts)' \
-    "$TMP/err"
+ERR='\[error\] s3 PUT "v/big.bin" .*HTTP 500 InternalError.*(after 4 attempts)'
+check "the error says how many attempts" grep -q "$ERR" "$TMP/err"
 check "AbortMultipartUpload sent" [ "$(requests "$TMP/broken.req" \
     '.method == "DELETE" and .query.uploadId != null and .status == 204')" \
     = 1 ]
