@@ -49,6 +49,8 @@ static void tw_http_completed(void *cls, struct MHD_Connection *conn,
     void **con_cls, enum MHD_RequestTerminationCode code);
 static enum MHD_Result tw_http_request(tw_server_t *sv, tw_ctx_t *ctx,
     const char *url);
+static enum MHD_Result tw_http_stored(tw_server_t *sv, tw_ctx_t *ctx,
+    const vo_media_t *m, const vo_request_t *req, int fd);
 static enum MHD_Result tw_http_answer(tw_server_t *sv, tw_ctx_t *ctx);
 static enum MHD_Result tw_http_text(struct MHD_Connection *conn,
     unsigned status, const char *text);
@@ -349,11 +351,9 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
     size_t               len;
     vo_media_t           m;
     const char          *err;
-    vo_request_t         req, next;
-    struct stat          st;
+    vo_request_t         req;
     const vo_video_t    *v;
     const vo_audio_t    *a;
-    struct MHD_Response *resp;
     char                 path[PATH_MAX];
 
     if (strcmp(url, "/healthz") == 0) {
@@ -387,6 +387,11 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
         return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
     }
 
+    if (rc == -2) {
+        return tw_http_text(ctx->conn, MHD_HTTP_BAD_GATEWAY,
+                            "store unreachable\n");
+    }
+
     if (rc != 0) {
         return tw_http_text(ctx->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
                             "invalid media description\n");
@@ -418,44 +423,24 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
                  : req.kind == VO_REQ_SEGMENT ? "video/iso.segment"
                  : v ? "video/mp4" : "audio/mp4";
 
-    /* in the store: answered from it, nothing to make */
-    snprintf(path, sizeof(path), "%s/%s", sv->conf.store, ctx->key);
+    /* in a local store: answered from it, nothing to make.  In an s3
+     * one a slot looks (a GET) and makes it if missing: this thread
+     * never waits on S3 for an object */
+    if (tw_store_is_local(&sv->conf.store)) {
+        snprintf(path, sizeof(path), "%s/%s", sv->conf.store.root,
+                 ctx->key);
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd != -1) {
-        if (fstat(fd, &st) != 0 || (resp = MHD_create_response_from_fd(
-                                         st.st_size, fd)) == NULL)
-        {
-            close(fd);
-            return MHD_NO;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd != -1) {
+            return tw_http_stored(sv, ctx, &m, &req, fd);
         }
 
-        tw_count(sv, store_hits, 1);
-
-        /* a player reading on from a stored segment: make the next one
-         * while the pool is idle (the slots do the same after making a
-         * segment) */
-        if (req.kind != VO_REQ_INIT) {
-            next = req;
-            next.segment++;
-            tw_jobs_prefetch(sv, &m, &next);
+        if (errno != ENOENT) {
+            tw_log(TW_LOG_ERR, "open \"%s\" failed: %s", path,
+                   strerror(errno));
+            return tw_http_text(ctx->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                "internal error\n");
         }
-
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                ctx->ctype);
-        MHD_add_response_header(resp, "X-Vidorigin-Transcode", "0");
-        tw_http_validators(resp, &st);
-
-        rc = MHD_queue_response(ctx->conn, MHD_HTTP_OK, resp);
-        MHD_destroy_response(resp);
-
-        return rc;
-    }
-
-    if (errno != ENOENT) {
-        tw_log(TW_LOG_ERR, "open \"%s\" failed: %s", path, strerror(errno));
-        return tw_http_text(ctx->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                            "internal error\n");
     }
 
     /* suspended before it can be resumed: a job may end (and resume it)
@@ -471,6 +456,45 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
     }
 
     return MHD_YES;
+}
+
+
+/* the answer from a local store's file fd (owned from here on) */
+static enum MHD_Result
+tw_http_stored(tw_server_t *sv, tw_ctx_t *ctx, const vo_media_t *m,
+    const vo_request_t *req, int fd)
+{
+    int                   rc;
+    vo_request_t          next;
+    struct stat           st;
+    struct MHD_Response  *resp;
+
+    if (fstat(fd, &st) != 0 || (resp = MHD_create_response_from_fd(
+                                     st.st_size, fd)) == NULL)
+    {
+        close(fd);
+        return MHD_NO;
+    }
+
+    tw_count(sv, store_hits, 1);
+
+    /* a player reading on from a stored segment: make the next one
+     * while the pool is idle (the slots do the same after making a
+     * segment) */
+    if (req->kind != VO_REQ_INIT) {
+        next = *req;
+        next.segment++;
+        tw_jobs_prefetch(sv, m, &next);
+    }
+
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctx->ctype);
+    MHD_add_response_header(resp, "X-Vidorigin-Transcode", "0");
+    tw_http_validators(resp, &st);
+
+    rc = MHD_queue_response(ctx->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+
+    return rc;
 }
 
 
@@ -520,15 +544,35 @@ tw_http_answer(tw_server_t *sv, tw_ctx_t *ctx)
         /* the response owns the reference now */
         ctx->blob = NULL;
 
-        /* stored before the answer: the validators of that file */
-        snprintf(path, sizeof(path), "%s/%s", sv->conf.store, ctx->key);
+        /* stored before the answer: the validators of the stored
+         * object */
+        if (!tw_store_is_local(&sv->conf.store)) {
+            if (blob->meta.etag[0]) {
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG,
+                                        blob->meta.etag);
+            }
 
-        if (stat(path, &st) == 0 && (uint64_t) st.st_size == blob->len) {
-            tw_http_validators(resp, &st);
+            if (blob->meta.last_modified[0]) {
+                MHD_add_response_header(resp,
+                                        MHD_HTTP_HEADER_LAST_MODIFIED,
+                                        blob->meta.last_modified);
+            }
+
+        } else {
+            snprintf(path, sizeof(path), "%s/%s", sv->conf.store.root,
+                     ctx->key);
+
+            if (stat(path, &st) == 0 && (uint64_t) st.st_size == blob->len)
+            {
+                tw_http_validators(resp, &st);
+            }
         }
 
     } else {
-        snprintf(path, sizeof(path), "%s/%s", sv->conf.store, ctx->key);
+        /* answered by another producer, into a local store (an s3
+         * store's answers always carry their bytes) */
+        snprintf(path, sizeof(path), "%s/%s", sv->conf.store.root,
+                 ctx->key);
 
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd == -1) {

@@ -4,12 +4,17 @@
  *
  * Jobs: one per missing object (its store key) in the process, however
  * many requests wait for it.  A job is QUEUED (bounded queue), RUNNING
- * (a slot produces it, holding the Redis lock when Redis is up) or
- * REMOTE (another process holds the lock: the main loop polls the store
- * every tick and the lock every TW_LOCK_CHECK seconds; if the lock goes
- * without the object appearing, the job is queued again and a slot tries
- * the lock again).  Its requests are suspended HTTP connections; the job's
- * end resumes them all with the same result.
+ * (a slot produces it, holding the Redis lock when Redis is up; the
+ * slots are tw_slot.c) or REMOTE (another process holds the lock: the
+ * main loop polls the store every tick and the lock every TW_LOCK_CHECK
+ * seconds; if the lock goes without the object appearing, the job is
+ * queued again and a slot tries the lock again).  Its requests are
+ * suspended HTTP connections; the job's end resumes them all with the
+ * same result.
+ *
+ * In an s3 store the main loop polls only the lock (Redis): when it
+ * goes, the job is queued again and its slot's GET finds the object, or
+ * makes it.
  */
 
 #define _GNU_SOURCE
@@ -28,21 +33,8 @@
 /* seconds between two looks at a remote producer's lock */
 #define TW_LOCK_CHECK        0.25
 
-/* temporary files of a key older than this were left by a dead writer */
-#define TW_TEMP_MAX_AGE      60
-
 /* remote jobs and lock refreshes handled per tick */
 #define TW_TICK_MAX          256
-
-
-typedef struct {
-    tw_server_t        *sv;
-    uint32_t            index;
-    pthread_t           tid;
-    unsigned            started:1;
-    tw_redis_t          redis;
-    uint64_t            nonce;
-} tw_slot_t;
 
 
 typedef struct {
@@ -51,16 +43,7 @@ typedef struct {
 } tw_refresh_t;
 
 
-static void *tw_slot_main(void *data);
-static int tw_slot_run(tw_slot_t *sl, tw_job_t *job);
 static tw_job_t *tw_job_find(tw_server_t *sv, const char *key);
-static void tw_job_unlink(tw_server_t *sv, tw_job_t *job);
-static void tw_job_finish(tw_server_t *sv, tw_job_t *job, int status,
-    tw_blob_t *blob, int from_store, int transcoded);
-static void tw_job_observe(tw_server_t *sv, double seconds);
-static void tw_job_request(const tw_job_t *job, vo_request_t *req);
-static void tw_jobs_store_companions(tw_server_t *sv, const char *store,
-    tw_companion_t *comp);
 
 
 double
@@ -84,68 +67,6 @@ tw_blob_unref(tw_blob_t *b)
 }
 
 
-int
-tw_jobs_start(tw_server_t *sv)
-{
-    uint32_t    i;
-    tw_slot_t  *slots;
-
-    slots = calloc(sv->conf.slots, sizeof(tw_slot_t));
-    if (slots == NULL) {
-        tw_log(TW_LOG_ERR, "out of memory");
-        return -1;
-    }
-
-    sv->slots = slots;
-    sv->nslots = sv->conf.slots;
-
-    for (i = 0; i < sv->nslots; i++) {
-        slots[i].sv = sv;
-        slots[i].index = i;
-        slots[i].redis.conf = &sv->redis;
-
-        if (pthread_create(&slots[i].tid, NULL, tw_slot_main, &slots[i])
-            != 0)
-        {
-            tw_log(TW_LOG_ERR, "cannot start transcode slot %u", i);
-            return -1;
-        }
-
-        slots[i].started = 1;
-    }
-
-    return 0;
-}
-
-
-void
-tw_jobs_stop(tw_server_t *sv)
-{
-    uint32_t    i;
-    tw_slot_t  *slots;
-
-    slots = sv->slots;
-    if (slots == NULL) {
-        return;
-    }
-
-    pthread_mutex_lock(&sv->mutex);
-    sv->quit = 1;
-    pthread_cond_broadcast(&sv->cond);
-    pthread_mutex_unlock(&sv->mutex);
-
-    for (i = 0; i < sv->nslots; i++) {
-        if (slots[i].started) {
-            pthread_join(slots[i].tid, NULL);
-        }
-        tw_redis_close(&slots[i].redis);
-    }
-
-    free(slots);
-    sv->slots = NULL;
-}
-
-
 static tw_job_t *
 tw_job_find(tw_server_t *sv, const char *key)
 {
@@ -162,7 +83,7 @@ tw_job_find(tw_server_t *sv, const char *key)
 
 
 /* removes job from the table (the queue no longer holds it) */
-static void
+void
 tw_job_unlink(tw_server_t *sv, tw_job_t *job)
 {
     tw_job_t  **pp;
@@ -176,7 +97,7 @@ tw_job_unlink(tw_server_t *sv, tw_job_t *job)
 }
 
 
-static void
+void
 tw_job_request(const tw_job_t *job, vo_request_t *req)
 {
     req->kind = job->kind;
@@ -305,7 +226,7 @@ tw_jobs_prefetch(tw_server_t *sv, const vo_media_t *m,
            || tw_job_find(sv, key)) ? NULL : (tw_job_t *) 1;
     pthread_mutex_unlock(&sv->mutex);
 
-    if (job == NULL || tw_store_exists(sv->conf.store, key)) {
+    if (job == NULL || tw_store_exists(&sv->conf.store, key)) {
         return;
     }
 
@@ -346,11 +267,12 @@ tw_jobs_prefetch(tw_server_t *sv, const vo_media_t *m,
 /*
  * Ends job: out of the table, and every request waiting for it gets the
  * result and is resumed.  Called by the thread that owns the job (its
- * slot, or the main loop for a remote one).
+ * slot, or the main loop for a remote one).  hit: the object was in the
+ * store when the requests came (an s3 store's), they count as store hits.
  */
-static void
+void
 tw_job_finish(tw_server_t *sv, tw_job_t *job, int status, tw_blob_t *blob,
-    int from_store, int transcoded)
+    int from_store, int transcoded, int hit)
 {
     tw_ctx_t  *w, *next, *list;
 
@@ -372,7 +294,10 @@ tw_job_finish(tw_server_t *sv, tw_job_t *job, int status, tw_blob_t *blob,
             w->blob = blob;
         }
 
-        if (status == 200 && !w->transcoded) {
+        if (status == 200 && hit) {
+            tw_count(sv, store_hits, 1);
+
+        } else if (status == 200 && !w->transcoded) {
             tw_count(sv, deduplicated, 1);
         }
     }
@@ -390,7 +315,7 @@ tw_job_finish(tw_server_t *sv, tw_job_t *job, int status, tw_blob_t *blob,
 }
 
 
-static void
+void
 tw_job_observe(tw_server_t *sv, double seconds)
 {
     int            i;
@@ -408,240 +333,10 @@ tw_job_observe(tw_server_t *sv, double seconds)
 }
 
 
-static void *
-tw_slot_main(void *data)
-{
-    int           next;
-    tw_job_t     *job;
-    char          rendition[VO_NAME_MAX + 1];
-    tw_slot_t    *sl = data;
-    tw_server_t  *sv = sl->sv;
-    vo_media_t    m;
-    vo_request_t  req;
-
-    for ( ;; ) {
-        pthread_mutex_lock(&sv->mutex);
-
-        while (!sv->quit && sv->qhead == NULL && sv->phead == NULL) {
-            pthread_cond_wait(&sv->cond, &sv->mutex);
-        }
-
-        if (sv->qhead) {
-            job = sv->qhead;
-            sv->qhead = job->qnext;
-            if (sv->qhead == NULL) {
-                sv->qtail = NULL;
-            }
-            sv->queued--;
-
-        } else if (sv->phead) {
-            job = sv->phead;
-            sv->phead = job->qnext;
-            if (sv->phead == NULL) {
-                sv->ptail = NULL;
-            }
-
-        } else {
-            pthread_mutex_unlock(&sv->mutex);
-            break;
-        }
-
-        job->qnext = NULL;
-        job->state = TW_JOB_RUNNING;
-        sv->busy++;
-
-        pthread_mutex_unlock(&sv->mutex);
-
-        /* kept for the prefetch: the job is gone after the run */
-        m = job->media;
-        tw_job_request(job, &req);
-        strcpy(rendition, job->rendition);
-        req.rendition.data = (const u_char *) rendition;
-
-        next = tw_slot_run(sl, job);
-
-        pthread_mutex_lock(&sv->mutex);
-        sv->busy--;
-        pthread_mutex_unlock(&sv->mutex);
-
-        if (next) {
-            req.segment++;
-            req.id.data = (const u_char *) m.id;
-            tw_jobs_prefetch(sv, &m, &req);
-        }
-    }
-
-    return NULL;
-}
-
-
-/*
- * Produces job's object, or hands the job to the main loop when another
- * process is producing it.  1 when the next segment is worth
- * prefetching.
- */
-static int
-tw_slot_run(tw_slot_t *sl, tw_job_t *job)
-{
-    int            lk, rc;
-    double         t0, spent;
-    tw_blob_t       *blob;
-    tw_bytes_t       out;
-    tw_server_t     *sv = sl->sv;
-    vo_request_t     req;
-    const char      *store = sv->conf.store;
-    tw_companion_t   comp[TW_COMPANIONS];
-
-    if (tw_store_exists(store, job->key)) {
-        /* made since the request looked (by another process) */
-        tw_job_finish(sv, job, 200, NULL, 1, 0);
-        return 0;
-    }
-
-    snprintf(job->owner, sizeof(job->owner), "%s:%u:%llu", sv->host,
-             sl->index, (unsigned long long) ++sl->nonce);
-
-    lk = tw_lock_take(&sl->redis, job->key, job->owner, sv->conf.lock_ttl_ms);
-
-    if (lk == TW_LOCK_BUSY) {
-        pthread_mutex_lock(&sv->mutex);
-
-        if (job->waiters == NULL) {
-            /* a prefetch nobody waits for: the other producer will do */
-            tw_job_unlink(sv, job);
-            pthread_mutex_unlock(&sv->mutex);
-            free(job);
-            return 0;
-        }
-
-        job->state = TW_JOB_REMOTE;
-        job->checked = tw_clock();
-
-        pthread_mutex_unlock(&sv->mutex);
-
-        tw_log(TW_LOG_DEBUG, "\"%s\" is being made elsewhere: waiting",
-               job->key);
-        return 0;
-    }
-
-    if (lk == TW_LOCK_TAKEN) {
-        /* the object may have been renamed into place (and its lock
-         * released) between the look above and the SET: look again */
-        if (tw_store_exists(store, job->key)) {
-            tw_lock_release(&sl->redis, job->key, job->owner);
-            tw_job_finish(sv, job, 200, NULL, 1, 0);
-            return 0;
-        }
-
-        pthread_mutex_lock(&sv->mutex);
-        job->locked = 1;
-        job->refreshed = tw_clock();
-        pthread_mutex_unlock(&sv->mutex);
-    }
-
-    tw_store_clean_temp(store, job->key, TW_TEMP_MAX_AGE);
-
-    tw_count(sv, started, 1);
-    t0 = tw_clock();
-
-    memset(&out, 0, sizeof(tw_bytes_t));
-    tw_job_request(job, &req);
-
-    rc = tw_object_make(store, &job->media, &req, &out, comp);
-
-    if (rc == 0 && tw_store_write(store, job->key, out.data, out.len) == 0) {
-        tw_count(sv, bytes_written, out.len);
-    }
-
-    /* the lock goes after the rename: whoever sees it free also sees the
-     * object */
-    if (job->locked) {
-        pthread_mutex_lock(&sv->mutex);
-        job->locked = 0;
-        pthread_mutex_unlock(&sv->mutex);
-
-        tw_lock_release(&sl->redis, job->key, job->owner);
-    }
-
-    spent = tw_clock() - t0;
-
-    if (rc != 0) {
-        tw_count(sv, failed, 1);
-        tw_log(TW_LOG_ERR, "making \"%s\" failed%s", job->key,
-               rc == TW_MAKE_SOURCE ? ": source unreadable" : "");
-        tw_bytes_free(&out);
-        tw_job_finish(sv, job, rc == TW_MAKE_SOURCE ? 502 : 500, NULL, 0, 0);
-        return 0;
-    }
-
-    tw_count(sv, finished, 1);
-    tw_job_observe(sv, spent);
-
-    tw_log(TW_LOG_INFO, "made \"%s\" (%zu bytes) in %.3f s%s", job->key,
-           out.len, spent, job->prefetch ? " (prefetch)" : "");
-
-    blob = malloc(sizeof(tw_blob_t));
-    if (blob == NULL) {
-        tw_bytes_free(&out);
-        tw_job_finish(sv, job, 200, NULL, 1, 1);
-        tw_jobs_store_companions(sv, store, comp);
-        return 0;
-    }
-
-    /* the bytes move to the blob, which the answers share */
-    blob->refs = 1;
-    blob->data = out.data;
-    blob->len = out.len;
-
-    /* a prefetch a request joined counts as requested: the player is
-     * reading on, keep one segment ahead of it */
-    pthread_mutex_lock(&sv->mutex);
-    rc = job->requested && (job->kind == VO_REQ_SEGMENT
-                            || job->kind == VO_REQ_SEGMENT_TS);
-    pthread_mutex_unlock(&sv->mutex);
-
-    tw_job_finish(sv, job, 200, blob, 0, 1);
-    tw_blob_unref(blob);
-
-    /* after the answer: they are what the next requests will want */
-    tw_jobs_store_companions(sv, store, comp);
-
-    return rc;
-}
-
-
-/*
- * Without a lock: a producer making the same object at the same time
- * writes the same bytes, and each write is an atomic rename.
- */
-static void
-tw_jobs_store_companions(tw_server_t *sv, const char *store,
-    tw_companion_t *comp)
-{
-    int  i;
-
-    for (i = 0; i < TW_COMPANIONS; i++) {
-
-        if (comp[i].key[0] != '\0' && comp[i].bytes.len > 0
-            && !tw_store_exists(store, comp[i].key)
-            && tw_store_write(store, comp[i].key, comp[i].bytes.data,
-                              comp[i].bytes.len) == 0)
-        {
-            tw_count(sv, companions, 1);
-            tw_count(sv, bytes_written, comp[i].bytes.len);
-            tw_log(TW_LOG_INFO, "stored \"%s\" (%zu bytes) from the same "
-                   "encode", comp[i].key, comp[i].bytes.len);
-        }
-
-        tw_bytes_free(&comp[i].bytes);
-    }
-}
-
-
 uint32_t
 tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
 {
-    int            lk;
+    int            lk, local;
     double         now;
     uint32_t       live, nremote, nrefresh, i;
     tw_ctx_t      *w, **pp, *expired, *next;
@@ -711,12 +406,16 @@ tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
 
     free(refresh);
 
-    /* remote jobs belong to this thread: nobody else frees them */
+    /* remote jobs belong to this thread: nobody else frees them.  An s3
+     * store is not polled from here (a HEAD per job per tick): the lock
+     * is, and its release sends the job back to a slot */
+    local = tw_store_is_local(&sv->conf.store);
+
     for (i = 0; i < nremote; i++) {
         job = remote[i];
 
-        if (tw_store_exists(sv->conf.store, job->key)) {
-            tw_job_finish(sv, job, 200, NULL, 1, 0);
+        if (local && tw_store_exists(&sv->conf.store, job->key)) {
+            tw_job_finish(sv, job, 200, NULL, 1, 0, 0);
             continue;
         }
 
@@ -738,14 +437,22 @@ tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
         job->checked = now;
         lk = tw_lock_exists(redis, job->key);
 
-        if (lk == 1 || tw_store_exists(sv->conf.store, job->key)) {
+        if (lk == 1
+            || (local && tw_store_exists(&sv->conf.store, job->key)))
+        {
             continue;
         }
 
         /* the producer is gone (or Redis is): try to produce it here,
          * ahead of the queue, which it had already passed */
-        tw_log(TW_LOG_INFO, "lock of \"%s\" gone without the object: "
-               "taking it over", job->key);
+        if (local) {
+            tw_log(TW_LOG_INFO, "lock of \"%s\" gone without the object: "
+                   "taking it over", job->key);
+
+        } else {
+            tw_log(TW_LOG_DEBUG, "lock of \"%s\" gone: fetching it, or "
+                   "making it here", job->key);
+        }
 
         pthread_mutex_lock(&sv->mutex);
         job->state = TW_JOB_QUEUED;

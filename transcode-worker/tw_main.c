@@ -35,23 +35,26 @@ static int tw_parse(int argc, char **argv, tw_opts_t *o, int segment);
 
 static const char  tw_usage_text[] =
 "usage:\n"
-"  transcode-worker package --store DIR --id ID --source FILE\n"
+"  transcode-worker package --store DIR|s3://BUCKET[/PREFIX] --id ID\n"
+"      --source FILE\n"
 "      [--segment-duration SECONDS (6)] [--ladder NAME:HEIGHT:KBPS,...]\n"
 "      [--preset veryfast] [--threads 1] [--crf 23] [--audio-bitrate 128]\n"
 "      [--formats fmp4,ts] [--eager all|none|NAME,...] [--jobs N (cores)]\n"
 "      [--log-level error|warn|info|debug]\n"
-"  transcode-worker segment --store DIR --id ID --rendition R\n"
+"  transcode-worker segment --store DIR|s3://BUCKET[/PREFIX] --id ID\n"
+"      --rendition R\n"
 "      (--segment N | --init) [--format fmp4|ts] [--out FILE|-]\n"
 "      [--log-level LEVEL]\n"
-"  transcode-worker serve [--config FILE] [--store DIR]\n"
+"  transcode-worker serve [--config FILE] [--store DIR|s3://BUCKET[/PREFIX]]\n"
 "      [--listen unix:/path.sock | --listen 127.0.0.1:PORT]...\n"
 "      [--slots N (cores)] [--queue N (2*slots)] [--connections 1024]\n"
 "      [--redis 127.0.0.1:6379 | --redis unix:/path | --redis off]\n"
 "      [--lock-ttl 10s] [--wait 20s] [--prefetch on|off (on)]\n"
 "      [--log-level LEVEL]\n"
-"  transcode-worker s3 head|get|put|delete --endpoint URL --bucket B\n"
+"  transcode-worker s3 head|get|put|delete|list --endpoint URL --bucket B\n"
 "      [--region R ($AWS_REGION, us-east-1)] [--path-style]\n"
 "      [--range FIRST-LAST] [--out FILE|- (-)] [--in FILE|- (-)]\n"
+"      [--multipart-size 16m] [--part-size 8m] [--retries 0]\n"
 "      [--timeout SECONDS (60)] [--connect-timeout SECONDS (5)]\n"
 "      [--log-level LEVEL] KEY\n"
 "  transcode-worker purger [--config FILE] --journal FILE\n"
@@ -60,6 +63,13 @@ static const char  tw_usage_text[] =
 "      [--poll 200ms] [--attempts 10] [--retry-delay 1s] ...\n"
 "      (see conf/purger.conf)\n"
 "  transcode-worker --help | --version\n"
+"\n"
+"package, segment and serve take an S3 store's settings too:\n"
+"  [--s3-endpoint URL (AWS)] [--s3-region R] [--s3-path-style on|off]\n"
+"  [--s3-connect-timeout 5s] [--s3-timeout 60s] [--s3-retries 3]\n"
+"  [--s3-multipart-size 16m] [--s3-part-size 8m] [--s3-read-ahead 1m]\n"
+"with credentials from $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY and\n"
+"$AWS_SESSION_TOKEN only (see docs/s3-store.md).\n"
 "\n"
 "package copies FILE to {id}/source.{ext} in the store, makes every\n"
 "init and media segment of every rendition, and writes {id}/media.json\n"
@@ -142,7 +152,7 @@ invalid:
 static int
 tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
 {
-    int       c;
+    int       c, idx;
     char     *end;
     double    d;
     uint32_t  v;
@@ -166,13 +176,23 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
         { "format",           required_argument, NULL, 'F' },
         { "out",              required_argument, NULL, 'o' },
         { "eager",            required_argument, NULL, 'e' },
+        /* the store's: tw_store_set() */
+        { "s3-endpoint",        required_argument, NULL, 'X' },
+        { "s3-region",          required_argument, NULL, 'X' },
+        { "s3-path-style",      required_argument, NULL, 'X' },
+        { "s3-connect-timeout", required_argument, NULL, 'X' },
+        { "s3-timeout",         required_argument, NULL, 'X' },
+        { "s3-retries",         required_argument, NULL, 'X' },
+        { "s3-multipart-size",  required_argument, NULL, 'X' },
+        { "s3-part-size",       required_argument, NULL, 'X' },
+        { "s3-read-ahead",      required_argument, NULL, 'X' },
         { NULL, 0, NULL, 0 }
     };
 
     optind = 1;
     opterr = 0;
 
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
 
         /* each command takes only its own options */
         if (segment ? strchr("Sdlptjcafe", c) != NULL
@@ -186,7 +206,13 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
         switch (c) {
 
         case 's':
-            o->store = optarg;
+        case 'X':
+            if (tw_store_set(&o->store, c == 's' ? "store" : opts[idx].name,
+                             optarg, "command line")
+                != 0)
+            {
+                return -1;
+            }
             break;
 
         case 'i':
@@ -309,7 +335,7 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
         return -1;
     }
 
-    if (o->store == NULL || o->id == NULL) {
+    if (o->store.spec == NULL || o->id == NULL) {
         tw_log(TW_LOG_ERR, "--store and --id are required");
         return -1;
     }
@@ -343,7 +369,7 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
 int
 main(int argc, char **argv)
 {
-    int        segment;
+    int        segment, rc;
     tw_opts_t  o;
 
     tw_log_init();
@@ -401,9 +427,16 @@ main(int argc, char **argv)
     o.segment = -1;
     o.format = VO_FORMAT_FMP4;
 
-    if (tw_parse(argc - 1, argv + 1, &o, segment) != 0) {
+    if (tw_parse(argc - 1, argv + 1, &o, segment) != 0
+        || tw_store_init(&o.store) != 0)
+    {
+        tw_store_free(&o.store);
         return 1;
     }
 
-    return segment ? tw_segment_command(&o) : tw_package(&o);
+    rc = segment ? tw_segment_command(&o) : tw_package(&o);
+
+    tw_store_free(&o.store);
+
+    return rc;
 }

@@ -49,7 +49,8 @@ typedef struct {
 struct tw_pool_s {
     const tw_opts_t  *opts;
     vo_media_t       *media;
-    const char       *path;           /* the store's master copy */
+    const char       *file;           /* a local copy of the master, or
+                                         NULL: the store's */
     uint32_t          eager;
     pthread_mutex_t   lock;
     uint32_t          next;           /* next segment to make */
@@ -72,7 +73,7 @@ static void tw_rate_add(tw_rate_t *rate, size_t bytes, uint32_t frames,
 static double tw_now(void);
 static void *tw_package_job(void *data);
 static int tw_package_segments(const tw_opts_t *o, vo_media_t *m,
-    const char *path, uint32_t eager, tw_rate_t *rates);
+    const char *file, uint32_t eager, tw_rate_t *rates);
 static int tw_package_same(const tw_opts_t *o, const vo_media_t *m,
     const char *key);
 
@@ -438,7 +439,7 @@ tw_package_segment(const tw_opts_t *o, vo_media_t *m, tw_source_t *src,
         if ((m->formats & VO_FORMAT_FMP4)
             && (tw_object_key(m, VO_REQ_SEGMENT, m->video[r].name, n, key,
                               sizeof(key)) != 0
-                || tw_store_write(o->store, key, out.data, out.len) != 0))
+                || tw_store_write(&o->store, key, out.data, out.len) != 0))
         {
             goto end;
         }
@@ -448,7 +449,7 @@ tw_package_segment(const tw_opts_t *o, vo_media_t *m, tw_source_t *src,
             if (tw_segment_ts(&s, r, &out) < 0
                 || tw_object_key(m, VO_REQ_SEGMENT_TS, m->video[r].name, n,
                                  key, sizeof(key)) != 0
-                || tw_store_write(o->store, key, out.data, out.len) != 0)
+                || tw_store_write(&o->store, key, out.data, out.len) != 0)
             {
                 goto end;
             }
@@ -467,7 +468,7 @@ tw_package_segment(const tw_opts_t *o, vo_media_t *m, tw_source_t *src,
         if ((m->formats & VO_FORMAT_FMP4)
             && (tw_object_key(m, VO_REQ_SEGMENT, m->audio[0].name, n, key,
                               sizeof(key)) != 0
-                || tw_store_write(o->store, key, out.data, out.len) != 0))
+                || tw_store_write(&o->store, key, out.data, out.len) != 0))
         {
             goto end;
         }
@@ -509,7 +510,11 @@ tw_package_job(void *data)
     pool = job->pool;
     src = NULL;
 
-    if (tw_source_open(&src, pool->path) < 0) {
+    if ((pool->file ? tw_source_open(&src, pool->file, NULL, NULL)
+                    : tw_store_source(&pool->opts->store, pool->media->source,
+                                      &src))
+        < 0)
+    {
         job->rc = -1;
         pthread_mutex_lock(&pool->lock);
         pool->failed = 1;
@@ -555,7 +560,7 @@ tw_package_job(void *data)
 
 
 static int
-tw_package_segments(const tw_opts_t *o, vo_media_t *m, const char *path,
+tw_package_segments(const tw_opts_t *o, vo_media_t *m, const char *file,
     uint32_t eager, tw_rate_t *rates)
 {
     int         rc;
@@ -574,7 +579,7 @@ tw_package_segments(const tw_opts_t *o, vo_media_t *m, const char *path,
     memset(&pool, 0, sizeof(tw_pool_t));
     pool.opts = o;
     pool.media = m;
-    pool.path = path;
+    pool.file = file;
     pool.eager = eager;
     pthread_mutex_init(&pool.lock, NULL);
 
@@ -643,7 +648,7 @@ tw_package_same(const tw_opts_t *o, const vo_media_t *m, const char *key)
     vo_arena_t  *arena;
     const char  *err;
 
-    if (tw_store_read(o->store, key, VO_MEDIA_FILE_MAX, &json, &len) != 0) {
+    if (tw_store_read(&o->store, key, VO_MEDIA_FILE_MAX, &json, &len) != 0) {
         return 0;
     }
 
@@ -655,7 +660,7 @@ tw_package_same(const tw_opts_t *o, const vo_media_t *m, const char *key)
         return 0;
     }
 
-    if (!tw_store_same(o->store, m->source, o->source)) {
+    if (!tw_store_same(&o->store, m->source, o->source)) {
         tw_log(TW_LOG_DEBUG, "the source changed");
         return 0;
     }
@@ -737,7 +742,7 @@ tw_package(const tw_opts_t *o)
 
     /* everything that can be refused is checked before the store is
      * touched */
-    if (tw_source_open(&src, o->source) < 0) {
+    if (tw_source_open(&src, o->source, NULL, NULL) < 0) {
         goto end;
     }
 
@@ -779,7 +784,13 @@ tw_package(const tw_opts_t *o)
            m.segment_count, m.segment_ms, m.nvideo, m.video[0].width,
            m.video[0].height, m.naudio);
 
-    existed = tw_store_exists(o->store, o->id);
+    /* a store that cannot tell stops here: a failure later would
+     * otherwise remove a video that did exist */
+    existed = tw_store_exists_tree(&o->store, o->id);
+    if (existed < 0) {
+        goto end;
+    }
+
     written = 1;
 
     id.data = (const u_char *) m.id;
@@ -797,16 +808,16 @@ tw_package(const tw_opts_t *o)
                "source and settings: its objects are rewritten in place",
                m.id);
 
-    } else if (tw_store_remove(o->store, path) != 0
-               || tw_store_remove_tree(o->store, m.id) != 0
-               || tw_store_copy(o->store, m.source, o->source) != 0)
+    } else if (tw_store_remove(&o->store, path) != 0
+               || tw_store_remove_tree(&o->store, m.id) != 0
+               || tw_store_copy(&o->store, m.source, o->source) != 0)
     {
         goto end;
     }
 
     /* from here on, segments come from the store's copy, as they will
-     * just in time */
-    snprintf(path, sizeof(path), "%s/%s", o->store, m.source);
+     * just in time; but not back from S3, where reading the file just
+     * uploaded gives the same bytes for the price of a local read */
 
     /* init segments: every rendition's codec string comes from its
      * encoder's SPS (opening x264 with global headers writes it; no frame
@@ -840,13 +851,17 @@ tw_package(const tw_opts_t *o)
         }
 
         if ((m.formats & VO_FORMAT_FMP4)
-            && tw_store_write(o->store, key, out.data, out.len) != 0)
+            && tw_store_write(&o->store, key, out.data, out.len) != 0)
         {
             goto end;
         }
     }
 
-    if (eager && tw_package_segments(o, &m, path, eager, rates) != 0) {
+    if (eager
+        && tw_package_segments(o, &m, tw_store_is_local(&o->store)
+                                      ? NULL : o->source, eager, rates)
+           != 0)
+    {
         goto end;
     }
 
@@ -894,7 +909,7 @@ tw_package(const tw_opts_t *o)
     }
 
     if (vo_media_key(&id, key, sizeof(key)) == 0
-        || tw_store_write(o->store, key, b.start, vo_buf_len(&b)) != 0)
+        || tw_store_write(&o->store, key, b.start, vo_buf_len(&b)) != 0)
     {
         goto end;
     }
@@ -907,7 +922,7 @@ end:
 
     if (rc != 0 && written && !existed) {
         /* a video that did not exist before leaves nothing behind */
-        (void) tw_store_remove_tree(o->store, o->id);
+        (void) tw_store_remove_tree(&o->store, o->id);
     }
 
     if (arena) {

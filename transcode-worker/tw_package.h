@@ -16,10 +16,11 @@
 #include "vo_media.h"
 #include "vo_path.h"
 #include "tw_mp4.h"
+#include "tw_store.h"
 
 
 typedef struct {
-    const char     *store;
+    tw_store_t      store;             /* --store and the s3-* flags */
     const char     *id;
     const char     *source;
     uint32_t        segment_ms;
@@ -64,13 +65,13 @@ typedef struct {
 
 /*
  * Makes the object req of m (already accepted by vo_request_check) into
- * out, from the master copy in store.  0; TW_MAKE_SOURCE when the source
+ * out, from the master copy in store st.  0; TW_MAKE_SOURCE when the source
  * cannot be opened or decoded (a failed backend: 502); TW_MAKE_ERROR for
  * anything else.  Logged.  Thread-safe: it shares nothing between calls.
  * comp, when not NULL, is an array of TW_COMPANIONS that receives the
  * companions missing from the store (the caller stores and frees them).
  */
-int tw_object_make(const char *store, const vo_media_t *m,
+int tw_object_make(const tw_store_t *st, const vo_media_t *m,
     const vo_request_t *req, tw_bytes_t *out, tw_companion_t *comp);
 
 #define TW_MAKE_ERROR   -1

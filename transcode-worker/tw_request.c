@@ -22,16 +22,15 @@
 #include "tw_package.h"
 
 
-static void tw_companions(const char *store, tw_segment_t *s, uint32_t r,
+static void tw_companions(const tw_store_t *st, tw_segment_t *s, uint32_t r,
     const vo_request_t *req, tw_companion_t *comp);
 
 
 int
-tw_object_make(const char *store, const vo_media_t *m,
+tw_object_make(const tw_store_t *st, const vo_media_t *m,
     const vo_request_t *req, tw_bytes_t *out, tw_companion_t *comp)
 {
     int                 rc, ret;
-    char                path[PATH_MAX];
     uint32_t            r;
     tw_segment_t        s;
     tw_source_t        *src;
@@ -67,13 +66,7 @@ tw_object_make(const char *store, const vo_media_t *m,
 
     rc = TW_MAKE_SOURCE;
 
-    ret = snprintf(path, sizeof(path), "%s/%s", store, m->source);
-    if (ret < 0 || (size_t) ret >= sizeof(path)) {
-        tw_log(TW_LOG_ERR, "source path too long in \"%s\"", store);
-        goto end;
-    }
-
-    if (tw_source_open(&src, path) < 0) {
+    if (tw_store_source(st, m->source, &src) < 0) {
         goto end;
     }
 
@@ -107,7 +100,7 @@ tw_object_make(const char *store, const vo_media_t *m,
     rc = 0;
 
     if (comp && req->kind == VO_REQ_SEGMENT_TS) {
-        tw_companions(store, &s, r, req, comp);
+        tw_companions(st, &s, r, req, comp);
     }
 
 end:
@@ -121,7 +114,7 @@ end:
 
 /* the fMP4 segments of a TS segment's encode, those the store lacks */
 static void
-tw_companions(const char *store, tw_segment_t *s, uint32_t r,
+tw_companions(const tw_store_t *st, tw_segment_t *s, uint32_t r,
     const vo_request_t *req, tw_companion_t *comp)
 {
     int                 i, ret;
@@ -140,7 +133,7 @@ tw_companions(const char *store, tw_segment_t *s, uint32_t r,
         if (tw_object_key(m, VO_REQ_SEGMENT,
                           i == 0 ? m->video[r].name : m->audio[0].name,
                           req->segment, comp[i].key, TW_KEY_MAX) < 0
-            || tw_store_exists(store, comp[i].key))
+            || tw_store_exists(st, comp[i].key))
         {
             comp[i].key[0] = '\0';
             continue;
@@ -183,7 +176,7 @@ tw_segment_command(const tw_opts_t *o)
         goto end;
     }
 
-    ret = tw_store_read(o->store, key, VO_MEDIA_FILE_MAX, &json, &len);
+    ret = tw_store_read(&o->store, key, VO_MEDIA_FILE_MAX, &json, &len);
     if (ret == 1) {
         tw_log(TW_LOG_ERR, "video \"%s\" is not packaged (no \"%s\")",
                o->id, key);
@@ -221,7 +214,7 @@ tw_segment_command(const tw_opts_t *o)
         goto end;
     }
 
-    if (tw_object_make(o->store, &m, &req, &out, NULL) != 0) {
+    if (tw_object_make(&o->store, &m, &req, &out, NULL) != 0) {
         tw_log(TW_LOG_ERR, "making \"%s\" failed", key);
         goto end;
     }
@@ -231,7 +224,7 @@ tw_segment_command(const tw_opts_t *o)
             goto end;
         }
 
-    } else if (tw_store_write(o->store, key, out.data, out.len) != 0) {
+    } else if (tw_store_write(&o->store, key, out.data, out.len) != 0) {
         goto end;
     }
 

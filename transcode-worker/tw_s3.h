@@ -4,8 +4,9 @@
  *
  * A small S3 client on libcurl, signing with the core's vo_sigv4: HEAD,
  * GET (whole or a byte range), PUT (the body hashed and signed whole) and
- * DELETE of one object.  It is the first brick of the S3 store; nothing
- * else in the worker calls it yet but the "s3" command.
+ * DELETE of one object, any other signed request (tw_s3_call), and in
+ * tw_s3_upload.c multipart upload and listing.  The S3 store
+ * (tw_store_s3.c) and the "s3" command are its callers.
  *
  * Contract, for every tw_s3_* operation:
  *   - it returns 0 on success (2xx), TW_S3_NOT_FOUND on a 404 without
@@ -19,7 +20,14 @@
  *   - one CURL easy handle is made and freed per call, and nothing global
  *     is written after tw_s3_init(), so calls may run in several threads
  *     at once; the conf is only read;
- *   - every call is bounded by the conf's connect and total timeouts.
+ *   - every call is bounded by the conf's connect and total timeouts,
+ *     times 1 + conf->retries attempts: a request that got no answer
+ *     (connection refused or reset, timeout) or a 5xx, 408 or 429 is sent
+ *     again after a backoff (TW_S3_BACKOFF ms, doubling, capped at
+ *     TW_S3_BACKOFF_MAX, with jitter), each retry logged as a warning;
+ *     any other 4xx is final at once.  A GET whose body has started to
+ *     reach the receiver is not retried (the receiver cannot take it
+ *     back), but for tw_s3_get_buf(), which starts over in its buffer.
  */
 
 #ifndef TW_S3_H
@@ -39,6 +47,17 @@
 #define TW_S3_MAX_TOKEN          4096     /* a session token */
 #define TW_S3_MAX_HOST           256
 #define TW_S3_MAX_KEY            1024     /* S3's own limit, bytes */
+
+#define TW_S3_BACKOFF            100      /* ms before the first retry */
+#define TW_S3_BACKOFF_MAX        2000     /* ms, longest wait */
+#define TW_S3_MAX_RETRIES        10
+
+/* multipart upload (tw_s3_upload.c); S3's limits */
+#define TW_S3_MIN_PART           ((size_t) 5 << 20)
+#define TW_S3_MAX_PART           ((size_t) 5 << 30)
+#define TW_S3_MAX_PARTS          10000
+#define TW_S3_MULTIPART_SIZE     ((size_t) 16 << 20)   /* defaults */
+#define TW_S3_PART_SIZE          ((size_t) 8 << 20)
 
 
 typedef struct {
@@ -60,6 +79,12 @@ typedef struct {
 
     long            connect_timeout_ms;     /* 0: TW_S3_CONNECT_TIMEOUT */
     long            timeout_ms;             /* 0: TW_S3_TIMEOUT */
+    uint32_t        retries;                /* attempts after the first */
+
+    /* tw_s3_upload*(): bodies above multipart_size go up in parts of
+     * part_size (0: the defaults above) */
+    size_t          multipart_size;
+    size_t          part_size;
 } tw_s3_conf_t;
 
 
@@ -68,12 +93,37 @@ typedef struct {
     char            code[64];       /* S3 error Code, "" if none */
     int64_t         size;           /* Content-Length of HEAD/GET, or -1 */
     char            etag[128];      /* as sent, quotes included */
+    char            last_modified[40];  /* as sent, "" if none */
+    char            date[40];       /* the answer's Date, "" if none */
+    uint32_t        attempts;       /* requests sent */
 } tw_s3_res_t;
 
 
 /* receives the body of a GET in pieces; a non-zero return aborts the
  * transfer (the call then fails) */
 typedef int (*tw_s3_write_pt)(void *data, const void *buf, size_t len);
+
+
+/* a query parameter, raw (encoded by the call); value "" for none */
+typedef struct {
+    const char     *name;
+    const char     *value;
+} tw_s3_param_t;
+
+
+/* one signed request */
+typedef struct {
+    const char           *method;     /* "GET", "PUT", "POST", ... */
+    const char           *key;        /* "": the bucket itself */
+    const tw_s3_param_t  *query;
+    size_t                nquery;
+    int64_t               first;      /* Range, when last >= 0 */
+    int64_t               last;
+    const void           *body;       /* PUT and POST; NULL: none */
+    size_t                len;
+    tw_s3_write_pt        write;      /* a 2xx answer's body; NULL: drop */
+    void                 *data;
+} tw_s3_op_t;
 
 
 /* curl_global_init, once per process (pthread_once); called by every
@@ -88,6 +138,10 @@ void tw_s3_cleanup(void);
  * the signer's limits.  Logs and returns -1 when it is unusable.
  */
 int tw_s3_conf_check(tw_s3_conf_t *conf);
+
+/* any request, with the contract above; op->last < 0 for no Range */
+int tw_s3_call(const tw_s3_conf_t *conf, const tw_s3_op_t *op,
+    tw_s3_res_t *res);
 
 int tw_s3_head(const tw_s3_conf_t *conf, const char *key, tw_s3_res_t *res);
 
@@ -111,6 +165,40 @@ int tw_s3_put(const tw_s3_conf_t *conf, const char *key, const void *body,
 /* DELETE; S3 answers 204 for a missing key too */
 int tw_s3_delete(const tw_s3_conf_t *conf, const char *key,
     tw_s3_res_t *res);
+
+/*
+ * tw_s3_upload.c.  An object of len bytes from memory: one PUT up to
+ * conf->multipart_size, otherwise a multipart upload of conf->part_size
+ * parts (larger when 10000 parts would not hold it).  Each request is
+ * retried as above; when a part still fails, the upload is aborted
+ * (AbortMultipartUpload), so no object and no pending upload remain.
+ * 0 or -1 (logged).  res gets the final answer's ETag and Date.
+ */
+int tw_s3_upload(const tw_s3_conf_t *conf, const char *key,
+    const void *body, size_t len, tw_s3_res_t *res);
+
+/* the same from a file, read part by part (pread: fd's offset is kept);
+ * the file must not change meanwhile */
+int tw_s3_upload_fd(const tw_s3_conf_t *conf, const char *key, int fd,
+    tw_s3_res_t *res);
+
+/* the ETag S3 gives an object of size bytes uploaded with conf by
+ * tw_s3_upload*(): quoted MD5 hex for one PUT, MD5 of the parts' MD5s
+ * and "-N" for N parts; of the file fd (pread).  -1 (logged) if
+ * unreadable. */
+int tw_s3_upload_etag(const tw_s3_conf_t *conf, int fd, int64_t size,
+    int multipart, char *etag, size_t len);
+
+/* receives one key of a listing; non-zero stops it (the list then
+ * fails) */
+typedef int (*tw_s3_key_pt)(void *data, const char *key);
+
+/*
+ * Every key that starts with prefix (ListObjectsV2, 1000 a page, at most
+ * max keys: more is an error), in S3's order.  0 or -1 (logged).
+ */
+int tw_s3_list(const tw_s3_conf_t *conf, const char *prefix, size_t max,
+    tw_s3_key_pt key, void *data);
 
 /* "transcode-worker s3 ...": the operator's and the tests' command
  * (tw_s3_cmd.c) */

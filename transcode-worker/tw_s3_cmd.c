@@ -2,10 +2,11 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * "transcode-worker s3 head|get|put|delete ... KEY": one S3 request, for
- * operators checking a bucket and for tests/s3.  Credentials come from
- * the environment only (never argv, which ps shows).  Exit status 0, or
- * 1 with one error line.
+ * "transcode-worker s3 head|get|put|delete|list ... KEY": one S3 operation,
+ * for operators checking a bucket and for tests/s3.  put goes up in parts
+ * above --multipart-size; list prints the keys under the prefix KEY.
+ * Credentials come from the environment only (never argv, which ps
+ * shows).  Exit status 0, or 1 with one error line.
  */
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "tw_log.h"
 #include "tw_s3.h"
 #include "tw_serve.h"
+#include "tw_store.h"
 
 
 #define TW_S3_MAX_PUT   ((size_t) 5 << 30)   /* S3's single-PUT limit */
@@ -27,6 +29,7 @@ static int tw_s3_parse_range(const char *s, int64_t *first, int64_t *last);
 static int tw_s3_parse_seconds(const char *name, const char *s, long *ms);
 static int tw_s3_write_file(void *data, const void *buf, size_t len);
 static int tw_s3_slurp(const char *path, unsigned char **data, size_t *len);
+static int tw_s3_print_key(void *data, const char *key);
 
 
 static int
@@ -77,6 +80,13 @@ static int
 tw_s3_write_file(void *data, const void *buf, size_t len)
 {
     return fwrite(buf, 1, len, data) == len ? 0 : -1;
+}
+
+
+static int
+tw_s3_print_key(void *data, const char *key)
+{
+    return printf("%s\n", key) < 0 ? -1 : 0;
 }
 
 
@@ -151,6 +161,7 @@ int
 tw_s3_command(int argc, char **argv)
 {
     int             c, rc, ranged;
+    size_t          n;
     FILE           *out;
     char            tmp[4096];
     size_t          len;
@@ -171,15 +182,19 @@ tw_s3_command(int argc, char **argv)
         { "timeout",         required_argument, NULL, 't' },
         { "connect-timeout", required_argument, NULL, 'c' },
         { "log-level",       required_argument, NULL, 'L' },
+        { "multipart-size",  required_argument, NULL, 'm' },
+        { "part-size",       required_argument, NULL, 'P' },
+        { "retries",         required_argument, NULL, 'T' },
         { NULL, 0, NULL, 0 }
     };
 
     if (argc < 2 || (strcmp(argv[1], "head") != 0
                      && strcmp(argv[1], "get") != 0
                      && strcmp(argv[1], "put") != 0
-                     && strcmp(argv[1], "delete") != 0))
+                     && strcmp(argv[1], "delete") != 0
+                     && strcmp(argv[1], "list") != 0))
     {
-        tw_log(TW_LOG_ERR, "s3 needs one of head, get, put, delete");
+        tw_log(TW_LOG_ERR, "s3 needs one of head, get, put, delete, list");
         return 1;
     }
 
@@ -201,7 +216,7 @@ tw_s3_command(int argc, char **argv)
 
         /* --range and --out belong to get, --in to put */
         if ((strchr("Ro", c) && strcmp(op, "get") != 0)
-            || (c == 'i' && strcmp(op, "put") != 0))
+            || (strchr("imP", c) && strcmp(op, "put") != 0))
         {
             tw_log(TW_LOG_ERR, "option \"%s\" not accepted by \"s3 %s\"",
                    argv[optind], op);
@@ -267,6 +282,28 @@ tw_s3_command(int argc, char **argv)
             }
             break;
 
+        case 'm':
+        case 'P':
+            if (tw_parse_size(optarg, TW_S3_MIN_PART, TW_S3_MAX_PART,
+                              c == 'm' ? &conf.multipart_size
+                                       : &conf.part_size)
+                != 0)
+            {
+                tw_log(TW_LOG_ERR, "--%s must be a size from 5m to 5g",
+                       c == 'm' ? "multipart-size" : "part-size");
+                return 1;
+            }
+            break;
+
+        case 'T':
+            if (tw_parse_size(optarg, 0, TW_S3_MAX_RETRIES, &n) != 0) {
+                tw_log(TW_LOG_ERR, "--retries must be a number from 0 "
+                       "to %d", TW_S3_MAX_RETRIES);
+                return 1;
+            }
+            conf.retries = (uint32_t) n;
+            break;
+
         default:
             tw_log(TW_LOG_ERR, "unknown or incomplete option \"%s\"",
                    argv[optind]);
@@ -304,7 +341,16 @@ tw_s3_command(int argc, char **argv)
         if (tw_s3_slurp(in_path, &body, &len) != 0) {
             goto end;
         }
-        rc = tw_s3_put(&conf, key, body, len, &res);
+        rc = tw_s3_upload(&conf, key, body, len, &res);
+
+    } else if (strcmp(op, "list") == 0) {
+        rc = tw_s3_list(&conf, key, (size_t) 1 << 30, tw_s3_print_key,
+                        NULL);
+        if (fflush(stdout) != 0 && rc == 0) {
+            tw_log(TW_LOG_ERR, "cannot write to stdout: %s",
+                   strerror(errno));
+            rc = -1;
+        }
 
     } else {
         /* into a temporary file renamed into place: a failed GET leaves

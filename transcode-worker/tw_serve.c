@@ -109,8 +109,8 @@ tw_serve_command(int argc, char **argv)
     }
 
     for (i = 0; i < sv.conf.nlisten; i++) {
-        tw_log(TW_LOG_INFO, "serving \"%s\" on \"%s\"", sv.conf.store,
-               sv.conf.listen[i]);
+        tw_log(TW_LOG_INFO, "serving \"%s\" on \"%s\"",
+               sv.conf.store.spec, sv.conf.listen[i]);
     }
 
     tw_log(TW_LOG_INFO, "%u slot(s), queue %u, wait %u ms, redis %s, "

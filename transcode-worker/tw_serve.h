@@ -37,10 +37,14 @@
 
 #define TW_LISTEN_MAX       8
 #define TW_MCACHE_SIZE      256      /* media descriptions kept, by id */
+#define TW_MCACHE_S3_TTL    1.0      /* seconds an s3 description is
+                                        trusted */
+#define TW_FETCH_MAX        ((size_t) 1 << 30)   /* an object answered
+                                                    from an s3 store */
 
 
 typedef struct {
-    char               *store;
+    tw_store_t          store;           /* "store" and the s3-* keys */
     char               *listen[TW_LISTEN_MAX];
     uint32_t            nlisten;
     uint32_t            slots;           /* 0: number of cores */
@@ -54,11 +58,14 @@ typedef struct {
 } tw_serve_conf_t;
 
 
-/* result of a job, shared by its waiters: the encoded bytes */
+/* result of a job, shared by its waiters: the encoded bytes, and for an
+ * s3 store the stored object's validators (a local one's come from the
+ * file) */
 typedef struct {
     int                 refs;            /* atomic */
     uint8_t            *data;            /* malloc() */
     size_t              len;
+    tw_store_meta_t     meta;
 } tw_blob_t;
 
 
@@ -107,6 +114,7 @@ struct tw_job_s {
     unsigned                prefetch:1;
     unsigned                requested:1; /* a request is attached */
     unsigned                locked:1;    /* this process owns the lock */
+    unsigned                waited:1;    /* was REMOTE */
     char                    owner[128];  /* lock value */
     double                  refreshed;   /* lock, monotonic */
     double                  checked;     /* remote: lock last looked at */
@@ -134,9 +142,11 @@ typedef struct {
 
 typedef struct {
     char                id[VO_ID_MAX + 1];
-    uint64_t            ino;
+    uint64_t            ino;             /* local: the file's identity */
     uint64_t            size;
     int64_t             mtime_ns;
+    double              fetched;         /* s3: when, monotonic */
+    unsigned            missing:1;       /* s3: no media.json then */
     vo_media_t          media;
 } tw_mcache_entry_t;
 
@@ -157,7 +167,7 @@ typedef struct tw_server_s {
     unsigned            stopping:1;      /* no new work */
     unsigned            quit:1;          /* slots exit */
 
-    void               *slots;           /* tw_slot_t, tw_jobs.c */
+    void               *slots;           /* tw_slot_t, tw_slot.c */
     uint32_t            nslots;
 
     tw_redis_conf_t     redis;
@@ -191,11 +201,13 @@ void tw_http_stop(tw_server_t *sv);
 void tw_http_resume(tw_ctx_t *ctx);
 
 /* tw_mcache.c: the media description of id (cached; revalidated by
- * inode, size and mtime).  0, 1 when the video is not packaged, -1
- * (logged) when media.json is unreadable or invalid. */
+ * inode, size and mtime in a local store, fetched again after
+ * TW_MCACHE_S3_TTL seconds from an s3 one).  0, 1 when the video is not
+ * packaged, -1 (logged) when media.json is unreadable or invalid, -2
+ * (logged) when an s3 store could not be read. */
 int tw_media_get(tw_server_t *sv, const vo_str_t *id, vo_media_t *m);
 
-/* tw_jobs.c: the job table, the queue and the slots */
+/* tw_jobs.c: the job table and the queue; tw_slot.c: the slots */
 #define TW_SUBMIT_QUEUED     0          /* a new job, ctx first */
 #define TW_SUBMIT_ATTACHED   1          /* ctx waits on an existing one */
 #define TW_SUBMIT_REJECTED   2          /* queue full: 503 */
@@ -215,6 +227,17 @@ void tw_jobs_detach(tw_server_t *sv, tw_ctx_t *ctx);
 void tw_jobs_stop(tw_server_t *sv);
 
 void tw_blob_unref(tw_blob_t *b);
+
+/* tw_jobs.c, for the slots (tw_slot.c).  tw_job_finish() ends a job: out
+ * of the table, every waiting request gets the result and is resumed,
+ * the job is freed (hit: the object was in the store when the requests
+ * came, they count as store hits); the others are the table's and the
+ * metrics' */
+void tw_job_finish(tw_server_t *sv, tw_job_t *job, int status,
+    tw_blob_t *blob, int from_store, int transcoded, int hit);
+void tw_job_unlink(tw_server_t *sv, tw_job_t *job);
+void tw_job_request(const tw_job_t *job, vo_request_t *req);
+void tw_job_observe(tw_server_t *sv, double seconds);
 
 double tw_clock(void);
 

@@ -5,8 +5,9 @@
  * Configuration of "serve": one table of keys, read from a file of
  * "key value" lines ('#' starts a comment) and from flags "--key value"
  * with the same names.  Flags override the file; --listen given as a
- * flag replaces every listen of the file.  conf/transcode-worker.conf is
- * the commented sample.
+ * flag replaces every listen of the file.  The store's keys ("store",
+ * "s3-*") are tw_store_set()'s.  conf/transcode-worker.conf is the
+ * commented sample.
  */
 
 #include <ctype.h>
@@ -48,7 +49,6 @@ static int tw_conf_file(tw_serve_conf_t *conf, const char *path);
 #define tw_off(f)  offsetof(tw_serve_conf_t, f)
 
 static const tw_conf_key_t  tw_conf_keys[] = {
-    { "store",       TW_CONF_STR,    tw_off(store),       0, 0 },
     { "listen",      TW_CONF_LISTEN, 0,                   0, 0 },
     { "slots",       TW_CONF_U32,    tw_off(slots),       1, 256 },
     { "queue",       TW_CONF_U32,    tw_off(queue),       1, 100000 },
@@ -102,10 +102,16 @@ static int
 tw_conf_set(tw_serve_conf_t *conf, const char *name, const char *value,
     const char *where, int *listen_reset)
 {
+    int                   rc;
     char                 *end, **str;
     uint32_t             *u;
     unsigned long         n;
     const tw_conf_key_t  *k;
+
+    rc = tw_store_set(&conf->store, name, value, where);
+    if (rc != 1) {
+        return rc;
+    }
 
     for (k = tw_conf_keys; k->name; k++) {
         if (strcmp(k->name, name) == 0) {
@@ -312,8 +318,13 @@ tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf)
         }
     }
 
-    if (conf->store == NULL) {
-        tw_log(TW_LOG_ERR, "serve needs a store (--store DIR)");
+    if (conf->store.spec == NULL) {
+        tw_log(TW_LOG_ERR, "serve needs a store (--store DIR or "
+               "s3://BUCKET[/PREFIX])");
+        return -1;
+    }
+
+    if (tw_store_init(&conf->store) != 0) {
         return -1;
     }
 
@@ -338,7 +349,7 @@ tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf)
 void
 tw_serve_conf_free(tw_serve_conf_t *conf)
 {
-    free(conf->store);
+    tw_store_free(&conf->store);
     free(conf->redis);
 
     while (conf->nlisten) {

@@ -39,7 +39,8 @@ static void tw_source_place(float **planes, int64_t start, size_t nsamples,
 
 
 int
-tw_source_open(tw_source_t **srcp, const char *path)
+tw_source_open(tw_source_t **srcp, const char *path, AVIOContext *pb,
+    tw_io_close_pt io_close)
 {
     int                 ret, i, idx;
     AVStream           *st, *ast;
@@ -51,9 +52,14 @@ tw_source_open(tw_source_t **srcp, const char *path)
 
     src = av_mallocz(sizeof(tw_source_t));
     if (src == NULL) {
+        if (pb) {
+            io_close(&pb);
+        }
         return AVERROR(ENOMEM);
     }
 
+    src->pb = pb;
+    src->io_close = io_close;
     opts = NULL;
     src->vidx = -1;
     src->aidx = -1;
@@ -61,7 +67,23 @@ tw_source_open(tw_source_t **srcp, const char *path)
     strcpy(src->lang, "und");
 
     av_dict_set(&opts, "format_whitelist", TW_FORMATS, 0);
-    av_dict_set(&opts, "protocol_whitelist", "file", 0);
+
+    if (pb) {
+        /* nothing but pb: a demuxer may open no other file or URL */
+        src->fmt = avformat_alloc_context();
+        if (src->fmt == NULL) {
+            av_dict_free(&opts);
+            ret = AVERROR(ENOMEM);
+            goto end;
+        }
+
+        src->fmt->pb = pb;
+        src->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+        av_dict_set(&opts, "protocol_whitelist", "none", 0);
+
+    } else {
+        av_dict_set(&opts, "protocol_whitelist", "file", 0);
+    }
 
     ret = avformat_open_input(&src->fmt, path, NULL, &opts);
     av_dict_free(&opts);
@@ -198,7 +220,13 @@ tw_source_close(tw_source_t **srcp)
         return;
     }
 
+    /* a custom pb is the caller's to free, after the demuxer */
     avformat_close_input(&(*srcp)->fmt);
+
+    if ((*srcp)->pb) {
+        (*srcp)->io_close(&(*srcp)->pb);
+    }
+
     av_freep(srcp);
 }
 

@@ -29,8 +29,14 @@
 #define TW_AUDIO_CHANNELS  2
 
 
+/* frees a custom AVIOContext (and what it reads from) */
+typedef void (*tw_io_close_pt)(AVIOContext **pb);
+
+
 typedef struct {
     AVFormatContext    *fmt;
+    AVIOContext        *pb;              /* custom I/O, or NULL */
+    tw_io_close_pt      io_close;
     int                 vidx;
     int                 aidx;            /* -1: no audio */
     int64_t             vstart;          /* t0, video time base */
@@ -51,9 +57,16 @@ typedef struct {
 typedef int (*tw_video_cb)(void *data, uint64_t i, const AVFrame *src);
 
 
-/* Opens and probes path.  AVERROR code (logged) on failure, including a
- * file without a decodable video stream (AVERROR_STREAM_NOT_FOUND). */
-int tw_source_open(tw_source_t **src, const char *path);
+/*
+ * Opens and probes the master copy: the local file name when pb is NULL;
+ * otherwise what pb reads (a custom AVIOContext, tw_s3_io.h), name then
+ * being its name for the log and for probing by extension.  The source
+ * owns pb from the call on, even when it fails: io_close frees it.
+ * AVERROR code (logged) on failure, pb's own errors passed through, a
+ * file without a decodable video stream being AVERROR_STREAM_NOT_FOUND.
+ */
+int tw_source_open(tw_source_t **src, const char *name, AVIOContext *pb,
+    tw_io_close_pt io_close);
 void tw_source_close(tw_source_t **src);
 
 /* Calls cb for output frames [first, first + count) at m's frame rate,

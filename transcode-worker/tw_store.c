@@ -1,6 +1,9 @@
 /*
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The store interface (tw_store.h): the local directory here, and the
+ * dispatch of every operation to tw_store_s3.c for an s3 store.
  */
 
 #define _GNU_SOURCE
@@ -21,8 +24,6 @@
 #include "tw_store.h"
 
 
-static int tw_store_path(char *buf, size_t size, const char *root,
-    const char *key);
 static int tw_atomic_write(const char *path, const void *data, size_t len,
     int src_fd);
 static int tw_write_all(int fd, const void *data, size_t len);
@@ -33,8 +34,8 @@ static int tw_remove_tree(const char *path);
 static unsigned long  tw_tmp_seq;
 
 
-static int
-tw_store_path(char *buf, size_t size, const char *root, const char *key)
+int
+tw_store_path(const tw_store_t *st, const char *key, char *buf, size_t size)
 {
     int  n;
 
@@ -45,7 +46,12 @@ tw_store_path(char *buf, size_t size, const char *root, const char *key)
         return -1;
     }
 
-    n = snprintf(buf, size, "%s/%s", root, key);
+    if (st->kind != TW_STORE_LOCAL) {
+        tw_log(TW_LOG_ERR, "no local path for \"%s\" in an s3 store", key);
+        return -1;
+    }
+
+    n = snprintf(buf, size, "%s/%s", st->root, key);
     if (n < 0 || (size_t) n >= size) {
         tw_log(TW_LOG_ERR, "store path too long for key \"%s\"", key);
         return -1;
@@ -258,12 +264,21 @@ end:
 
 
 int
-tw_store_write(const char *root, const char *key, const void *data,
-    size_t len)
+tw_store_put(const tw_store_t *st, const char *key, const void *data,
+    size_t len, tw_store_meta_t *meta)
 {
     char  path[PATH_MAX];
 
-    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+    if (meta) {
+        meta->etag[0] = '\0';
+        meta->last_modified[0] = '\0';
+    }
+
+    if (st->kind == TW_STORE_S3) {
+        return tw_store_s3_put(st, key, data, len, meta);
+    }
+
+    if (tw_store_path(st, key, path, sizeof(path)) != 0) {
         return -1;
     }
 
@@ -272,12 +287,16 @@ tw_store_write(const char *root, const char *key, const void *data,
 
 
 int
-tw_store_copy(const char *root, const char *key, const char *src)
+tw_store_copy(const tw_store_t *st, const char *key, const char *src)
 {
     int   fd, rc;
     char  path[PATH_MAX];
 
-    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+    if (st->kind == TW_STORE_S3) {
+        return tw_store_s3_copy(st, key, src);
+    }
+
+    if (tw_store_path(st, key, path, sizeof(path)) != 0) {
         return -1;
     }
 
@@ -295,20 +314,29 @@ tw_store_copy(const char *root, const char *key, const char *src)
 
 
 int
-tw_store_read(const char *root, const char *key, size_t max,
-    uint8_t **data, size_t *len)
+tw_store_get(const tw_store_t *st, const char *key, size_t max,
+    uint8_t **data, size_t *len, tw_store_meta_t *meta)
 {
     int          fd, rc;
     char         path[PATH_MAX];
     uint8_t     *buf;
     size_t       have;
     ssize_t      n;
-    struct stat  st;
+    struct stat  sb;
 
     *data = NULL;
     *len = 0;
 
-    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+    if (meta) {
+        meta->etag[0] = '\0';
+        meta->last_modified[0] = '\0';
+    }
+
+    if (st->kind == TW_STORE_S3) {
+        return tw_store_s3_get(st, key, max, data, len, meta);
+    }
+
+    if (tw_store_path(st, key, path, sizeof(path)) != 0) {
         return -1;
     }
 
@@ -324,21 +352,21 @@ tw_store_read(const char *root, const char *key, size_t max,
     rc = -1;
     buf = NULL;
 
-    if (fstat(fd, &st) != 0 || (size_t) st.st_size > max) {
+    if (fstat(fd, &sb) != 0 || (size_t) sb.st_size > max) {
         tw_log(TW_LOG_ERR, "\"%s\" is unreadable or larger than %zu bytes",
                path, max);
         goto end;
     }
 
-    buf = malloc(st.st_size + 1);
+    buf = malloc(sb.st_size + 1);
     if (buf == NULL) {
         tw_log(TW_LOG_ERR, "out of memory reading \"%s\"", path);
         goto end;
     }
 
     have = 0;
-    while (have < (size_t) st.st_size) {
-        n = read(fd, buf + have, st.st_size - have);
+    while (have < (size_t) sb.st_size) {
+        n = read(fd, buf + have, sb.st_size - have);
         if (n == -1 && errno == EINTR) {
             continue;
         }
@@ -366,21 +394,36 @@ end:
 
 
 int
-tw_store_exists(const char *root, const char *key)
+tw_store_exists(const tw_store_t *st, const char *key)
 {
     char         path[PATH_MAX];
-    struct stat  st;
+    struct stat  sb;
 
-    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+    if (st->kind == TW_STORE_S3) {
+        return tw_store_s3_exists(st, key);
+    }
+
+    if (tw_store_path(st, key, path, sizeof(path)) != 0) {
         return 0;
     }
 
-    return stat(path, &st) == 0;
+    return stat(path, &sb) == 0;
 }
 
 
 int
-tw_store_same(const char *root, const char *key, const char *path)
+tw_store_exists_tree(const tw_store_t *st, const char *key)
+{
+    if (st->kind == TW_STORE_S3) {
+        return tw_store_s3_exists_tree(st, key);
+    }
+
+    return tw_store_exists(st, key);
+}
+
+
+int
+tw_store_same(const tw_store_t *st, const char *key, const char *path)
 {
     int      same;
     char     obj[PATH_MAX];
@@ -388,7 +431,11 @@ tw_store_same(const char *root, const char *key, const char *path)
     size_t   na, nb;
     uint8_t  ba[65536], bb[65536];
 
-    if (tw_store_path(obj, sizeof(obj), root, key) != 0) {
+    if (st->kind == TW_STORE_S3) {
+        return tw_store_s3_same(st, key, path);
+    }
+
+    if (tw_store_path(st, key, obj, sizeof(obj)) != 0) {
         return 0;
     }
 
@@ -422,11 +469,15 @@ tw_store_same(const char *root, const char *key, const char *path)
 
 
 int
-tw_store_remove(const char *root, const char *key)
+tw_store_remove(const tw_store_t *st, const char *key)
 {
     char  path[PATH_MAX], dir[PATH_MAX], *slash;
 
-    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+    if (st->kind == TW_STORE_S3) {
+        return tw_store_s3_remove(st, key);
+    }
+
+    if (tw_store_path(st, key, path, sizeof(path)) != 0) {
         return -1;
     }
 
@@ -498,11 +549,15 @@ tw_remove_tree(const char *path)
 
 
 int
-tw_store_remove_tree(const char *root, const char *key)
+tw_store_remove_tree(const tw_store_t *st, const char *key)
 {
     char  path[PATH_MAX];
 
-    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+    if (st->kind == TW_STORE_S3) {
+        return tw_store_s3_remove_tree(st, key);
+    }
+
+    if (tw_store_path(st, key, path, sizeof(path)) != 0) {
         return -1;
     }
 
@@ -533,16 +588,18 @@ tw_write_out(const char *path, const void *data, size_t len)
 
 
 void
-tw_store_clean_temp(const char *root, const char *key, int max_age)
+tw_store_clean_temp(const tw_store_t *st, const char *key, int max_age)
 {
     DIR            *d;
     char            path[PATH_MAX], prefix[PATH_MAX], *slash;
     size_t          plen;
     time_t          now;
-    struct stat     st;
+    struct stat     sb;
     struct dirent  *de;
 
-    if (tw_store_path(path, sizeof(path), root, key) != 0) {
+    if (st->kind != TW_STORE_LOCAL
+        || tw_store_path(st, key, path, sizeof(path)) != 0)
+    {
         return;
     }
 
@@ -566,8 +623,8 @@ tw_store_clean_temp(const char *root, const char *key, int max_age)
 
     while ((de = readdir(d)) != NULL) {
         if (strncmp(de->d_name, prefix, plen) != 0
-            || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
-            || !S_ISREG(st.st_mode) || now - st.st_mtime < max_age)
+            || fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0
+            || !S_ISREG(sb.st_mode) || now - sb.st_mtime < max_age)
         {
             continue;
         }
@@ -579,4 +636,21 @@ tw_store_clean_temp(const char *root, const char *key, int max_age)
     }
 
     closedir(d);
+}
+
+
+int
+tw_store_source(const tw_store_t *st, const char *key, tw_source_t **src)
+{
+    char  path[PATH_MAX];
+
+    if (st->kind == TW_STORE_S3) {
+        return tw_store_s3_source(st, key, src);
+    }
+
+    if (tw_store_path(st, key, path, sizeof(path)) != 0) {
+        return AVERROR(EINVAL);
+    }
+
+    return tw_source_open(src, path, NULL, NULL);
 }

@@ -1,10 +1,11 @@
 # Copyright (C) vidorigin authors
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# Shared by the S3 tests (after tests/worker/lib.sh): the S3 peer,
-# s3rver (@20minutes/s3rver, pinned in package.json), which recomputes
-# every SigV4 signature with the secret it knows (S3RVER) and refuses a
-# mismatch.
+# Shared by the tests/s3 scripts, on top of tests/worker/lib.sh: the S3
+# peer (s3rver, @20minutes/s3rver pinned in package.json, installed by
+# npm ci on first use), started on 127.0.0.1 on a port the system picks.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../worker/lib.sh"
 
 S3=$ROOT/tests/s3
 
@@ -16,16 +17,19 @@ if [ ! -f "$S3/node_modules/@20minutes/s3rver/package.json" ]; then
     }
 fi
 
-# start_peer NAME [peer.js options]: s3rver on 127.0.0.1, on the port
-# given with --port or one the system picks, objects in $TMP/NAME, bucket
-# "media" created at start; sets PEER_PID and PEER_PORT
+# start_peer NAME [peer.js options]: s3rver on 127.0.0.1, port chosen by
+# the system (no race with other tests) unless --port N is given, bucket
+# "media" created at start, objects in $TMP/NAME; sets PEER_PID and
+# PEER_PORT
 start_peer() {
     local name=$1 i
     shift
     mkdir -p "$TMP/$name"
-    : > "$TMP/$name.out"
-    node "$S3/peer.js" "$TMP/$name" media "$@" >"$TMP/$name.out" \
-        2>"$TMP/$name.log" </dev/null &
+    # s3rver makes ListObjectsV2's continuation tokens with DES, which
+    # OpenSSL 3 keeps in its legacy provider: without it a truncated
+    # listing is a 500
+    node --openssl-legacy-provider "$S3/peer.js" "$TMP/$name" media "$@" \
+        >"$TMP/$name.out" 2>"$TMP/$name.log" </dev/null &
     PEER_PID=$!
     PIDS="$PIDS $PEER_PID"
     for i in $(seq 1 100); do
@@ -46,3 +50,16 @@ s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
+
+# not COMMAND...: check that it fails
+not() {
+    ! "$@"
+}
+
+# milliseconds since the epoch
+now_ms() {
+    echo $(( $(date +%s%N) / 1000000 ))
+}
+
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+unset AWS_SESSION_TOKEN AWS_REGION

@@ -9,46 +9,7 @@
 # a wrong secret, a session token, a virtual-hosted bucket, and a peer
 # that is gone or silent (bounded failures, no hang).
 
-. "$(dirname "$0")/../worker/lib.sh"
-
-S3=$ROOT/tests/s3
-
-# the peer, installed from the lock file, once
-if [ ! -f "$S3/node_modules/@20minutes/s3rver/package.json" ]; then
-    (cd "$S3" && npm ci --no-audit --no-fund --silent </dev/null) || {
-        echo "# npm ci in tests/s3 failed" >&2
-        exit 1
-    }
-fi
-
-# start_peer NAME [--allow-mismatched-signatures]: s3rver on 127.0.0.1,
-# port chosen by the system (no race with other tests), bucket "media"
-# created at start; sets PEER_PID and PEER_PORT
-start_peer() {
-    local name=$1 i
-    shift
-    mkdir -p "$TMP/$name"
-    node "$S3/peer.js" "$TMP/$name" media "$@" >"$TMP/$name.out" \
-        2>"$TMP/$name.log" </dev/null &
-    PEER_PID=$!
-    PIDS="$PIDS $PEER_PID"
-    for i in $(seq 1 100); do
-        PEER_PORT=$(awk '$1 == "port" { print $2 }' "$TMP/$name.out")
-        [ -n "$PEER_PORT" ] && return 0
-        sleep 0.1
-    done
-    echo "# s3rver $name did not start" >&2
-    cat "$TMP/$name.log" >&2
-    return 1
-}
-
-# milliseconds since the epoch
-now_ms() {
-    echo $(( $(date +%s%N) / 1000000 ))
-}
-
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
-unset AWS_SESSION_TOKEN AWS_REGION
+. "$(dirname "$0")/lib.sh"
 
 start_peer peer || exit 1
 EP="--endpoint http://127.0.0.1:$PEER_PORT --bucket media --path-style"

@@ -11,7 +11,6 @@
 # 504 / 502 within the configured timeout, nothing hangs; S3 back: fresh
 # fetches resume, without reloading nginx.
 
-. "$(dirname "$0")/../worker/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
 MODULE_SO=${MODULE_SO:-$ROOT/build/nginx/objs/ngx_http_vidorigin_module.so}
@@ -23,9 +22,6 @@ S3_TIMEOUT=2
 for f in "$MODULE_SO" "$STORE/$VIDEO/media.json"; do
     [ -e "$f" ] || { echo "# $f missing (make module sample)" >&2; exit 1; }
 done
-
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
-unset AWS_SESSION_TOKEN AWS_REGION
 
 start_peer peer || exit 1
 PORT0=$PEER_PORT
