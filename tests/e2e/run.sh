@@ -149,12 +149,24 @@ if [ -n "$jit" ]; then
     rm -rf "$store" && mkdir -p "$store" "$run"
     chmod 755 "$out" "$out/var" "$run" "$store"
     src=$(ls "$ref/$video"/source.* 2>/dev/null | head -1)
-    if [ -z "$src" ] || ! "$worker" package --store "$store" --id "$video" \
+    # the worker's store: the directory, or the S3 peer's bucket (then
+    # $store only receives copies, for the checks)
+    wstore=("--store" "$store")
+    [ -z "$s3" ] || wstore=(--store s3://media --s3-endpoint "$s3url" --s3-path-style on)
+    if [ -z "$src" ] || ! "$worker" package "${wstore[@]}" --id "$video" \
             --source "$src" --eager none --log-level warn; then
         not_ok "package $video with --eager none"; finish
     fi
-    objects=$(find "$store/$video" -type f ! -name media.json ! -name 'source.*' | wc -l)
-    ok "$video packaged with no segment ($objects objects in the store)"
+    if [ -n "$s3" ]; then
+        mkdir -p "$store/$video"
+        "$worker" s3 get --endpoint "$s3url" --bucket media --path-style \
+            --out "$store/$video/media.json" "$video/media.json" --log-level warn \
+            || { not_ok "media.json in S3"; finish; }
+        ok "$video packaged into S3 with no segment (the master copy and media.json)"
+    else
+        objects=$(find "$store/$video" -type f ! -name media.json ! -name 'source.*' | wc -l)
+        ok "$video packaged with no segment ($objects objects in the store)"
+    fi
     meta=$store/$video/media.json
 
     redis-server --port 0 --unixsocket "$run/redis.sock" --unixsocketperm 700 \
@@ -163,7 +175,7 @@ if [ -n "$jit" ]; then
     for _ in $(seq 50); do redis-cli -s "$run/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
     # a long --wait: the players and 2 decoders ask for more than 2 slots
     # make at once, and each must get its segment, not a 503
-    "$worker" serve --store "$store" --listen "unix:$run/worker.sock" \
+    "$worker" serve "${wstore[@]}" --listen "unix:$run/worker.sock" \
         --slots 2 --queue 64 --wait 120s --redis "unix:$run/redis.sock" \
         2>"$out/var/log/worker.log" &
     daemons+=($!)
@@ -370,6 +382,14 @@ fi
 
 # E2E_JIT: every object made by the worker is the packaged one, made once
 if [ -n "$jit" ]; then
+    if [ -n "$s3" ]; then
+        # what the worker stored in S3, copied out for the comparison
+        (cd "$ref" && find "$video" -type f ! -name media.json ! -name 'source.*') \
+            | xargs -P 4 -I{} sh -c 'mkdir -p "$(dirname "$3/{}")" &&
+                "$1" s3 get --endpoint "$2" --bucket media --path-style \
+                    --out "$3/{}" "{}" --log-level error || rm -f "$3/{}"' \
+                - "$worker" "$s3url" "$store"
+    fi
     missing=0 differ=0 same=0
     while read -r f; do
         if [ ! -f "$store/$f" ]; then
