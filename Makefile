@@ -144,11 +144,11 @@ e2e: all sample
 test: deps all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory upstream
-	@# the purger's suites mostly wait: they run beside the worker's
-	@bash scripts/run-beside.sh worker-test cdn-test
+	@# the purger's suites mostly wait, the Test::Nginx ones are light:
+	@# they run beside the worker's
+	@bash scripts/run-beside.sh worker-test cdn-test t
 	@$(MAKE) --no-print-directory s3-test
 	@$(MAKE) --no-print-directory purge-test
-	@$(MAKE) --no-print-directory t
 	@$(MAKE) --no-print-directory jit-test
 	@$(MAKE) --no-print-directory e2e
 

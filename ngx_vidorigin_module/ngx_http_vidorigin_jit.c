@@ -17,9 +17,10 @@
  * whatever the upstream sent.  The same goes for objects fetched from S3
  * (ngx_http_vidorigin_s3.c): both leave a "fetch" record in an internal
  * variable, with the playback location's configuration, the object's key
- * and Content-Type, and the video's tag, which the filter also applies.  Server errors (503 from a busy worker,
- * 502/504 when none answers) get "no-store" instead, so that a CDN keeps
- * none of them and serves what it has (stale-if-error) or asks again.
+ * and Content-Type, and the video's tag, which the filter also applies.
+ * Server errors (503 from a busy worker, 502/504 when none answers) get
+ * "no-store" instead, so that a CDN keeps none of them and serves what it
+ * has (stale-if-error) or asks again.
  */
 
 #include "ngx_http_vidorigin_module.h"

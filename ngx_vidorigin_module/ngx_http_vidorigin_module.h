@@ -164,6 +164,15 @@ ngx_http_vidorigin_fetch_t *ngx_http_vidorigin_fetch_get(
  * location (returns what ngx_http_named_location does).
  */
 ngx_int_t ngx_http_vidorigin_s3_add_variables(ngx_conf_t *cf);
+
+/* ngx_http_vidorigin_s3_conf.c: the directives and the merge */
+char *ngx_http_vidorigin_s3_pass(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_vidorigin_s3_credentials(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_vidorigin_s3_merge(ngx_conf_t *cf,
+    ngx_http_vidorigin_loc_conf_t *prev, ngx_http_vidorigin_loc_conf_t *conf);
+
 ngx_int_t ngx_http_vidorigin_s3_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_vidorigin_s3_media_pass(ngx_http_request_t *r);
 ngx_int_t ngx_http_vidorigin_s3_media_get(ngx_http_request_t *r,
