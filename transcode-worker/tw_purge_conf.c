@@ -40,7 +40,8 @@ typedef struct {
 
 static int tw_purge_conf_set(tw_purge_conf_t *conf, const char *name,
     const char *value, const char *where);
-static int tw_purge_conf_file(tw_purge_conf_t *conf, const char *path);
+static int tw_purge_conf_file_set(void *data, char *name, char *value,
+    const char *where);
 static int tw_purge_conf_default(char **field, const char *value);
 static int tw_purge_origin(tw_purge_conf_t *conf);
 
@@ -146,80 +147,9 @@ tw_purge_conf_set(tw_purge_conf_t *conf, const char *name,
 
 
 static int
-tw_purge_conf_file(tw_purge_conf_t *conf, const char *path)
+tw_purge_conf_file_set(void *data, char *name, char *value, const char *where)
 {
-    int    rc, line;
-    char   buf[1024], where[1100], *p, *name, *value, *end;
-    FILE  *f;
-
-    f = fopen(path, "r");
-    if (f == NULL) {
-        tw_log(TW_LOG_ERR, "cannot open configuration \"%s\": %s", path,
-               strerror(errno));
-        return -1;
-    }
-
-    rc = 0;
-
-    for (line = 1; fgets(buf, sizeof(buf), f); line++) {
-        snprintf(where, sizeof(where), "%s:%d", path, line);
-
-        if (strchr(buf, '\n') == NULL && !feof(f)) {
-            tw_log(TW_LOG_ERR, "%s: line too long", where);
-            rc = -1;
-            break;
-        }
-
-        p = strchr(buf, '#');
-        if (p) {
-            *p = '\0';
-        }
-
-        for (name = buf; isspace((unsigned char) *name); name++) {
-            /* void */
-        }
-
-        if (*name == '\0') {
-            continue;
-        }
-
-        for (value = name; *value && !isspace((unsigned char) *value);
-             value++)
-        {
-            /* void */
-        }
-
-        if (*value) {
-            *value++ = '\0';
-        }
-
-        while (isspace((unsigned char) *value)) {
-            value++;
-        }
-
-        for (end = value + strlen(value);
-             end > value && isspace((unsigned char) end[-1]); end--)
-        {
-            /* void */
-        }
-
-        *end = '\0';
-
-        if (*value == '\0') {
-            tw_log(TW_LOG_ERR, "%s: \"%s\" needs a value", where, name);
-            rc = -1;
-            break;
-        }
-
-        if (tw_purge_conf_set(conf, name, value, where) != 0) {
-            rc = -1;
-            break;
-        }
-    }
-
-    fclose(f);
-
-    return rc;
+    return tw_purge_conf_set(data, name, value, where);
 }
 
 
@@ -324,7 +254,7 @@ tw_purge_conf(int argc, char **argv, tw_purge_conf_t *conf)
         }
     }
 
-    if (file && tw_purge_conf_file(conf, file) != 0) {
+    if (file && tw_conf_read(file, tw_purge_conf_file_set, conf) != 0) {
         return -1;
     }
 

@@ -192,6 +192,12 @@ void tw_serve_conf_free(tw_serve_conf_t *conf);
  * too), in ms; -1 when malformed or above 4e9 ms */
 int tw_parse_ms(const char *s, uint32_t *ms);
 
+/* reads a "key value" configuration file (tw_serve_conf.c), calling set
+ * for each pair; where is "path:line" */
+typedef int (*tw_conf_set_pt)(void *data, char *name, char *value,
+    const char *where);
+int tw_conf_read(const char *path, tw_conf_set_pt set, void *data);
+
 /* tw_http.c: the daemons of the listen addresses */
 int tw_http_start(tw_server_t *sv);
 void tw_http_quiesce(tw_server_t *sv);

@@ -43,7 +43,8 @@ typedef struct {
 
 static int tw_conf_set(tw_serve_conf_t *conf, const char *name,
     const char *value, const char *where, int *listen_reset);
-static int tw_conf_file(tw_serve_conf_t *conf, const char *path);
+static int tw_conf_file_set(void *data, char *name, char *value,
+    const char *where);
 
 
 #define tw_off(f)  offsetof(tw_serve_conf_t, f)
@@ -198,8 +199,13 @@ tw_conf_set(tw_serve_conf_t *conf, const char *name, const char *value,
 }
 
 
-static int
-tw_conf_file(tw_serve_conf_t *conf, const char *path)
+/*
+ * A "key value" configuration file ('#' starts a comment, blank lines
+ * skipped): set gets each pair with "path:line" for its messages and
+ * returns 0 or -1 (logged); the first failure stops the reading.
+ */
+int
+tw_conf_read(const char *path, tw_conf_set_pt set, void *data)
 {
     int       rc, line;
     char      buf[1024], where[1100], *p, *name, *value, *end;
@@ -264,7 +270,7 @@ tw_conf_file(tw_serve_conf_t *conf, const char *path)
             break;
         }
 
-        if (tw_conf_set(conf, name, value, where, NULL) != 0) {
+        if (set(data, name, value, where) != 0) {
             rc = -1;
             break;
         }
@@ -273,6 +279,13 @@ tw_conf_file(tw_serve_conf_t *conf, const char *path)
     fclose(f);
 
     return rc;
+}
+
+
+static int
+tw_conf_file_set(void *data, char *name, char *value, const char *where)
+{
+    return tw_conf_set(data, name, value, where, NULL);
 }
 
 
@@ -303,7 +316,7 @@ tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf)
         }
     }
 
-    if (file && tw_conf_file(conf, file) != 0) {
+    if (file && tw_conf_read(file, tw_conf_file_set, conf) != 0) {
         return -1;
     }
 
