@@ -82,9 +82,7 @@ static int
 tw_purge_conf_set(tw_purge_conf_t *conf, const char *name,
     const char *value, const char *where)
 {
-    char                  *end, **str;
-    uint32_t              *u;
-    unsigned long          n;
+    char                 **str;
     const tw_pconf_key_t  *k;
 
     for (k = tw_purge_keys; k->name; k++) {
@@ -111,28 +109,12 @@ tw_purge_conf_set(tw_purge_conf_t *conf, const char *name,
         return 0;
 
     case TW_PCONF_U32:
-        u = (uint32_t *) ((char *) conf + k->offset);
-        errno = 0;
-        n = strtoul(value, &end, 10);
-        if (!isdigit((unsigned char) value[0]) || *end || errno
-            || n < k->min || n > k->max)
-        {
-            tw_log(TW_LOG_ERR, "%s: \"%s\" must be a number from %u to %u",
-                   where, name, k->min, k->max);
-            return -1;
-        }
-        *u = (uint32_t) n;
-        return 0;
+        return tw_conf_u32(where, name, value, k->min, k->max,
+                           (uint32_t *) ((char *) conf + k->offset));
 
     case TW_PCONF_MS:
-        u = (uint32_t *) ((char *) conf + k->offset);
-        if (tw_parse_ms(value, u) != 0 || *u < k->min || *u > k->max) {
-            tw_log(TW_LOG_ERR, "%s: \"%s\" must be a duration (\"500ms\", "
-                   "\"30s\", \"2m\") from %u ms to %u ms", where, name,
-                   k->min, k->max);
-            return -1;
-        }
-        return 0;
+        return tw_conf_ms(where, name, value, k->min, k->max,
+                          (uint32_t *) ((char *) conf + k->offset));
 
     case TW_PCONF_LEVEL:
         if (tw_log_set_level(value) != 0) {

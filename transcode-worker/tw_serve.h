@@ -198,6 +198,13 @@ typedef int (*tw_conf_set_pt)(void *data, char *name, char *value,
     const char *where);
 int tw_conf_read(const char *path, tw_conf_set_pt set, void *data);
 
+/* a setting's value: a number, a duration in ms, within [min, max];
+ * 0, or -1 logged as "where: \"name\" must be ..." */
+int tw_conf_u32(const char *where, const char *name, const char *value,
+    uint32_t min, uint32_t max, uint32_t *u);
+int tw_conf_ms(const char *where, const char *name, const char *value,
+    uint32_t min, uint32_t max, uint32_t *u);
+
 /* tw_http.c: the daemons of the listen addresses */
 int tw_http_start(tw_server_t *sv);
 void tw_http_quiesce(tw_server_t *sv);

@@ -104,9 +104,7 @@ tw_conf_set(tw_serve_conf_t *conf, const char *name, const char *value,
     const char *where, int *listen_reset)
 {
     int                   rc;
-    char                 *end, **str;
-    uint32_t             *u;
-    unsigned long         n;
+    char                **str;
     const tw_conf_key_t  *k;
 
     rc = tw_store_set(&conf->store, name, value, where);
@@ -151,28 +149,12 @@ tw_conf_set(tw_serve_conf_t *conf, const char *name, const char *value,
         return conf->listen[conf->nlisten++] ? 0 : -1;
 
     case TW_CONF_U32:
-        u = (uint32_t *) ((char *) conf + k->offset);
-        errno = 0;
-        n = strtoul(value, &end, 10);
-        if (!isdigit((unsigned char) value[0]) || *end || errno
-            || n < k->min || n > k->max)
-        {
-            tw_log(TW_LOG_ERR, "%s: \"%s\" must be a number from %u to %u",
-                   where, name, k->min, k->max);
-            return -1;
-        }
-        *u = (uint32_t) n;
-        return 0;
+        return tw_conf_u32(where, name, value, k->min, k->max,
+                           (uint32_t *) ((char *) conf + k->offset));
 
     case TW_CONF_MS:
-        u = (uint32_t *) ((char *) conf + k->offset);
-        if (tw_parse_ms(value, u) != 0 || *u < k->min || *u > k->max) {
-            tw_log(TW_LOG_ERR, "%s: \"%s\" must be a duration (\"500ms\", "
-                   "\"30s\", \"2m\") from %u ms to %u ms", where, name,
-                   k->min, k->max);
-            return -1;
-        }
-        return 0;
+        return tw_conf_ms(where, name, value, k->min, k->max,
+                          (uint32_t *) ((char *) conf + k->offset));
 
     case TW_CONF_BOOL:
         if (strcmp(value, "on") == 0) {
@@ -196,6 +178,47 @@ tw_conf_set(tw_serve_conf_t *conf, const char *name, const char *value,
     }
 
     return -1;
+}
+
+
+/* a number from min to max; logged with where and name when it is not */
+int
+tw_conf_u32(const char *where, const char *name, const char *value,
+    uint32_t min, uint32_t max, uint32_t *u)
+{
+    char           *end;
+    unsigned long   n;
+
+    errno = 0;
+    n = strtoul(value, &end, 10);
+
+    if (!isdigit((unsigned char) value[0]) || *end || errno
+        || n < min || n > max)
+    {
+        tw_log(TW_LOG_ERR, "%s: \"%s\" must be a number from %u to %u",
+               where, name, min, max);
+        return -1;
+    }
+
+    *u = (uint32_t) n;
+
+    return 0;
+}
+
+
+/* a duration (tw_parse_ms) from min to max ms, logged likewise */
+int
+tw_conf_ms(const char *where, const char *name, const char *value,
+    uint32_t min, uint32_t max, uint32_t *u)
+{
+    if (tw_parse_ms(value, u) != 0 || *u < min || *u > max) {
+        tw_log(TW_LOG_ERR, "%s: \"%s\" must be a duration (\"500ms\", "
+               "\"30s\", \"2m\") from %u ms to %u ms", where, name,
+               min, max);
+        return -1;
+    }
+
+    return 0;
 }
 
 
