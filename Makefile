@@ -131,6 +131,13 @@ jit-test: module worker sample
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
 	    bash scripts/run-suites.sh jit tests/jit/test-*.sh
 
+# --- device classes: the shipped rules (conf/vidorigin-devices.conf)
+# against real User-Agent strings, through nginx
+.PHONY: devices-test
+devices-test: module
+	@MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh devices \
+	    tests/devices/test-*.sh
+
 # --- the module against upstream nginx source (--add-dynamic-module)
 upstream:
 	@bash tests/build/upstream.sh $(BUILD)/upstream
