@@ -153,7 +153,7 @@ test: deps all
 	@$(MAKE) --no-print-directory upstream
 	@# the purger's suites mostly wait, the Test::Nginx ones are light:
 	@# they run beside the worker's
-	@bash scripts/run-beside.sh worker-test cdn-test t
+	@bash scripts/run-beside.sh worker-test cdn-test t devices-test
 	@$(MAKE) --no-print-directory s3-test
 	@$(MAKE) --no-print-directory purge-test
 	@$(MAKE) --no-print-directory jit-test
@@ -167,6 +167,7 @@ bench: deps all sample
 	@bash tests/bench/run.sh $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/jit.sh $(MODULE_SO) $(WORKER) $(VAR)/store
 	@bash tests/bench/s3.sh $(MODULE_SO) $(WORKER) $(VAR)/store
+	@bash tests/bench/devices.sh $(MODULE_SO) $(VAR)/store
 
 # coverage-guided fuzzing of the core's parsers (clang's libFuzzer)
 fuzz:
