@@ -21,7 +21,7 @@ static ngx_int_t ngx_http_vidorigin_device_key(ngx_http_request_t *r,
     ngx_str_t *key, ngx_http_vidorigin_device_class_t *device);
 static ngx_int_t ngx_http_vidorigin_make_manifest(ngx_http_request_t *r,
     vo_request_t *req, ngx_http_vidorigin_media_t *vm,
-    ngx_http_vidorigin_device_class_t *device,
+    ngx_http_vidorigin_device_class_t *device, vo_str_t *query,
     ngx_http_vidorigin_manifest_t *m);
 static ngx_int_t ngx_http_vidorigin_send_manifest(ngx_http_request_t *r,
     ngx_http_vidorigin_manifest_t *m);
@@ -42,7 +42,9 @@ static ngx_uint_t  ngx_http_vidorigin_statuses[] = {
     NGX_HTTP_BAD_REQUEST,                  /* VO_BAD_REQUEST */
     NGX_HTTP_NOT_FOUND,                    /* VO_NOT_FOUND */
     NGX_HTTP_INTERNAL_SERVER_ERROR,        /* VO_BAD_DATA */
-    NGX_HTTP_NOT_FOUND                     /* VO_RANGE */
+    NGX_HTTP_NOT_FOUND,                    /* VO_RANGE */
+    NGX_HTTP_INTERNAL_SERVER_ERROR,        /* VO_NO_SPACE */
+    NGX_HTTP_FORBIDDEN                     /* VO_FORBIDDEN */
 };
 
 
@@ -68,6 +70,7 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
     ngx_str_t                       key;
     vo_request_t                    req;
     ngx_http_vidorigin_media_t     *vm;
+    vo_str_t                        query;
     ngx_str_t                      *vary;
     ngx_http_vidorigin_manifest_t   m;
     ngx_http_vidorigin_loc_conf_t  *vlcf;
@@ -132,6 +135,17 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         return ngx_http_vidorigin_fail(r, vrc, err);
     }
 
+    /* a viewer sent straight here holds a signed URL (logged if not) */
+    rc = ngx_http_vidorigin_direct(r, &req.id, &query);
+
+    if (rc == NGX_HTTP_FORBIDDEN) {
+        return ngx_http_vidorigin_fail(r, VO_FORBIDDEN, NULL);
+    }
+
+    if (rc != NGX_OK && rc != NGX_DECLINED) {
+        return rc;
+    }
+
     device = NULL;
     vary = NULL;
 
@@ -155,7 +169,8 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
             }
         }
 
-        rc = ngx_http_vidorigin_mc_get(r, &key, &m);
+        /* signed manifests carry the viewer's token: never kept */
+        rc = query.len ? NGX_DECLINED : ngx_http_vidorigin_mc_get(r, &key, &m);
 
         if (rc == NGX_OK) {
             if (ngx_http_vidorigin_tag(r, &req.id) != NGX_OK
@@ -208,7 +223,7 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         return ngx_http_vidorigin_send_object(r, &req, vm);
     }
 
-    rc = ngx_http_vidorigin_make_manifest(r, &req, vm, device, &m);
+    rc = ngx_http_vidorigin_make_manifest(r, &req, vm, device, &query, &m);
 
     if (rc != NGX_OK) {
         return rc;
@@ -224,7 +239,7 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-    } else {
+    } else if (query.len == 0) {
         vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
         ngx_http_vidorigin_mc_put(r, &key, &m,
                                   vm->checked + vmcf->media_valid);
@@ -282,7 +297,7 @@ ngx_http_vidorigin_canonical(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_vidorigin_make_manifest(ngx_http_request_t *r, vo_request_t *req,
     ngx_http_vidorigin_media_t *vm, ngx_http_vidorigin_device_class_t *device,
-    ngx_http_vidorigin_manifest_t *m)
+    vo_str_t *query, ngx_http_vidorigin_manifest_t *m)
 {
     unsigned         format;
     vo_buf_t         vb;
@@ -314,23 +329,27 @@ ngx_http_vidorigin_make_manifest(ngx_http_request_t *r, vo_request_t *req,
         vrc = vo_select(&vm->media, policy, format, &sel);
 
         if (vrc == VO_OK) {
+            sel.query = *query;
             vrc = vo_hls_master(&vm->media, &sel, format, &vb);
         }
 
         break;
 
     case VO_REQ_HLS_MEDIA:
-        vrc = vo_hls_media(&vm->media, &req->rendition, VO_FORMAT_FMP4, &vb);
+        vrc = vo_hls_media(&vm->media, &req->rendition, VO_FORMAT_FMP4,
+                           query, &vb);
         break;
 
     case VO_REQ_HLS_MEDIA_TS:
-        vrc = vo_hls_media(&vm->media, &req->rendition, VO_FORMAT_TS, &vb);
+        vrc = vo_hls_media(&vm->media, &req->rendition, VO_FORMAT_TS,
+                           query, &vb);
         break;
 
     default: /* VO_REQ_DASH_MPD */
         vrc = vo_select(&vm->media, policy, VO_FORMAT_FMP4, &sel);
 
         if (vrc == VO_OK) {
+            sel.query = *query;
             vrc = vo_dash_mpd(&vm->media, &sel, &vb);
         }
 
@@ -627,7 +646,7 @@ ngx_http_vidorigin_fail(ngx_http_request_t *r, vo_status_t rc,
     ngx_uint_t                      status, level;
     ngx_http_vidorigin_loc_conf_t  *vlcf;
 
-    if (rc > VO_OK || rc < VO_RANGE) {
+    if (rc > VO_OK || rc < VO_FORBIDDEN) {
         rc = VO_ERROR;
     }
 
@@ -648,6 +667,9 @@ ngx_http_vidorigin_fail(ngx_http_request_t *r, vo_status_t rc,
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+
+    } else if (ngx_http_vidorigin_direct_headers(r) == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return status;
@@ -658,12 +680,20 @@ ngx_int_t
 ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r, ngx_str_t *value,
     ngx_uint_t success)
 {
+    ngx_int_t                       rc;
     ngx_http_vidorigin_loc_conf_t  *vlcf;
 
     if (value->len
         && ngx_http_vidorigin_add_header(r, "Cache-Control", value) != NGX_OK)
     {
         return NGX_ERROR;
+    }
+
+    /* an origin-direct answer: the CDN must not keep it, whatever it is */
+    rc = ngx_http_vidorigin_direct_headers(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);

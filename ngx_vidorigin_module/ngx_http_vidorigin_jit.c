@@ -240,6 +240,7 @@ ngx_http_vidorigin_jit_stash(ngx_http_request_t *r, ngx_int_t index,
 static ngx_int_t
 ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r)
 {
+    ngx_int_t                        rc;
     ngx_str_t                        value;
     ngx_uint_t                       i, status;
     ngx_list_part_t                 *part;
@@ -321,7 +322,15 @@ ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    if (cdn_value && cdn_value->valid && !cdn_value->not_found
+    /* an origin-direct answer: the CDN must not keep it, whatever it is */
+    rc = ngx_http_vidorigin_direct_headers(r);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED && cdn_value && cdn_value->valid
+        && !cdn_value->not_found
         && ngx_http_vidorigin_add_header(r, "CDN-Cache-Control",
                             &(ngx_str_t) { cdn_value->len, cdn_value->data })
            != NGX_OK)

@@ -138,6 +138,7 @@ typedef struct {
 
 extern ngx_module_t  ngx_http_vidorigin_module;
 extern ngx_module_t  ngx_http_vidorigin_device_module;
+extern ngx_module_t  ngx_http_vidorigin_direct_module;
 
 
 /* ngx_http_vidorigin_handler.c: the content handler and its helpers */
@@ -159,6 +160,20 @@ ngx_int_t ngx_http_vidorigin_add_header(ngx_http_request_t *r,
 ngx_http_vidorigin_device_class_t *ngx_http_vidorigin_device(
     ngx_http_request_t *r, vo_str_t *name, ngx_str_t **vary);
 ngx_int_t ngx_http_vidorigin_cdn_trusted(ngx_http_request_t *r);
+
+
+/*
+ * ngx_http_vidorigin_direct.c (a module of its own): a request not proven
+ * to come through the CDN, where vidorigin_direct_secret is set, must
+ * carry a valid signature for video id: NGX_OK (*query: the token, for
+ * the manifests to carry on), NGX_HTTP_FORBIDDEN (logged), or NGX_DECLINED
+ * (not origin-direct; query empty).  direct_headers adds the
+ * vidorigin_direct_header of an origin-direct answer: NGX_OK, NGX_DECLINED
+ * (not origin-direct: send the usual CDN-Cache-Control), NGX_ERROR.
+ */
+ngx_int_t ngx_http_vidorigin_direct(ngx_http_request_t *r, vo_str_t *id,
+    vo_str_t *query);
+ngx_int_t ngx_http_vidorigin_direct_headers(ngx_http_request_t *r);
 
 
 /*

@@ -29,7 +29,8 @@ typedef enum {
     VO_NOT_FOUND = -3,      /* well-formed, but no such thing: 404 */
     VO_BAD_DATA = -4,       /* stored data (media description) invalid */
     VO_RANGE = -5,          /* segment number outside the video: 404 */
-    VO_NO_SPACE = -6        /* the caller's output buffer is too small */
+    VO_NO_SPACE = -6,       /* the caller's output buffer is too small */
+    VO_FORBIDDEN = -7       /* a signed URL's signature is wrong: 403 */
 } vo_status_t;
 
 

@@ -31,10 +31,12 @@ static void vo_dash_attr(vo_buf_t *b, const char *name, const char *value);
 static void vo_dash_run_add(vo_buf_t *b, vo_dash_run_t *run, uint64_t t,
     uint64_t d);
 static void vo_dash_run_flush(vo_buf_t *b, vo_dash_run_t *run);
-static void vo_dash_template(vo_buf_t *b, uint64_t timescale);
+static void vo_dash_template(vo_buf_t *b, uint64_t timescale,
+    const vo_str_t *query);
 static void vo_dash_video(const vo_media_t *m, const vo_selection_t *sel,
     uint32_t from, uint32_t to, uint32_t id, vo_buf_t *b);
-static void vo_dash_audio(const vo_media_t *m, uint32_t i, vo_buf_t *b);
+static void vo_dash_audio(const vo_media_t *m, uint32_t i,
+    const vo_str_t *query, vo_buf_t *b);
 static uint64_t vo_gcd(uint64_t a, uint64_t b);
 
 
@@ -78,7 +80,7 @@ vo_dash_mpd(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
     }
 
     for (i = 0; i < m->naudio; i++) {
-        vo_dash_audio(m, i, b);
+        vo_dash_audio(m, i, &sel->query, b);
     }
 
     vo_buf_str(b, "  </Period>\n</MPD>\n");
@@ -145,7 +147,7 @@ vo_dash_video(const vo_media_t *m, const vo_selection_t *sel, uint32_t from,
 
     vo_buf_str(b, ">\n");
 
-    vo_dash_template(b, m->video_timescale);
+    vo_dash_template(b, m->video_timescale, &sel->query);
 
     tpf = vo_video_frame_ticks(m);
     memset(&run, 0, sizeof(vo_dash_run_t));
@@ -176,7 +178,8 @@ vo_dash_video(const vo_media_t *m, const vo_selection_t *sel, uint32_t from,
 
 
 static void
-vo_dash_audio(const vo_media_t *m, uint32_t i, vo_buf_t *b)
+vo_dash_audio(const vo_media_t *m, uint32_t i, const vo_str_t *query,
+    vo_buf_t *b)
 {
     uint32_t           n, count;
     uint64_t           first;
@@ -196,7 +199,7 @@ vo_dash_audio(const vo_media_t *m, uint32_t i, vo_buf_t *b)
 
     /* the AAC track's timescale is its sample rate: a frame is exactly
      * VO_AAC_FRAME ticks */
-    vo_dash_template(b, a->sample_rate);
+    vo_dash_template(b, a->sample_rate, query);
 
     memset(&run, 0, sizeof(vo_dash_run_t));
 
@@ -219,14 +222,16 @@ vo_dash_audio(const vo_media_t *m, uint32_t i, vo_buf_t *b)
 
 
 static void
-vo_dash_template(vo_buf_t *b, uint64_t timescale)
+vo_dash_template(vo_buf_t *b, uint64_t timescale, const vo_str_t *query)
 {
     vo_buf_printf(b, "      <SegmentTemplate timescale=\"%llu\""
-                  " initialization=\"$RepresentationID$/init.mp4\""
-                  " media=\"$RepresentationID$/$Number$.m4s\""
-                  " startNumber=\"0\">\n"
-                  "        <SegmentTimeline>\n",
+                  " initialization=\"$RepresentationID$/init.mp4",
                   (unsigned long long) timescale);
+    vo_url_query(b, query, 1);
+    vo_buf_str(b, "\" media=\"$RepresentationID$/$Number$.m4s");
+    vo_url_query(b, query, 1);
+    vo_buf_str(b, "\" startNumber=\"0\">\n"
+               "        <SegmentTimeline>\n");
 }
 
 

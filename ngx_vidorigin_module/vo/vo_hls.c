@@ -31,7 +31,8 @@ static void vo_hls_header(vo_buf_t *b, unsigned format);
 static uint64_t vo_hls_video_ms(const vo_media_t *m, uint32_t n);
 static uint64_t vo_hls_audio_ms(const vo_media_t *m, const vo_audio_t *a,
     uint32_t n);
-static void vo_hls_audio_media(const vo_media_t *m, vo_buf_t *b);
+static void vo_hls_audio_media(const vo_media_t *m, const vo_str_t *query,
+    vo_buf_t *b);
 static void vo_hls_frame_rate(const vo_media_t *m, vo_buf_t *b);
 static const char *vo_hls_audio_label(const vo_media_t *m, uint32_t i);
 static int vo_hls_codec_listed(const vo_media_t *m, uint32_t k);
@@ -85,7 +86,7 @@ vo_hls_master(const vo_media_t *m, const vo_selection_t *sel,
     abw = 0;
 
     if (format == VO_FORMAT_FMP4) {
-        vo_hls_audio_media(m, b);
+        vo_hls_audio_media(m, &sel->query, b);
 
         for (i = 0; i < m->naudio; i++) {
             if (m->audio[i].bandwidth > abw) {
@@ -138,12 +139,15 @@ vo_hls_master(const vo_media_t *m, const vo_selection_t *sel,
         }
 
         if (format == VO_FORMAT_FMP4) {
-            vo_buf_printf(b, "%s\n%s/index.m3u8\n",
+            vo_buf_printf(b, "%s\n%s/index.m3u8",
                           m->naudio ? ",AUDIO=\"audio\"" : "", v->name);
 
         } else {
-            vo_buf_printf(b, "\n%s/index-ts.m3u8\n", v->name);
+            vo_buf_printf(b, "\n%s/index-ts.m3u8", v->name);
         }
+
+        vo_url_query(b, &sel->query, 0);
+        vo_buf_str(b, "\n");
     }
 
     return vo_buf_failed(b) ? VO_ERROR : VO_OK;
@@ -151,7 +155,7 @@ vo_hls_master(const vo_media_t *m, const vo_selection_t *sel,
 
 
 static void
-vo_hls_audio_media(const vo_media_t *m, vo_buf_t *b)
+vo_hls_audio_media(const vo_media_t *m, const vo_str_t *query, vo_buf_t *b)
 {
     uint32_t           i;
     const vo_audio_t  *a;
@@ -169,8 +173,10 @@ vo_hls_audio_media(const vo_media_t *m, vo_buf_t *b)
         }
 
         vo_buf_printf(b, "DEFAULT=%s,AUTOSELECT=YES,CHANNELS=\"%u\","
-                      "URI=\"%s/index.m3u8\"\n",
+                      "URI=\"%s/index.m3u8",
                       i == 0 ? "YES" : "NO", a->channels, a->name);
+        vo_url_query(b, query, 0);
+        vo_buf_str(b, "\"\n");
     }
 }
 
@@ -255,7 +261,7 @@ vo_hls_audio_ms(const vo_media_t *m, const vo_audio_t *a, uint32_t n)
 
 vo_status_t
 vo_hls_media(const vo_media_t *m, vo_str_t *rendition, unsigned format,
-    vo_buf_t *b)
+    const vo_str_t *query, vo_buf_t *b)
 {
     uint32_t           n;
     uint64_t           ms, target;
@@ -303,7 +309,9 @@ vo_hls_media(const vo_media_t *m, vo_str_t *rendition, unsigned format,
                   (unsigned long long) target);
 
     if (format == VO_FORMAT_FMP4) {
-        vo_buf_str(b, "#EXT-X-MAP:URI=\"init.mp4\"\n");
+        vo_buf_str(b, "#EXT-X-MAP:URI=\"init.mp4");
+        vo_url_query(b, query, 0);
+        vo_buf_str(b, "\"\n");
     }
 
     for (n = 0; n < m->segment_count && !vo_buf_failed(b); n++) {
@@ -311,11 +319,41 @@ vo_hls_media(const vo_media_t *m, vo_str_t *rendition, unsigned format,
 
         vo_buf_str(b, "#EXTINF:");
         vo_buf_fixed(b, ms, 3);
-        vo_buf_printf(b, ",\n%u%s\n", n,
+        vo_buf_printf(b, ",\n%u%s", n,
                       format == VO_FORMAT_FMP4 ? ".m4s" : ".ts");
+        vo_url_query(b, query, 0);
+        vo_buf_str(b, "\n");
     }
 
     vo_buf_str(b, "#EXT-X-ENDLIST\n");
 
     return vo_buf_failed(b) ? VO_ERROR : VO_OK;
+}
+
+
+void
+vo_url_query(vo_buf_t *b, const vo_str_t *query, int xml)
+{
+    size_t         i;
+    const u_char  *p;
+
+    if (query == NULL || query->len == 0) {
+        return;
+    }
+
+    vo_buf_str(b, "?");
+
+    if (!xml) {
+        vo_buf_append(b, query->data, query->len);
+        return;
+    }
+
+    for (p = query->data, i = 0; i < query->len; i++) {
+        if (p[i] == '&') {
+            vo_buf_str(b, "&amp;");
+
+        } else {
+            vo_buf_append(b, &p[i], 1);
+        }
+    }
 }

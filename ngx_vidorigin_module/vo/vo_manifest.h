@@ -43,6 +43,7 @@ typedef struct {
     uint8_t         video[VO_MAX_VIDEO];     /* indexes into m->video */
     uint8_t         rank[VO_MAX_VIDEO];
     uint32_t        ranked;
+    vo_str_t        query;                   /* see vo_hls_media */
 } vo_selection_t;
 
 /* every video rendition, highest first, whatever its codec (tests) */
@@ -68,9 +69,15 @@ vo_status_t vo_hls_master(const vo_media_t *m, const vo_selection_t *sel,
     unsigned format, vo_buf_t *b);
 
 /* {r}/index.m3u8 or {r}/index-ts.m3u8 for the video or audio rendition
- * named r (TS: video only). VO_NOT_FOUND when r does not exist. */
+ * named r (TS: video only). VO_NOT_FOUND when r does not exist.  query
+ * (NULL or empty: none; sel->query for the others) is appended to every
+ * URL written, after a '?': the token of a signed URL (vo_sign.h), made
+ * of [A-Za-z0-9=&] only. */
 vo_status_t vo_hls_media(const vo_media_t *m, vo_str_t *rendition,
-    unsigned format, vo_buf_t *b);
+    unsigned format, const vo_str_t *query, vo_buf_t *b);
+
+/* "?query" (in XML: '&' as "&amp;"), or nothing for an empty query */
+void vo_url_query(vo_buf_t *b, const vo_str_t *query, int xml);
 
 /* manifest.mpd: static, isoff-live profile, SegmentTemplate with an
  * exact SegmentTimeline per adaptation set. */

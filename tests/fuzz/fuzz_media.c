@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             r.len = strlen((const char *) r.data);
 
             vo_buf_init(&b, vo_arena_alloc(a), 0);
-            if (vo_hls_media(&m, &r, VO_FORMAT_FMP4, &b)
+            if (vo_hls_media(&m, &r, VO_FORMAT_FMP4, NULL, &b)
                 != ((m.formats & VO_FORMAT_FMP4) ? VO_OK : VO_NOT_FOUND))
             {
                 fuzz_fail("hls media");

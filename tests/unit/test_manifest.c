@@ -161,7 +161,7 @@ test_golden(const char *name)
         r.len = strlen((const char *) r.data);
 
         vo_buf_init(&b, vo_arena_alloc(arena), 0);
-        rc = vo_hls_media(&m, &r, VO_FORMAT_FMP4, &b);
+        rc = vo_hls_media(&m, &r, VO_FORMAT_FMP4, NULL, &b);
 
         if (m.formats & VO_FORMAT_FMP4) {
             VO_CHECK_INT(rc, VO_OK);
@@ -173,7 +173,7 @@ test_golden(const char *name)
         }
 
         vo_buf_init(&b, vo_arena_alloc(arena), 0);
-        rc = vo_hls_media(&m, &r, VO_FORMAT_TS, &b);
+        rc = vo_hls_media(&m, &r, VO_FORMAT_TS, NULL, &b);
 
         if ((m.formats & VO_FORMAT_TS) && i < m.nvideo
             && vo_codec_family(m.video[i].codec) == VO_CODEC_AVC)
@@ -259,7 +259,7 @@ test_demo_master(void)
     VO_CHECK_MEM(b.start, vo_buf_len(&b), want_ts);
 
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
-    VO_CHECK_INT(vo_hls_media(&m, &r720, VO_FORMAT_FMP4, &b), VO_OK);
+    VO_CHECK_INT(vo_hls_media(&m, &r720, VO_FORMAT_FMP4, NULL, &b), VO_OK);
     VO_CHECK_MEM(b.start, vo_buf_len(&b), want_media);
 }
 
@@ -342,7 +342,7 @@ test_ntsc(void)
     }
 
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
-    VO_CHECK_INT(vo_hls_media(&m, &r, VO_FORMAT_FMP4, &b), VO_OK);
+    VO_CHECK_INT(vo_hls_media(&m, &r, VO_FORMAT_FMP4, NULL, &b), VO_OK);
 
     /* 180 frames: 6.006 s; 179: 5.9726 -> 5.973; last 75: 2.5025 ->
      * 2.503 (half up) */
@@ -356,7 +356,7 @@ test_ntsc(void)
     check_extinf_sum(&b, us, 11, "ntsc video");
 
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
-    VO_CHECK_INT(vo_hls_media(&m, &a, VO_FORMAT_FMP4, &b), VO_OK);
+    VO_CHECK_INT(vo_hls_media(&m, &a, VO_FORMAT_FMP4, NULL, &b), VO_OK);
     us = vo_audio_frame_count(&m, &m.audio[0]) * 1024 * 1000000 / 44100;
     check_extinf_sum(&b, us, 11, "ntsc audio");
 }
@@ -445,7 +445,7 @@ test_target_duration(void)
     VO_CHECK_INT(vo_media_check(&m, NULL), VO_OK);
 
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
-    VO_CHECK_INT(vo_hls_media(&m, &v, VO_FORMAT_FMP4, &b), VO_OK);
+    VO_CHECK_INT(vo_hls_media(&m, &v, VO_FORMAT_FMP4, NULL, &b), VO_OK);
     VO_CHECK(strstr((char *) b.start, "#EXT-X-TARGETDURATION:7\n") != NULL);
     VO_CHECK(strstr((char *) b.start, "#EXTINF:6.500,\n0.m4s\n") != NULL);
 
@@ -453,14 +453,14 @@ test_target_duration(void)
     m.segment_ms = 6400;
     m.duration_ms = 64000;
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
-    VO_CHECK_INT(vo_hls_media(&m, &v, VO_FORMAT_FMP4, &b), VO_OK);
+    VO_CHECK_INT(vo_hls_media(&m, &v, VO_FORMAT_FMP4, NULL, &b), VO_OK);
     VO_CHECK(strstr((char *) b.start, "#EXT-X-TARGETDURATION:6\n") != NULL);
 
     /* audio is measured on its own frames: 6.4 s at 48 kHz is 300
      * frames, 6.400 s exactly; at 44.1 kHz 276 frames, 6.409 s */
     m.audio[0].sample_rate = 44100;
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
-    VO_CHECK_INT(vo_hls_media(&m, &a, VO_FORMAT_FMP4, &b), VO_OK);
+    VO_CHECK_INT(vo_hls_media(&m, &a, VO_FORMAT_FMP4, NULL, &b), VO_OK);
     VO_CHECK(strstr((char *) b.start, "#EXTINF:6.409,\n0.m4s\n") != NULL);
 
     /* a 1 s video never says 0 */
@@ -470,7 +470,7 @@ test_target_duration(void)
     m.naudio = 0;
     VO_CHECK_INT(vo_media_check(&m, NULL), VO_OK);
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
-    VO_CHECK_INT(vo_hls_media(&m, &v, VO_FORMAT_TS, &b), VO_OK);
+    VO_CHECK_INT(vo_hls_media(&m, &v, VO_FORMAT_TS, NULL, &b), VO_OK);
     VO_CHECK(strstr((char *) b.start, "#EXT-X-TARGETDURATION:1\n") != NULL);
     VO_CHECK(strstr((char *) b.start, "#EXTINF:0.400,\n0.ts\n") != NULL);
 }
@@ -624,9 +624,9 @@ test_errors(void)
 
     VO_CHECK_INT(vo_hls_master(&m, &sel, 0, &b), VO_ERROR);
     VO_CHECK_INT(vo_hls_master(&m, &sel, 3, &b), VO_ERROR);
-    VO_CHECK_INT(vo_hls_media(&m, &r, VO_FORMAT_FMP4, &b), VO_NOT_FOUND);
-    VO_CHECK_INT(vo_hls_media(&m, &a, VO_FORMAT_TS, &b), VO_NOT_FOUND);
-    VO_CHECK_INT(vo_hls_media(&m, &a, 3, &b), VO_ERROR);
+    VO_CHECK_INT(vo_hls_media(&m, &r, VO_FORMAT_FMP4, NULL, &b), VO_NOT_FOUND);
+    VO_CHECK_INT(vo_hls_media(&m, &a, VO_FORMAT_TS, NULL, &b), VO_NOT_FOUND);
+    VO_CHECK_INT(vo_hls_media(&m, &a, 3, NULL, &b), VO_ERROR);
 
     /* every allocation failure point gives VO_ERROR, never a short
      * manifest with VO_OK */
@@ -649,7 +649,7 @@ test_errors(void)
 
         lim.left = n;
         vo_buf_init(&b, &limited, 16);
-        if (vo_hls_media(&m, &a, VO_FORMAT_FMP4, &b) != VO_ERROR) {
+        if (vo_hls_media(&m, &a, VO_FORMAT_FMP4, NULL, &b) != VO_ERROR) {
             ok = 0;
         }
     }
