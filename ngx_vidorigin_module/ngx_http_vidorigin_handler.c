@@ -17,8 +17,11 @@
 
 
 static ngx_uint_t ngx_http_vidorigin_canonical(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vidorigin_device_key(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_http_vidorigin_device_class_t *device);
 static ngx_int_t ngx_http_vidorigin_make_manifest(ngx_http_request_t *r,
     vo_request_t *req, ngx_http_vidorigin_media_t *vm,
+    ngx_http_vidorigin_device_class_t *device,
     ngx_http_vidorigin_manifest_t *m);
 static ngx_int_t ngx_http_vidorigin_send_manifest(ngx_http_request_t *r,
     ngx_http_vidorigin_manifest_t *m);
@@ -65,8 +68,10 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
     ngx_str_t                       key;
     vo_request_t                    req;
     ngx_http_vidorigin_media_t     *vm;
+    ngx_str_t                      *vary;
     ngx_http_vidorigin_manifest_t   m;
     ngx_http_vidorigin_loc_conf_t  *vlcf;
+    ngx_http_vidorigin_device_class_t  *device;
     ngx_http_vidorigin_main_conf_t *vmcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -127,14 +132,36 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         return ngx_http_vidorigin_fail(r, vrc, err);
     }
 
+    device = NULL;
+    vary = NULL;
+
     if (vo_req_is_manifest(req.kind)) {
         key.data = p;
         key.len = len;
 
+        if (req.rendition.len == 0) {
+            /* master.m3u8, master-ts.m3u8, manifest.mpd: per device */
+            device = ngx_http_vidorigin_device(r, &req.device, &vary);
+
+            if (device == NULL) {
+                return ngx_http_vidorigin_fail(r, VO_NOT_FOUND,
+                                               "unknown device class");
+            }
+
+            if (req.device.len == 0
+                && ngx_http_vidorigin_device_key(r, &key, device) != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+
         rc = ngx_http_vidorigin_mc_get(r, &key, &m);
 
         if (rc == NGX_OK) {
-            if (ngx_http_vidorigin_tag(r, &req.id) != NGX_OK) {
+            if (ngx_http_vidorigin_tag(r, &req.id) != NGX_OK
+                || (vary && ngx_http_vidorigin_add_header(r, "Vary", vary)
+                            != NGX_OK))
+            {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
 
@@ -181,7 +208,7 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         return ngx_http_vidorigin_send_object(r, &req, vm);
     }
 
-    rc = ngx_http_vidorigin_make_manifest(r, &req, vm, &m);
+    rc = ngx_http_vidorigin_make_manifest(r, &req, vm, device, &m);
 
     if (rc != NGX_OK) {
         return rc;
@@ -203,11 +230,33 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
                                   vm->checked + vmcf->media_valid);
     }
 
-    if (ngx_http_vidorigin_tag(r, &req.id) != NGX_OK) {
+    if (ngx_http_vidorigin_tag(r, &req.id) != NGX_OK
+        || (vary && ngx_http_vidorigin_add_header(r, "Vary", vary) != NGX_OK))
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     return ngx_http_vidorigin_send_manifest(r, &m);
+}
+
+
+/* the manifest cache key of a plain master for a device: "demo/master.m3u8
+ * tv" (a space cannot be in a path) */
+static ngx_int_t
+ngx_http_vidorigin_device_key(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_http_vidorigin_device_class_t *device)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(r->pool, key->len + 1 + device->name.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    key->len = ngx_sprintf(p, "%V %V", key, &device->name) - p;
+    key->data = p;
+
+    return NGX_OK;
 }
 
 
@@ -232,12 +281,15 @@ ngx_http_vidorigin_canonical(ngx_http_request_t *r)
 
 static ngx_int_t
 ngx_http_vidorigin_make_manifest(ngx_http_request_t *r, vo_request_t *req,
-    ngx_http_vidorigin_media_t *vm, ngx_http_vidorigin_manifest_t *m)
+    ngx_http_vidorigin_media_t *vm, ngx_http_vidorigin_device_class_t *device,
+    ngx_http_vidorigin_manifest_t *m)
 {
+    unsigned         format;
     vo_buf_t         vb;
     vo_alloc_t       alloc;
     vo_status_t      vrc;
     vo_selection_t   sel;
+    vo_policy_t     *policy;
 
     alloc.alloc = ngx_http_vidorigin_palloc;
     alloc.data = r->pool;
@@ -246,17 +298,25 @@ ngx_http_vidorigin_make_manifest(ngx_http_request_t *r, vo_request_t *req,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    vo_selection_all(&vm->media, &sel);
     m->type = &ngx_http_vidorigin_m3u8_type;
+    policy = device ? &device->policy : NULL;
 
     switch (req->kind) {
 
     case VO_REQ_HLS_MASTER:
-        vrc = vo_hls_master(&vm->media, &sel, VO_FORMAT_FMP4, &vb);
-        break;
-
     case VO_REQ_HLS_MASTER_TS:
-        vrc = vo_hls_master(&vm->media, &sel, VO_FORMAT_TS, &vb);
+        /* master.m3u8 is TS for a class that wants TS, when there is */
+        format = req->kind == VO_REQ_HLS_MASTER_TS
+                 || (policy && policy->format == VO_FORMAT_TS
+                     && (vm->media.formats & VO_FORMAT_TS))
+                 ? VO_FORMAT_TS : VO_FORMAT_FMP4;
+
+        vrc = vo_select(&vm->media, policy, format, &sel);
+
+        if (vrc == VO_OK) {
+            vrc = vo_hls_master(&vm->media, &sel, format, &vb);
+        }
+
         break;
 
     case VO_REQ_HLS_MEDIA:
@@ -268,7 +328,12 @@ ngx_http_vidorigin_make_manifest(ngx_http_request_t *r, vo_request_t *req,
         break;
 
     default: /* VO_REQ_DASH_MPD */
-        vrc = vo_dash_mpd(&vm->media, &sel, &vb);
+        vrc = vo_select(&vm->media, policy, VO_FORMAT_FMP4, &sel);
+
+        if (vrc == VO_OK) {
+            vrc = vo_dash_mpd(&vm->media, &sel, &vb);
+        }
+
         m->type = &ngx_http_vidorigin_mpd_type;
         break;
     }

@@ -16,6 +16,7 @@
 
 #include "vo_core.h"
 #include "vo_media.h"
+#include "vo_manifest.h"
 #include "vo_sigv4.h"
 
 
@@ -127,7 +128,16 @@ typedef struct {
 } ngx_http_vidorigin_purge_stats_t;
 
 
+/* a device class and what its manifests list (vo_manifest.h) */
+typedef struct {
+    ngx_str_t           name;
+    vo_policy_t         policy;
+    ngx_uint_t          defined;          /* by vidorigin_device_class */
+} ngx_http_vidorigin_device_class_t;
+
+
 extern ngx_module_t  ngx_http_vidorigin_module;
+extern ngx_module_t  ngx_http_vidorigin_device_module;
 
 
 /* ngx_http_vidorigin_handler.c: the content handler and its helpers */
@@ -136,6 +146,19 @@ ngx_int_t ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r,
     ngx_str_t *value, ngx_uint_t success);
 ngx_int_t ngx_http_vidorigin_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
+
+
+/*
+ * ngx_http_vidorigin_device.c (a module of its own): the device class of
+ * a manifest request, the one its URL names (name not empty; NULL when
+ * there is no such class) or the viewer's, with *vary set to the Vary
+ * its answer needs (NULL for none).  cdn_trusted: the request proves it
+ * came through the CDN (vidorigin_cdn_secret, vidorigin_cdn_from), so
+ * the CDN's viewer headers can be believed.
+ */
+ngx_http_vidorigin_device_class_t *ngx_http_vidorigin_device(
+    ngx_http_request_t *r, vo_str_t *name, ngx_str_t **vary);
+ngx_int_t ngx_http_vidorigin_cdn_trusted(ngx_http_request_t *r);
 
 
 /*

@@ -8,10 +8,11 @@
  *
  * In order: the country header of a CDN (CloudFront-Viewer-Country,
  * CF-IPCountry, or those set by vidorigin_region_header), only when the
- * request proves that it came through the CDN
- * (ngx_http_vidorigin_cdn_trusted), since anybody can send the header;
- * otherwise a lookup of the client address, as the realip module left it,
- * in a MaxMind DB; otherwise vidorigin_region_default.  "XX" (unknown)
+ * request proves that it came through the CDN, since anybody can send the
+ * header (ngx_http_vidorigin_cdn_trusted, in ngx_http_vidorigin_device.c:
+ * vidorigin_cdn_secret, vidorigin_cdn_from); otherwise a lookup of the
+ * client address, as the realip module left it, in a MaxMind DB;
+ * otherwise vidorigin_region_default.  "XX" (unknown)
  * and "T1" (Tor) from a CDN, and anything but two letters, count as no
  * header.
  *
@@ -82,13 +83,6 @@ static ngx_int_t ngx_http_vidorigin_region_lookup(ngx_http_request_t *r,
     ngx_http_vidorigin_region_main_conf_t *rmcf, u_char *region);
 static ngx_int_t ngx_http_vidorigin_region_code(u_char *p, size_t len,
     u_char *region);
-
-/* until the CDN trust check is merged: no request is trusted */
-static ngx_int_t
-ngx_http_vidorigin_cdn_trusted(ngx_http_request_t *r)
-{
-    return 0;
-}
 
 
 static ngx_command_t  ngx_http_vidorigin_region_commands[] = {

@@ -33,7 +33,7 @@ static void vo_dash_run_add(vo_buf_t *b, vo_dash_run_t *run, uint64_t t,
 static void vo_dash_run_flush(vo_buf_t *b, vo_dash_run_t *run);
 static void vo_dash_template(vo_buf_t *b, uint64_t timescale);
 static void vo_dash_video(const vo_media_t *m, const vo_selection_t *sel,
-    vo_buf_t *b);
+    uint32_t from, uint32_t to, uint32_t id, vo_buf_t *b);
 static void vo_dash_audio(const vo_media_t *m, uint32_t i, vo_buf_t *b);
 static uint64_t vo_gcd(uint64_t a, uint64_t b);
 
@@ -41,7 +41,7 @@ static uint64_t vo_gcd(uint64_t a, uint64_t b);
 vo_status_t
 vo_dash_mpd(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
 {
-    uint32_t  i;
+    uint32_t  i, from, nsets;
 
     /* DASH plays the CMAF segments; there is no TS profile here */
     if (!(m->formats & VO_FORMAT_FMP4)) {
@@ -52,6 +52,8 @@ vo_dash_mpd(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
         return VO_ERROR;
     }
 
+    nsets = 0;
+
     vo_buf_str(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\""
                " profiles=\"urn:mpeg:dash:profile:isoff-live:2011\""
@@ -61,7 +63,19 @@ vo_dash_mpd(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
     vo_buf_fixed(b, m->segment_ms, 3);
     vo_buf_str(b, "S\">\n  <Period id=\"0\" start=\"PT0S\">\n");
 
-    vo_dash_video(m, sel, b);
+    /*
+     * One video set per codec family (a player does not switch codecs
+     * inside a set), the class's preferred first with the highest
+     * selectionPriority; audio sets are 1 to 4, so video sets after the
+     * first are numbered from 5.
+     */
+    for (i = 0, from = 0; i < sel->nvideo; i++) {
+        if (i + 1 == sel->nvideo || sel->rank[i + 1] != sel->rank[from]) {
+            vo_dash_video(m, sel, from, i + 1, from ? 4 + nsets : 0, b);
+            from = i + 1;
+            nsets++;
+        }
+    }
 
     for (i = 0; i < m->naudio; i++) {
         vo_dash_audio(m, i, b);
@@ -74,7 +88,8 @@ vo_dash_mpd(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
 
 
 static void
-vo_dash_video(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
+vo_dash_video(const vo_media_t *m, const vo_selection_t *sel, uint32_t from,
+    uint32_t to, uint32_t id, vo_buf_t *b)
 {
     int                same;
     uint32_t           i, n, count, tpf, maxw, maxh;
@@ -84,10 +99,10 @@ vo_dash_video(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
 
     maxw = 0;
     maxh = 0;
-    top = &m->video[sel->video[0]];
+    top = &m->video[sel->video[from]];
     same = 1;
 
-    for (i = 0; i < sel->nvideo; i++) {
+    for (i = from; i < to; i++) {
         v = &m->video[sel->video[i]];
 
         maxw = v->width > maxw ? v->width : maxw;
@@ -101,10 +116,10 @@ vo_dash_video(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
         }
     }
 
-    vo_buf_printf(b, "    <AdaptationSet id=\"0\" contentType=\"video\""
+    vo_buf_printf(b, "    <AdaptationSet id=\"%u\" contentType=\"video\""
                   " mimeType=\"video/mp4\" segmentAlignment=\"true\""
                   " startWithSAP=\"1\" maxWidth=\"%u\" maxHeight=\"%u\""
-                  " frameRate=\"", maxw, maxh);
+                  " frameRate=\"", id, maxw, maxh);
 
     g = vo_gcd(m->fps_num, m->fps_den);
 
@@ -121,6 +136,11 @@ vo_dash_video(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
         vo_buf_printf(b, " par=\"%llu:%llu\"",
                       (unsigned long long) (top->width / g),
                       (unsigned long long) (top->height / g));
+    }
+
+    if (sel->ranked) {
+        vo_buf_printf(b, " selectionPriority=\"%u\"",
+                      VO_CODEC_FAMILIES - sel->rank[from]);
     }
 
     vo_buf_str(b, ">\n");
@@ -140,7 +160,7 @@ vo_dash_video(const vo_media_t *m, const vo_selection_t *sel, vo_buf_t *b)
     vo_buf_str(b, "        </SegmentTimeline>\n"
                "      </SegmentTemplate>\n");
 
-    for (i = 0; i < sel->nvideo; i++) {
+    for (i = from; i < to; i++) {
         v = &m->video[sel->video[i]];
 
         vo_buf_str(b, "      <Representation");

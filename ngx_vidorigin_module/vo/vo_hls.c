@@ -37,44 +37,6 @@ static const char *vo_hls_audio_label(const vo_media_t *m, uint32_t i);
 static int vo_hls_codec_listed(const vo_media_t *m, uint32_t k);
 
 
-void
-vo_selection_all(const vo_media_t *m, vo_selection_t *sel)
-{
-    uint32_t  i;
-
-    memset(sel, 0, sizeof(vo_selection_t));
-
-    for (i = 0; i < m->nvideo && i < VO_MAX_VIDEO; i++) {
-        sel->video[i] = (uint8_t) i;
-    }
-
-    sel->nvideo = i;
-}
-
-
-vo_status_t
-vo_selection_check(const vo_media_t *m, const vo_selection_t *sel)
-{
-    uint32_t  i, seen;
-
-    if (sel->nvideo == 0 || sel->nvideo > m->nvideo) {
-        return VO_ERROR;
-    }
-
-    seen = 0;
-
-    for (i = 0; i < sel->nvideo; i++) {
-        if (sel->video[i] >= m->nvideo || (seen & (1u << sel->video[i]))) {
-            return VO_ERROR;
-        }
-
-        seen |= 1u << sel->video[i];
-    }
-
-    return VO_OK;
-}
-
-
 static void
 vo_hls_header(vo_buf_t *b, unsigned format)
 {
@@ -89,7 +51,7 @@ vo_status_t
 vo_hls_master(const vo_media_t *m, const vo_selection_t *sel,
     unsigned format, vo_buf_t *b)
 {
-    uint32_t           i, k;
+    uint32_t           i, k, top;
     uint64_t           abw, bw, avg;
     const vo_video_t  *v;
     const vo_audio_t  *a;
@@ -104,6 +66,12 @@ vo_hls_master(const vo_media_t *m, const vo_selection_t *sel,
 
     if (vo_selection_check(m, sel) != VO_OK) {
         return VO_ERROR;
+    }
+
+    top = 0;
+
+    for (i = 0; i < sel->nvideo; i++) {
+        top = sel->rank[i] + 1u > top ? sel->rank[i] + 1u : top;
     }
 
     vo_hls_header(b, format);
@@ -162,6 +130,12 @@ vo_hls_master(const vo_media_t *m, const vo_selection_t *sel,
         vo_buf_printf(b, "\",RESOLUTION=%ux%u,FRAME-RATE=",
                       v->width, v->height);
         vo_hls_frame_rate(m, b);
+
+        /* several codecs: the class's preferred one scores highest (a
+         * player picks among the variants it can decode) */
+        if (sel->ranked) {
+            vo_buf_printf(b, ",SCORE=%u", top - sel->rank[i]);
+        }
 
         if (format == VO_FORMAT_FMP4) {
             vo_buf_printf(b, "%s\n%s/index.m3u8\n",
@@ -301,6 +275,11 @@ vo_hls_media(const vo_media_t *m, vo_str_t *rendition, unsigned format,
 
     /* TS carries audio inside each video variant: no audio playlist */
     if (v == NULL && (a == NULL || format == VO_FORMAT_TS)) {
+        return VO_NOT_FOUND;
+    }
+
+    /* and only H.264 video: HEVC and AV1 renditions are CMAF only */
+    if (format == VO_FORMAT_TS && vo_codec_family(v->codec) != VO_CODEC_AVC) {
         return VO_NOT_FOUND;
     }
 

@@ -96,6 +96,22 @@ typedef struct {
 #define VO_FORMAT_TS         0x02
 
 
+/* Codec families of video renditions, from the RFC 6381 string's
+ * sample entry: avc1/avc3, hvc1/hev1, av01. */
+#define VO_CODEC_AVC         1
+#define VO_CODEC_HEVC        2
+#define VO_CODEC_AV1         3
+#define VO_CODEC_FAMILIES    3
+
+/* 0 when the codec is none of the above */
+unsigned vo_codec_family(const char *codec);
+/* "avc1", "hvc1", "av01" (the names policies use), or NULL */
+const char *vo_codec_family_name(unsigned family);
+unsigned vo_codec_family_parse(const u_char *p, size_t len);
+/* (vo_select.c) */
+
+
+
 /*
  * Parses a media description.  Strict: unknown versions, missing or
  * out-of-range fields, bad names, trailing garbage and files over

@@ -47,6 +47,8 @@ static int vo_path_char(u_char c);
 static vo_status_t vo_path_file(const u_char *p, size_t len,
     const vo_file_t *files, int segments, vo_request_t *req,
     const char **err);
+static vo_status_t vo_path_device(const u_char *p, size_t len,
+    vo_request_t *req);
 static vo_status_t vo_path_segment(const u_char *p, size_t len,
     vo_request_t *req, const char **err);
 static size_t vo_key_put(char *buf, size_t size, size_t pos,
@@ -146,6 +148,10 @@ vo_path_parse(const u_char *p, size_t len, vo_request_t *req,
         return VO_NOT_FOUND;
 
     case 2:
+        if (vo_path_device(comp[1].data, comp[1].len, req) == VO_OK) {
+            return VO_OK;
+        }
+
         return vo_path_file(comp[1].data, comp[1].len, vo_video_files, 0,
                             req, err);
 
@@ -170,6 +176,38 @@ vo_path_parse(const u_char *p, size_t len, vo_request_t *req,
         *err = "too many path components";
         return VO_NOT_FOUND;
     }
+}
+
+
+/*
+ * A manifest for one device class: "master.tv.m3u8", "master-ts.tv.m3u8",
+ * "manifest.tv.mpd": the file name with the class before its extension.
+ */
+static vo_status_t
+vo_path_device(const u_char *p, size_t len, vo_request_t *req)
+{
+    size_t            stem, ext;
+    const char       *dot;
+    const vo_file_t  *f;
+
+    for (f = vo_video_files; f->name; f++) {
+        dot = strrchr(f->name, '.');
+        stem = (size_t) (dot - f->name);
+        ext = f->len - stem;
+
+        if (len > f->len + 1
+            && memcmp(p, f->name, stem + 1) == 0
+            && memcmp(p + len - ext, dot, ext) == 0
+            && vo_token_valid(p + stem + 1, len - f->len - 1, VO_NAME_MAX))
+        {
+            req->kind = f->kind;
+            req->device.data = p + stem + 1;
+            req->device.len = len - f->len - 1;
+            return VO_OK;
+        }
+    }
+
+    return VO_NOT_FOUND;
 }
 
 
@@ -322,6 +360,13 @@ vo_request_check(const vo_request_t *req, const vo_media_t *m,
     /* audio is muxed into the TS of each video rendition */
     if (format == VO_FORMAT_TS && v == NULL) {
         *err = "no ts for an audio track";
+        return VO_NOT_FOUND;
+    }
+
+    /* HEVC and AV1 renditions are CMAF only */
+    if (format == VO_FORMAT_TS && vo_codec_family(v->codec) != VO_CODEC_AVC)
+    {
+        *err = "no ts for a rendition other than h.264";
         return VO_NOT_FOUND;
     }
 

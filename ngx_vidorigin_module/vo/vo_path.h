@@ -42,6 +42,7 @@ typedef struct {
     vo_req_kind_t   kind;
     vo_str_t        id;           /* points into the parsed path */
     vo_str_t        rendition;    /* empty for manifests */
+    vo_str_t        device;       /* "tv" of master.tv.m3u8; else empty */
     uint32_t        segment;      /* VO_REQ_SEGMENT and VO_REQ_SEGMENT_TS */
 } vo_request_t;
 

@@ -25,7 +25,8 @@
 #define GOLDEN  "tests/unit/golden/"
 
 
-static const char  *cases[] = { "demo", "ntsc", "noaudio", "single", NULL };
+static const char  *cases[] = { "demo", "ntsc", "noaudio", "single", "codecs",
+                                NULL };
 
 static int          update;
 static vo_arena_t  *arena;
@@ -112,7 +113,8 @@ test_golden(const char *name)
         return;
     }
 
-    vo_selection_all(&m, &sel);
+    /* no device policy: every H.264 rendition */
+    VO_CHECK_INT(vo_select(&m, NULL, VO_FORMAT_FMP4, &sel), VO_OK);
 
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
     VO_CHECK_INT(vo_media_write(&m, &b), VO_OK);
@@ -130,6 +132,7 @@ test_golden(const char *name)
     }
 
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
+    VO_CHECK_INT(vo_select(&m, NULL, VO_FORMAT_TS, &sel), VO_OK);
     rc = vo_hls_master(&m, &sel, VO_FORMAT_TS, &b);
 
     if (m.formats & VO_FORMAT_TS) {
@@ -141,6 +144,7 @@ test_golden(const char *name)
     }
 
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
+    VO_CHECK_INT(vo_select(&m, NULL, VO_FORMAT_FMP4, &sel), VO_OK);
     rc = vo_dash_mpd(&m, &sel, &b);
 
     if (m.formats & VO_FORMAT_FMP4) {
@@ -171,7 +175,9 @@ test_golden(const char *name)
         vo_buf_init(&b, vo_arena_alloc(arena), 0);
         rc = vo_hls_media(&m, &r, VO_FORMAT_TS, &b);
 
-        if ((m.formats & VO_FORMAT_TS) && i < m.nvideo) {
+        if ((m.formats & VO_FORMAT_TS) && i < m.nvideo
+            && vo_codec_family(m.video[i].codec) == VO_CODEC_AVC)
+        {
             VO_CHECK_INT(rc, VO_OK);
             snprintf(file, sizeof(file), "%s-index-ts.m3u8", r.data);
             golden(name, file, &b);
@@ -238,6 +244,7 @@ test_demo_master(void)
     }
 
     /* selection order is the order of the variants */
+    memset(&sel, 0, sizeof(vo_selection_t));
     sel.nvideo = 2;
     sel.video[0] = 0;
     sel.video[1] = 3;
@@ -598,6 +605,7 @@ test_errors(void)
 
     vo_buf_init(&b, vo_arena_alloc(arena), 0);
 
+    memset(&sel, 0, sizeof(vo_selection_t));
     sel.nvideo = 0;
     VO_CHECK_INT(vo_hls_master(&m, &sel, VO_FORMAT_FMP4, &b), VO_ERROR);
     VO_CHECK_INT(vo_dash_mpd(&m, &sel, &b), VO_ERROR);
@@ -651,6 +659,151 @@ test_errors(void)
 
 
 /* same input, same bytes: manifest ETags depend on it */
+/* names of the selected renditions, comma-separated, with their ranks */
+static void
+selected(const vo_media_t *m, const vo_selection_t *sel, char *out,
+    size_t size)
+{
+    size_t    len;
+    uint32_t  i;
+
+    out[0] = '\0';
+    len = 0;
+
+    for (i = 0; i < sel->nvideo && len < size; i++) {
+        len += snprintf(out + len, size - len, "%s%s:%u", i ? "," : "",
+                        m->video[sel->video[i]].name, sel->rank[i]);
+    }
+}
+
+
+#define CHECK_SELECT(pol, fmt, want, want_ranked)                             \
+    do {                                                                     \
+        VO_CHECK_INT(vo_select(&m, pol, fmt, &sel), VO_OK);                  \
+        selected(&m, &sel, got, sizeof(got));                                \
+        VO_TEST_RESULT(strcmp(got, want) == 0, "selected %s, want %s",       \
+                       got, want);                                           \
+        VO_CHECK_UINT(sel.ranked, want_ranked);                              \
+        VO_CHECK_INT(vo_selection_check(&m, &sel), VO_OK);                   \
+    } while (0)
+
+
+/* device policies: codec order, limits, the H.264 fallback, TS */
+static void
+test_select(void)
+{
+    char            got[256];
+    vo_buf_t        b;
+    vo_media_t      m;
+    vo_policy_t     p;
+    vo_selection_t  sel;
+
+    if (!load("codecs", &m)) {
+        return;
+    }
+
+    VO_CHECK_UINT(vo_codec_family("avc1.640028"), VO_CODEC_AVC);
+    VO_CHECK_UINT(vo_codec_family("avc3.640028"), VO_CODEC_AVC);
+    VO_CHECK_UINT(vo_codec_family("hev1.1.6.L93.B0"), VO_CODEC_HEVC);
+    VO_CHECK_UINT(vo_codec_family("av01.0.05M.08"), VO_CODEC_AV1);
+    VO_CHECK_UINT(vo_codec_family("avc1"), 0);
+    VO_CHECK_UINT(vo_codec_family("vp09.00.10.08"), 0);
+    VO_CHECK_UINT(vo_codec_family_parse((const u_char *) "hvc1", 4),
+                  VO_CODEC_HEVC);
+    VO_CHECK_UINT(vo_codec_family_parse((const u_char *) "hvc", 3), 0);
+
+    /* no policy: H.264 only, highest first, whatever else exists */
+    CHECK_SELECT(NULL, VO_FORMAT_FMP4, "1080p:0,720p:0,360p:0", 0);
+    CHECK_SELECT(NULL, VO_FORMAT_TS, "1080p:0,720p:0,360p:0", 0);
+
+    memset(&p, 0, sizeof(vo_policy_t));
+    p.format = VO_FORMAT_FMP4;
+    p.ncodecs = 2;
+    p.codecs[0] = VO_CODEC_AV1;
+    p.codecs[1] = VO_CODEC_AVC;
+    p.max_height = 1080;
+    CHECK_SELECT(&p, VO_FORMAT_FMP4,
+                 "720p-av1:0,360p-av1:0,1080p:1,720p:1,360p:1", 1);
+
+    /* TS: H.264 only, unranked */
+    CHECK_SELECT(&p, VO_FORMAT_TS, "1080p:0,720p:0,360p:0", 0);
+
+    /* H.264 not listed: last; limits apply to every family */
+    p.ncodecs = 2;
+    p.codecs[0] = VO_CODEC_HEVC;
+    p.codecs[1] = VO_CODEC_AV1;
+    p.max_height = 720;
+    p.max_bitrate = 2000000;
+    CHECK_SELECT(&p, VO_FORMAT_FMP4,
+                 "360p-hevc:0,720p-av1:1,360p-av1:1,360p:2", 1);
+
+    /* limits that leave no H.264: the smallest H.264 anyway */
+    p.ncodecs = 1;
+    p.codecs[0] = VO_CODEC_AVC;
+    p.max_height = 240;
+    p.max_bitrate = 0;
+    CHECK_SELECT(&p, VO_FORMAT_FMP4, "360p:0", 0);
+
+    p.ncodecs = 2;
+    p.codecs[0] = VO_CODEC_AVC;
+    p.codecs[1] = VO_CODEC_AV1;
+    p.max_height = 0;
+    p.max_bitrate = 600000;
+    CHECK_SELECT(&p, VO_FORMAT_FMP4, "360p-av1:1,360p:0", 1);
+
+    /* a family the video lacks is simply absent */
+    memset(&p, 0, sizeof(vo_policy_t));
+    p.ncodecs = 2;
+    p.codecs[0] = VO_CODEC_AV1;
+    p.codecs[1] = VO_CODEC_AVC;
+    VO_CHECK(load("demo", &m));
+    CHECK_SELECT(&p, VO_FORMAT_FMP4,
+                 "1080p:1,720p:1,480p:1,360p:1,240p:1", 0);
+
+    /* the manifests of a ranked selection, against golden files and by
+     * hand: SCORE per variant, one DASH video set per family */
+    VO_CHECK(load("codecs", &m));
+    p.ncodecs = 3;
+    p.codecs[0] = VO_CODEC_AV1;
+    p.codecs[1] = VO_CODEC_HEVC;
+    p.codecs[2] = VO_CODEC_AVC;
+    p.max_height = 720;
+    CHECK_SELECT(&p, VO_FORMAT_FMP4, "720p-av1:0,360p-av1:0,720p-hevc:1,"
+                 "360p-hevc:1,720p:2,360p:2", 1);
+
+    vo_buf_init(&b, vo_arena_alloc(arena), 0);
+    VO_CHECK_INT(vo_hls_master(&m, &sel, VO_FORMAT_FMP4, &b), VO_OK);
+    golden("codecs", "master.tablet.m3u8", &b);
+    vo_buf_append(&b, "", 1);               /* NUL: strstr */
+    VO_CHECK(strstr((char *) b.start, "CODECS=\"av01.0.05M.08,mp4a.40.2\","
+                    "RESOLUTION=1280x720,FRAME-RATE=30.000,SCORE=3,"
+                    "AUDIO=\"audio\"\n720p-av1/index.m3u8\n") != NULL);
+    VO_CHECK(strstr((char *) b.start, "SCORE=2,AUDIO=\"audio\"\n"
+                    "360p-hevc/index.m3u8\n") != NULL);
+    VO_CHECK(strstr((char *) b.start, "SCORE=1,AUDIO=\"audio\"\n"
+                    "360p/index.m3u8\n") != NULL);
+
+    vo_buf_init(&b, vo_arena_alloc(arena), 0);
+    VO_CHECK_INT(vo_dash_mpd(&m, &sel, &b), VO_OK);
+    golden("codecs", "manifest.tablet.mpd", &b);
+    vo_buf_append(&b, "", 1);
+    VO_CHECK(strstr((char *) b.start, "<AdaptationSet id=\"0\"") != NULL);
+    VO_CHECK(strstr((char *) b.start, "<AdaptationSet id=\"5\"") != NULL);
+    VO_CHECK(strstr((char *) b.start, "<AdaptationSet id=\"6\"") != NULL);
+    VO_CHECK(strstr((char *) b.start, " selectionPriority=\"3\">") != NULL);
+    VO_CHECK(strstr((char *) b.start, " selectionPriority=\"1\">") != NULL);
+
+    /* a TS master never lists HEVC or AV1, whatever the selection */
+    vo_buf_init(&b, vo_arena_alloc(arena), 0);
+    VO_CHECK_INT(vo_select(&m, &p, VO_FORMAT_TS, &sel), VO_OK);
+    VO_CHECK_INT(vo_hls_master(&m, &sel, VO_FORMAT_TS, &b), VO_OK);
+    vo_buf_append(&b, "", 1);               /* NUL: strstr */
+    VO_CHECK(strstr((char *) b.start, "hvc1") == NULL);
+    VO_CHECK(strstr((char *) b.start, "av01") == NULL);
+    VO_CHECK(strstr((char *) b.start, "SCORE") == NULL);
+}
+
+
 static void
 test_deterministic(void)
 {
@@ -701,6 +854,7 @@ main(void)
     test_dash_details();
     test_errors();
     test_deterministic();
+    test_select();
 
     vo_arena_free(arena);
 

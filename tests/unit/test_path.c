@@ -63,8 +63,22 @@ parse(const char *s, size_t len, vo_request_t *req, const char **err)
 
 
 static void
+test_device(const char *path, const char *device)
+{
+    vo_request_t  req;
+
+    VO_CHECK_INT(parse(path, strlen(path), &req, NULL), VO_OK);
+    VO_CHECK_UINT(req.device.len, strlen(device));
+    VO_CHECK(req.device.len == 0
+             || memcmp(req.device.data, device, req.device.len) == 0);
+}
+
+
+static void
 test_valid(void)
 {
+    vo_request_t  req;
+
     CHECK_OK("demo/master.m3u8", VO_REQ_HLS_MASTER, "demo", "", 0);
     CHECK_OK("demo/master-ts.m3u8", VO_REQ_HLS_MASTER_TS, "demo", "", 0);
     CHECK_OK("demo/manifest.mpd", VO_REQ_DASH_MPD, "demo", "", 0);
@@ -86,6 +100,28 @@ test_valid(void)
              "/01234567890123456789012345678901/1.m4s", VO_REQ_SEGMENT,
              "0123456789012345678901234567890123456789012345678901234567890123",
              "01234567890123456789012345678901", 1);
+
+    /* device manifests: the class before the extension */
+    CHECK_OK("demo/master.tv.m3u8", VO_REQ_HLS_MASTER, "demo", "", 0);
+    CHECK_OK("demo/master-ts.legacy.m3u8", VO_REQ_HLS_MASTER_TS, "demo", "",
+             0);
+    CHECK_OK("demo/manifest.mobile.mpd", VO_REQ_DASH_MPD, "demo", "", 0);
+    test_device("demo/master.tv.m3u8", "tv");
+    test_device("demo/master-ts.x_1-Y.m3u8", "x_1-Y");
+    test_device("demo/manifest.01234567890123456789012345678901.mpd",
+                "01234567890123456789012345678901");
+    test_device("demo/master.m3u8", "");
+    test_device("demo/720p/index.m3u8", "");
+    VO_CHECK_INT(parse("demo/master..m3u8", 17, &req, NULL), VO_NOT_FOUND);
+    VO_CHECK_INT(parse("demo/master.a.b.m3u8", 20, &req, NULL),
+                 VO_NOT_FOUND);
+    VO_CHECK_INT(parse("demo/manifest.tv.m3u8", 21, &req, NULL),
+                 VO_NOT_FOUND);
+    VO_CHECK_INT(parse("demo/master.tv.mpd", 18, &req, NULL), VO_NOT_FOUND);
+    VO_CHECK_INT(parse("demo/master.012345678901234567890123456789012.m3u8",
+                       50, &req, NULL), VO_NOT_FOUND);
+    VO_CHECK_INT(parse("demo/720p/index.tv.m3u8", 23, &req, NULL),
+                 VO_NOT_FOUND);
 
     VO_CHECK(vo_req_is_manifest(VO_REQ_HLS_MASTER));
     VO_CHECK(vo_req_is_manifest(VO_REQ_HLS_MEDIA_TS));
@@ -214,7 +250,8 @@ test_canonical(void)
         "index.m3u8", "index-ts.m3u8", "init.mp4", "0.m4s", "12.ts",
         "999999999.m4s", "..", ".", "", "00.m4s", "1a.ts", "%2e", "\\",
         "\xff", " ", "1000000000.ts", "x.m4s", ".m4s", "1.m4s.bak", "-",
-        "_", "0", ".ts", "+1.m4s", "a.b", "\0"
+        "_", "0", ".ts", "+1.m4s", "a.b", "\0", "master.tv.m3u8",
+        "manifest.", "master", ".mpd", "master-ts.x-1.m3u8", "tv.m3u8"
     };
     static const char *names[] = {
         "", "master.m3u8", "master-ts.m3u8", "manifest.mpd",
@@ -225,7 +262,7 @@ test_canonical(void)
     size_t        len, i, j, k, npieces, plen;
     uint64_t      x;
     unsigned      ok, bad;
-    const char   *piece;
+    const char   *piece, *dot;
     vo_request_t  req;
 
     x = 0x9e3779b97f4a7c15ULL;
@@ -281,6 +318,14 @@ test_canonical(void)
                      (int) req.id.len, req.id.data,
                      (int) req.rendition.len, req.rendition.data,
                      names[req.kind]);
+
+        } else if (req.device.len) {
+            /* "master.tv.m3u8": the class before the extension */
+            dot = strrchr(names[req.kind], '.');
+            snprintf(canon, sizeof(canon), "%.*s/%.*s.%.*s%s",
+                     (int) req.id.len, req.id.data,
+                     (int) (dot - names[req.kind]), names[req.kind],
+                     (int) req.device.len, req.device.data, dot);
 
         } else {
             snprintf(canon, sizeof(canon), "%.*s/%s",
