@@ -4,6 +4,8 @@
 # tests/region/make-mmdb.pl (MaxMind::DB::Writer; nothing downloaded):
 # 127.0.0.0/24 JP, 127.0.1.0/24 US, 127.0.2.0/24 DE, 127.0.3.0/24 absent,
 # 127.0.4.0/24 only a registered country (NL), 2001:db8::/32 BR, ::1 KR.
+# A request proves it came through the CDN with the origin secret header
+# (vidorigin_cdn_secret) or its peer address (vidorigin_cdn_from).
 # Addresses come either through realip (X-Forwarded-For from 127.0.0.1)
 # or, without it, from a real socket bound to another loopback address
 # (a proxy_pass to this server with proxy_bind).  The messages of a DB
@@ -34,6 +36,7 @@ add_block_preprocessor(sub {
     if (!defined $block->http_config) {
         $block->set_value("http_config", <<'_EOC_');
     vidorigin_geoip_db $TEST_NGINX_REGION_DB;
+    vidorigin_cdn_secret X-Origin-Verify 0123456789abcdef-origin;
     set_real_ip_from 127.0.0.1;
     real_ip_header X-Forwarded-For;
 _EOC_
@@ -125,12 +128,13 @@ NL db
 
 === TEST 6: a country header from a client that is not the CDN is ignored
 --- request eval
-["GET /region", "GET /region"]
+["GET /region", "GET /region", "GET /region"]
 --- more_headers eval
 ["CF-IPCountry: US\nCloudFront-Viewer-Country: DE",
- "X-Forwarded-For: 127.0.3.1\nCF-IPCountry: US"]
+ "X-Forwarded-For: 127.0.3.1\nCF-IPCountry: US",
+ "CF-IPCountry: US\nX-Origin-Verify: 0123456789abcdef-origiN"]
 --- response_body eval
-["JP db\n", "ZZ default\n"]
+["JP db\n", "ZZ default\n", "JP db\n"]
 --- no_error_log
 [error]
 
@@ -198,3 +202,93 @@ GET /region
 --- error_code: 204
 --- error_log
 region=JP/db
+
+
+
+=== TEST 12: the CDN's country header on a request with the origin secret
+--- request eval
+["GET /region", "GET /region", "GET /region", "GET /region"]
+--- more_headers eval
+["X-Origin-Verify: 0123456789abcdef-origin\nCloudFront-Viewer-Country: FR",
+ "X-Origin-Verify: 0123456789abcdef-origin\nCF-IPCountry: us",
+ "X-Origin-Verify: 0123456789abcdef-origin\nX-Forwarded-For: 127.0.3.1\nCF-IPCountry: KR",
+ "X-Origin-Verify: 0123456789abcdef-origin\nCF-IPCountry: US\nCloudFront-Viewer-Country: DE"]
+--- response_body eval
+["FR header\n", "US header\n", "KR header\n", "DE header\n"]
+--- no_error_log
+[error]
+[warn]
+
+
+
+=== TEST 13: malformed values, XX and T1 are no answer: next header, then DB
+--- request eval
+["GET /region", "GET /region", "GET /region", "GET /region",
+ "GET /region", "GET /region", "GET /region", "GET /region",
+ "GET /region"]
+--- more_headers eval
+[map { "X-Origin-Verify: 0123456789abcdef-origin\n$_" }
+ "CF-IPCountry: USA", "CF-IPCountry: U", "CF-IPCountry: 1A",
+ "CF-IPCountry: XX", "CF-IPCountry: T1", "CF-IPCountry: U\@",
+ "CF-IPCountry: \xc3\x9c",
+ "CloudFront-Viewer-Country: XX\nCF-IPCountry: US",
+ "CloudFront-Viewer-Country: U-S\nCF-IPCountry: de"]
+--- response_body eval
+["JP db\n", "JP db\n", "JP db\n", "JP db\n", "JP db\n", "JP db\n",
+ "JP db\n", "US header\n", "DE header\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: configured header names replace the defaults, in their order
+--- http_config
+    vidorigin_geoip_db $TEST_NGINX_REGION_DB;
+    vidorigin_cdn_secret X-Origin-Verify 0123456789abcdef-origin;
+    vidorigin_region_header X-Country-B;
+    vidorigin_region_header X-Country-A;
+--- request eval
+["GET /region", "GET /region", "GET /region"]
+--- more_headers eval
+[map { "X-Origin-Verify: 0123456789abcdef-origin\n$_" }
+ "X-Country-A: br", "X-Country-A: BR\nx-country-b: NZ",
+ "CF-IPCountry: US\nCloudFront-Viewer-Country: DE"]
+--- response_body eval
+["BR header\n", "NZ header\n", "JP db\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: trusted by the CDN's address (a socket bound by a proxy)
+--- http_config
+    vidorigin_geoip_db $TEST_NGINX_REGION_DB;
+    vidorigin_cdn_from 127.0.1.0/24;
+--- request eval
+["GET /via?from=127.0.1.5", "GET /via?from=127.0.2.5",
+ "GET /via?from=127.0.1.5"]
+--- more_headers eval
+["CF-IPCountry: KR", "CF-IPCountry: KR", ""]
+--- response_body eval
+["KR header\n", "DE db\n", "US db\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: behind realip, the CDN's address is the peer, the DB's the viewer
+--- http_config
+    vidorigin_geoip_db $TEST_NGINX_REGION_DB;
+    vidorigin_cdn_from 127.0.0.1;
+    set_real_ip_from 127.0.0.0/8;
+    real_ip_header X-Forwarded-For;
+--- request eval
+["GET /region", "GET /region", "GET /via?from=127.0.2.5"]
+--- more_headers eval
+["X-Forwarded-For: 127.0.2.9\nCF-IPCountry: KR",
+ "X-Forwarded-For: 127.0.2.9",
+ "X-Forwarded-For: 127.0.1.9\nCF-IPCountry: KR"]
+--- response_body eval
+["KR header\n", "DE db\n", "US db\n"]
+--- no_error_log
+[error]
