@@ -613,6 +613,10 @@ ngx_http_vidorigin_region_from_db(ngx_http_request_t *r,
     slot = &rmcf->slots[hash & (NGX_HTTP_VIDORIGIN_REGION_SLOTS - 1)];
 
     if (slot->len == len && ngx_memcmp(slot->addr, addr, len) == 0) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "vidorigin region: %V from the cache",
+                       &r->connection->addr_text);
+
         if (!slot->found) {
             return NGX_DECLINED;
         }
@@ -621,6 +625,9 @@ ngx_http_vidorigin_region_from_db(ngx_http_request_t *r,
         region[1] = slot->region[1];
         return NGX_OK;
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "vidorigin region: %V looked up", &r->connection->addr_text);
 
     rc = ngx_http_vidorigin_region_lookup(r, rmcf, region);
 

@@ -292,3 +292,53 @@ region=JP/db
 ["KR header\n", "DE db\n", "US db\n"]
 --- no_error_log
 [error]
+
+
+
+=== TEST 17: an address is looked up once per worker, then remembered
+--- config
+    location = /twice {
+        set $first $vidorigin_region;
+        error_page 418 = /again;
+        return 418;
+    }
+    location = /again {
+        # an internal redirect forgets the request's region: found again
+        return 200 "$first $vidorigin_region $vidorigin_region_source\n";
+    }
+--- request
+GET /twice
+--- more_headers
+X-Forwarded-For: 127.0.1.7
+--- response_body
+US US db
+--- grep_error_log eval
+qr/vidorigin region: \S+ (?:looked up|from the cache)/
+--- grep_error_log_out
+vidorigin region: 127.0.1.7 looked up
+vidorigin region: 127.0.1.7 from the cache
+
+
+
+=== TEST 18: so is an address the DB does not have
+--- config
+    location = /twice {
+        set $first $vidorigin_region;
+        error_page 418 = /again;
+        return 418;
+    }
+    location = /again {
+        # an internal redirect forgets the request's region: found again
+        return 200 "$first $vidorigin_region $vidorigin_region_source\n";
+    }
+--- request
+GET /twice
+--- more_headers
+X-Forwarded-For: 2001:db9::7
+--- response_body
+ZZ ZZ default
+--- grep_error_log eval
+qr/vidorigin region: \S+ (?:looked up|from the cache)/
+--- grep_error_log_out
+vidorigin region: 2001:db9::7 looked up
+vidorigin region: 2001:db9::7 from the cache
