@@ -143,7 +143,8 @@ ngx_module_t  ngx_http_vidorigin_region_module = {
 };
 
 
-static ngx_str_t  ngx_http_vidorigin_region_var = ngx_string("vidorigin_region");
+static ngx_str_t  ngx_http_vidorigin_region_var =
+    ngx_string("vidorigin_region");
 static ngx_str_t  ngx_http_vidorigin_region_source_var =
     ngx_string("vidorigin_region_source");
 
@@ -627,7 +628,8 @@ ngx_http_vidorigin_region_from_db(ngx_http_request_t *r,
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "vidorigin region: %V looked up", &r->connection->addr_text);
+                   "vidorigin region: %V looked up",
+                   &r->connection->addr_text);
 
     rc = ngx_http_vidorigin_region_lookup(r, rmcf, region);
 
