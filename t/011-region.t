@@ -200,6 +200,7 @@ GET /region
 --- request
 GET /region
 --- error_code: 204
+--- wait: 0.1
 --- error_log
 region=JP/db
 
