@@ -133,6 +133,13 @@ jit-test: module worker sample
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
 	    bash scripts/run-suites.sh jit tests/jit/test-*.sh
 
+# --- device classes: the shipped rules (conf/vidorigin-devices.conf)
+# against real User-Agent strings, through nginx
+.PHONY: devices-test
+devices-test: module
+	@MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh devices \
+	    tests/devices/test-*.sh
+
 # --- the module against upstream nginx source (--add-dynamic-module)
 upstream:
 	@bash tests/build/upstream.sh $(BUILD)/upstream
@@ -148,7 +155,7 @@ test: deps all
 	@$(MAKE) --no-print-directory upstream
 	@# the purger's suites mostly wait, the Test::Nginx ones are light:
 	@# they run beside the worker's
-	@bash scripts/run-beside.sh worker-test cdn-test t
+	@bash scripts/run-beside.sh worker-test cdn-test t devices-test
 	@$(MAKE) --no-print-directory s3-test
 	@$(MAKE) --no-print-directory purge-test
 	@$(MAKE) --no-print-directory jit-test
@@ -162,6 +169,7 @@ bench: deps all sample
 	@bash tests/bench/run.sh $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/jit.sh $(MODULE_SO) $(WORKER) $(VAR)/store
 	@bash tests/bench/s3.sh $(MODULE_SO) $(WORKER) $(VAR)/store
+	@bash tests/bench/devices.sh $(MODULE_SO) $(VAR)/store
 
 # coverage-guided fuzzing of the core's parsers (clang's libFuzzer)
 fuzz:

@@ -61,6 +61,7 @@ typedef struct {
     ngx_uint_t          default_class;
     ngx_str_t           vary;             /* Vary of plain manifests */
     ngx_int_t           variable;         /* $vidorigin_device_class */
+    ngx_uint_t          serial;           /* which configuration this is */
 
     ngx_str_t           secret_header;    /* vidorigin_cdn_secret */
     ngx_str_t           secret;
@@ -193,8 +194,11 @@ static ngx_str_t  ngx_http_vidorigin_builtin_classes[] = {
 static ngx_str_t  ngx_http_vidorigin_device_var =
     ngx_string("vidorigin_device_class");
 
-/* this worker's User-Agent cache (one configuration per worker) */
-static ngx_http_vidorigin_ua_slot_t  *ngx_http_vidorigin_ua_cache;
+/* this worker's User-Agent cache, and the configuration its classes are
+ * of (a process without a master keeps its memory across reloads) */
+static ngx_http_vidorigin_ua_slot_t     *ngx_http_vidorigin_ua_cache;
+static ngx_uint_t                        ngx_http_vidorigin_ua_cache_conf;
+static ngx_uint_t                        ngx_http_vidorigin_conf_serial;
 
 
 static ngx_int_t
@@ -252,6 +256,7 @@ ngx_http_vidorigin_device_create_conf(ngx_conf_t *cf)
     }
 
     dcf->realip_index = NGX_ERROR;
+    dcf->serial = ++ngx_http_vidorigin_conf_serial;
 
     return dcf;
 }
@@ -892,6 +897,14 @@ ngx_http_vidorigin_device_by_ua(ngx_http_request_t *r,
         ngx_http_vidorigin_ua_cache = ngx_calloc(NGX_HTTP_VIDORIGIN_UA_SLOTS
                                          * sizeof(ngx_http_vidorigin_ua_slot_t),
                                          r->connection->log);
+    }
+
+    if (ngx_http_vidorigin_ua_cache
+        && ngx_http_vidorigin_ua_cache_conf != dcf->serial)
+    {
+        ngx_memzero(ngx_http_vidorigin_ua_cache, NGX_HTTP_VIDORIGIN_UA_SLOTS
+                    * sizeof(ngx_http_vidorigin_ua_slot_t));
+        ngx_http_vidorigin_ua_cache_conf = dcf->serial;
     }
 
     if (ngx_http_vidorigin_ua_cache && ua->len) {

@@ -11,8 +11,9 @@
 # http level).  STORE=s3 serves from S3 (conf/vidorigin-s3-*.conf) and
 # needs S3_ENDPOINT (host:port) and S3_BUCKET; optional S3_REGION
 # (us-east-1), S3_PATH_STYLE (on), S3_CONNECT_TIMEOUT (1s), S3_TIMEOUT
-# (5s), SEGMENT_VALID (1y), CACHE_SIZE (10g).  Prints the path of
-# nginx.conf.
+# (5s), SEGMENT_VALID (1y), CACHE_SIZE (10g).  DEVICES=on includes the
+# shipped device classes (conf/vidorigin-devices.conf); off (the default):
+# every viewer gets the H.264 ladder.  Prints the path of nginx.conf.
 set -euo pipefail
 # bash 5.2 would put the matched text for each "&" in a replacement value
 shopt -u patsub_replacement 2>/dev/null || true
@@ -42,6 +43,11 @@ if [ "${v[STORE]}" = s3 ]; then
         [ -n "${v[$need]:-}" ] || { echo "render-conf: $need is not set" >&2; exit 2; }
     done
     v[HTTP_EXTRA]="include $out/vidorigin-s3-http.conf;
+${v[HTTP_EXTRA]}"
+fi
+if [ "${v[DEVICES]:-off}" = on ]; then
+    cp "$top/conf/vidorigin-devices.conf" "$out/vidorigin-devices.conf"
+    v[HTTP_EXTRA]="include $out/vidorigin-devices.conf;
 ${v[HTTP_EXTRA]}"
 fi
 render() {

@@ -11,7 +11,8 @@ nginx=${NGINX:-/usr/sbin/nginx}
 run=$var/run
 
 conf=$(bash "$top/scripts/render-conf.sh" "$var/conf" \
-    MODULE="$module" VAR="$var" PORT="$port" STORE="$var/store" WWW="$www")
+    MODULE="$module" VAR="$var" PORT="$port" STORE="$var/store" WWW="$www" \
+    DEVICES=on)
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "run: 127.0.0.1:$port is already in use (set PORT=...)" >&2
