@@ -105,6 +105,8 @@ sample: worker
 t: module sample
 	@bash tests/module/config-errors.sh $(MODULE_SO)
 	@bash tests/module/media-cache.sh $(MODULE_SO)
+	@MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh region \
+	    tests/region/test-*.sh
 	@bash scripts/run-t.sh $(MODULE_SO) $(VAR)/store
 
 # --- the worker: determinism, validity of every segment, bad sources

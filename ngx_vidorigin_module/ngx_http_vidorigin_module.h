@@ -293,4 +293,12 @@ void ngx_http_vidorigin_purge_stats(ngx_http_request_t *r,
 ngx_int_t ngx_http_vidorigin_admin_handler(ngx_http_request_t *r);
 
 
+/*
+ * ngx_http_vidorigin_region.c: the viewer's region ($vidorigin_region),
+ * two upper-case letters in request memory (NGX_OK; NGX_ERROR without
+ * memory): a trusted CDN header, the MaxMind DB, or the default.
+ */
+ngx_int_t ngx_http_vidorigin_region(ngx_http_request_t *r, ngx_str_t *region);
+
+
 #endif /* NGX_HTTP_VIDORIGIN_MODULE_H */

@@ -9,9 +9,11 @@ pkgs=(
     libavformat-dev libavcodec-dev libavfilter-dev libswscale-dev
     libswresample-dev libavutil-dev libx264-dev
     libmicrohttpd-dev libhiredis-dev libcurl4-openssl-dev
+    libmaxminddb-dev
     # run and test
     redis-server ffmpeg curl procps valgrind wrk libxml2-utils python3 jq
     libtest-base-perl libtest-longstring-perl liburi-perl
+    libmaxmind-db-writer-perl
     nodejs chromium fonts-dejavu-core
 )
 
