@@ -239,6 +239,8 @@ ngx_http_vidorigin_redis_ping_handler(ngx_http_request_t *r)
     }
 
     if (rc == NGX_DECLINED) {
+        /* the same answer as a connection lost while waiting */
+        r->main->count++;
         ngx_http_vidorigin_redis_ping_done(r, NULL, NULL, NGX_DECLINED);
         return NGX_DONE;
     }
