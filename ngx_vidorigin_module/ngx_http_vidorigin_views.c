@@ -507,7 +507,9 @@ ngx_http_vidorigin_views_flush(ngx_event_t *ev)
     vw->nused = 0;
 
     if (!ngx_exiting) {
-        vw->timer.cancelable = 1;
+        /* replies due: a worker told to leave waits for the next tick */
+        vw->timer.cancelable =
+                        (ngx_http_vidorigin_redis_pending(vw->redis) == 0);
         ngx_add_timer(&vw->timer, vw->flush);
         return;
     }

@@ -8,9 +8,13 @@
 # send GET URL until MAX_REQUESTS were sent in all, MAX_SECONDS passed, or
 # STOPFILE exists.  Prints one line:
 #
-#   requests N failed F p50 X p99 Y max Z      (milliseconds)
+#   requests N failed F retried R p50 X p99 Y max Z      (milliseconds)
 #
-# A request fails on any status but 200, or a connection error.
+# A request fails on any status but 200, or a connection error.  Like
+# browsers, a GET whose reused keep-alive connection was closed by the
+# server before any answer (the race of a server closing idle connections,
+# as nginx's leaving workers do) is sent once more on a new connection,
+# and counted as "retried".
 import http.client
 import os
 import sys
@@ -27,6 +31,7 @@ deadline = time.monotonic() + max_sec
 lock = threading.Lock()
 sent = 0
 failed = 0
+retried = 0
 lat = []
 
 
@@ -39,35 +44,57 @@ def take():
         return True
 
 
+def once(conn):
+    conn.request("GET", path)
+    r = conn.getresponse()
+    r.read()
+    return r.status
+
+
 def client():
-    global failed
+    global failed, retried
     conn = None
+    reused = False
     mine = []
     bad = 0
+    again = 0
     n = 0
     while take():
         n += 1
         if stopfile and n % 20 == 0 and os.path.exists(stopfile):
             break
         t0 = time.monotonic()
-        try:
-            if conn is None:
-                conn = http.client.HTTPConnection(u.hostname, u.port,
-                                                  timeout=10)
-            conn.request("GET", path)
-            r = conn.getresponse()
-            r.read()
-            if r.status != 200:
-                bad += 1
-        except (OSError, http.client.HTTPException):
-            bad += 1
-            if conn is not None:
+        for attempt in (1, 2):
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(u.hostname, u.port,
+                                                      timeout=10)
+                    reused = False
+                status = once(conn)
+                reused = True
+                if status != 200:
+                    bad += 1
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError,
+                    BrokenPipeError):
                 conn.close()
-            conn = None
+                conn = None
+                if reused and attempt == 1:
+                    again += 1
+                    continue
+                bad += 1
+                break
+            except (OSError, http.client.HTTPException):
+                if conn is not None:
+                    conn.close()
+                conn = None
+                bad += 1
+                break
         mine.append(time.monotonic() - t0)
     with lock:
         lat.extend(mine)
         failed += bad
+        retried += again
 
 
 threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -84,6 +111,6 @@ def pct(p):
     return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
 
 
-print("requests %d failed %d p50 %.2f p99 %.2f max %.2f"
-      % (len(lat), failed, pct(0.50), pct(0.99), lat[-1] * 1000 if lat
-         else 0.0))
+print("requests %d failed %d retried %d p50 %.2f p99 %.2f max %.2f"
+      % (len(lat), failed, retried, pct(0.50), pct(0.99),
+         lat[-1] * 1000 if lat else 0.0))
