@@ -298,8 +298,8 @@ struct ngx_http_vidorigin_redis_s {
     /* this worker's */
     redisAsyncContext                 *ac;
     ngx_connection_t                  *conn;
-    ngx_event_t                        timer;    /* reconnect, or connect
-                                                    timeout */
+    ngx_event_t                        timer;    /* reconnect, connect
+                                                    timeout, or watchdog */
     ngx_msec_t                         backoff;
     ngx_uint_t                         state;
     ngx_uint_t                         pending;  /* commands sent, no
@@ -308,6 +308,10 @@ struct ngx_http_vidorigin_redis_s {
                                                     last connection */
     ngx_uint_t                         exiting;
     ngx_msec_t                         error_logged;
+    ngx_uint_t                         replies;  /* received, ever */
+    ngx_uint_t                         replies_seen;  /* at the last tick */
+    ngx_uint_t                         stalled;  /* ticks with commands
+                                                    waiting, no reply */
     ngx_log_t                         *log;
 };
 

@@ -18,7 +18,8 @@
  * them and writes what it has on each write event.  At most
  * NGX_HTTP_VIDORIGIN_REDIS_PENDING commands wait for replies; past that,
  * commands are refused as if Redis were down, so a hung Redis costs
- * bounded memory.
+ * bounded memory; commands left with no reply at all for 3 s drop the
+ * connection (a hung Redis, a host gone without a reset).
  *
  * Counters shared by all workers (and kept across reloads) live in a small
  * shared zone, shown by the admin status endpoint.
@@ -31,6 +32,8 @@
 #define NGX_HTTP_VIDORIGIN_REDIS_BACKOFF_MIN      100
 #define NGX_HTTP_VIDORIGIN_REDIS_BACKOFF_MAX      2000
 #define NGX_HTTP_VIDORIGIN_REDIS_CONNECT_TIMEOUT  1000
+#define NGX_HTTP_VIDORIGIN_REDIS_TICK             1000
+#define NGX_HTTP_VIDORIGIN_REDIS_STALLED          3
 
 
 
@@ -42,6 +45,7 @@ static ngx_int_t ngx_http_vidorigin_redis_init_zone(ngx_shm_zone_t *shm_zone,
 static void ngx_http_vidorigin_redis_connect(ngx_http_vidorigin_redis_t *rd);
 static void ngx_http_vidorigin_redis_retry(ngx_http_vidorigin_redis_t *rd);
 static void ngx_http_vidorigin_redis_timer(ngx_event_t *ev);
+static void ngx_http_vidorigin_redis_watchdog(ngx_http_vidorigin_redis_t *rd);
 static void ngx_http_vidorigin_redis_on_connect(const redisAsyncContext *ac,
     int status);
 static void ngx_http_vidorigin_redis_on_disconnect(
@@ -420,9 +424,44 @@ ngx_http_vidorigin_redis_timer(ngx_event_t *ev)
         return;
     }
 
-    if (rd->state == NGX_HTTP_VIDORIGIN_REDIS_DOWN && rd->ac == NULL) {
+    if (rd->state == NGX_HTTP_VIDORIGIN_REDIS_UP) {
+        ngx_http_vidorigin_redis_watchdog(rd);
+        return;
+    }
+
+    if (rd->ac == NULL) {
         ngx_http_vidorigin_redis_connect(rd);
     }
+}
+
+
+/*
+ * A Redis that is hung, or a host that vanished without a reset, would
+ * keep the connection open and every command waiting for good: commands
+ * waiting with no reply at all for NGX_HTTP_VIDORIGIN_REDIS_STALLED ticks
+ * drop the connection, and the usual retries follow.
+ */
+static void
+ngx_http_vidorigin_redis_watchdog(ngx_http_vidorigin_redis_t *rd)
+{
+    if (rd->pending == 0 || rd->replies != rd->replies_seen) {
+        rd->stalled = 0;
+
+    } else if (++rd->stalled >= NGX_HTTP_VIDORIGIN_REDIS_STALLED) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "vidorigin: redis \"%V\" answered nothing for %ui s "
+                      "(%ui commands waiting); reconnecting", &rd->name,
+                      rd->stalled * NGX_HTTP_VIDORIGIN_REDIS_TICK / 1000,
+                      rd->pending);
+
+        /* replies due are called with NULL; the cleanup hook retries */
+        rd->failed = 1;
+        redisAsyncFree(rd->ac);
+        return;
+    }
+
+    rd->replies_seen = rd->replies;
+    ngx_add_timer(&rd->timer, NGX_HTTP_VIDORIGIN_REDIS_TICK);
 }
 
 
@@ -456,6 +495,10 @@ ngx_http_vidorigin_redis_on_connect(const redisAsyncContext *ac, int status)
     rd->state = NGX_HTTP_VIDORIGIN_REDIS_UP;
     rd->failed = 0;
     rd->backoff = NGX_HTTP_VIDORIGIN_REDIS_BACKOFF_MIN;
+    rd->stalled = 0;
+    rd->replies_seen = rd->replies;
+
+    ngx_add_timer(&rd->timer, NGX_HTTP_VIDORIGIN_REDIS_TICK);
 
     (void) ngx_atomic_fetch_add(
                          &ngx_http_vidorigin_redis_stats(rd)->connected, 1);
@@ -505,6 +548,8 @@ ngx_http_vidorigin_redis_replied(redisAsyncContext *ac)
     if (rd->pending) {
         rd->pending--;
     }
+
+    rd->replies++;
 
     return rd;
 }
