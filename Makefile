@@ -37,7 +37,7 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
         sample valgrind worker-test s3-test cdn-test purge-test jit-test \
-        upstream fuzz
+        upstream fuzz redis-test
 
 all: module worker www
 
@@ -140,6 +140,12 @@ devices-test: module
 	@MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh devices \
 	    tests/devices/test-*.sh
 
+# --- Redis from nginx: view counts, Redis killed and restarted, reloads
+# (tests/redis, a real redis-server on a loopback port)
+redis-test: module
+	@MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh redis \
+	    tests/redis/test-*.sh
+
 # --- the module against upstream nginx source (--add-dynamic-module)
 upstream:
 	@bash tests/build/upstream.sh $(BUILD)/upstream
@@ -159,6 +165,7 @@ test: deps all
 	@$(MAKE) --no-print-directory s3-test
 	@$(MAKE) --no-print-directory purge-test
 	@$(MAKE) --no-print-directory jit-test
+	@$(MAKE) --no-print-directory redis-test
 	@$(MAKE) --no-print-directory e2e
 
 run: deps all sample

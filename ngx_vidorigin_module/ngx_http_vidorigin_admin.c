@@ -423,7 +423,8 @@ ngx_http_vidorigin_admin_status(ngx_http_request_t *r)
 
     ngx_http_vidorigin_purge_stats(r, &st);
 
-    b = ngx_create_temp_buf(r->pool, 1024 + NGX_HTTP_VIDORIGIN_CDN_STATUS);
+    b = ngx_create_temp_buf(r->pool, 1024 + NGX_HTTP_VIDORIGIN_REDIS_STATUS_LEN
+                                     + NGX_HTTP_VIDORIGIN_CDN_STATUS);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -443,6 +444,8 @@ ngx_http_vidorigin_admin_status(ngx_http_request_t *r)
         "# TYPE vidorigin_purge_broadened_total counter\n"
         "vidorigin_purge_broadened_total %uA\n",
         st.generation, st.prefixes, st.purges, st.broadened);
+
+    b->last = ngx_http_vidorigin_redis_status(r, b->last);
 
     /* what "transcode-worker purger" last published, as it wrote it */
 

@@ -183,6 +183,27 @@ static ngx_command_t  ngx_http_vidorigin_commands[] = {
       offsetof(ngx_http_vidorigin_loc_conf_t, admin_secret),
       NULL },
 
+    { ngx_string("vidorigin_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_vidorigin_redis_conf,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vidorigin_redis_ping"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_vidorigin_redis_ping_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vidorigin_views"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_vidorigin_views_conf,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -234,7 +255,9 @@ ngx_http_vidorigin_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_vidorigin_postconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_http_vidorigin_s3_init(cf) != NGX_OK) {
+    if (ngx_http_vidorigin_s3_init(cf) != NGX_OK
+        || ngx_http_vidorigin_views_init(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -253,6 +276,20 @@ ngx_http_vidorigin_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    if (vmcf->redis != NULL
+        && ngx_http_vidorigin_redis_init_process(cycle, vmcf->redis)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (vmcf->views != NULL
+        && ngx_http_vidorigin_views_init_process(cycle, vmcf->views)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     return ngx_http_vidorigin_mc_init(cycle, vmcf);
 }
 
@@ -264,8 +301,20 @@ ngx_http_vidorigin_exit_process(ngx_cycle_t *cycle)
 
     vmcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_vidorigin_module);
-    if (vmcf != NULL) {
-        ngx_http_vidorigin_mc_free(vmcf);
+    if (vmcf == NULL) {
+        return;
+    }
+
+    ngx_http_vidorigin_mc_free(vmcf);
+
+    /* replies due count as lost; views never sent, as dropped */
+
+    if (vmcf->redis != NULL) {
+        ngx_http_vidorigin_redis_exit_process(vmcf->redis);
+    }
+
+    if (vmcf->views != NULL) {
+        ngx_http_vidorigin_views_exit_process(vmcf->views);
     }
 }
 

@@ -13,6 +13,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#include <hiredis/async.h>
 
 #include "vo_core.h"
 #include "vo_media.h"
@@ -22,6 +23,8 @@
 
 typedef struct ngx_http_vidorigin_mc_s  ngx_http_vidorigin_mc_t;
 typedef struct ngx_http_vidorigin_purge_s  ngx_http_vidorigin_purge_t;
+typedef struct ngx_http_vidorigin_redis_s  ngx_http_vidorigin_redis_t;
+typedef struct ngx_http_vidorigin_views_s  ngx_http_vidorigin_views_t;
 
 
 typedef struct {
@@ -32,12 +35,15 @@ typedef struct {
     ngx_int_t           cc_index;         /* $vidorigin_cache_control */
     ngx_int_t           cdn_cc_index;     /* $vidorigin_cdn_cache_control */
     ngx_int_t           fetch_index;      /* the fetch record */
+    ngx_http_vidorigin_redis_t  *redis;   /* vidorigin_redis, or NULL */
+    ngx_http_vidorigin_views_t  *views;   /* vidorigin_views on, or NULL */
 } ngx_http_vidorigin_main_conf_t;
 
 
 typedef struct {
     ngx_flag_t          enable;
     ngx_flag_t          admin;            /* vidorigin_admin here */
+    ngx_flag_t          redis_ping;       /* vidorigin_redis_ping here */
     ngx_str_t           prefix;           /* of the outermost vidorigin
                                              location: "/v/" */
     ngx_str_t           store;            /* local store root, no '/' at end */
@@ -287,6 +293,118 @@ ngx_int_t ngx_http_vidorigin_purge(ngx_http_request_t *r, ngx_str_t *prefix,
     ngx_http_vidorigin_purge_result_t *res);
 void ngx_http_vidorigin_purge_stats(ngx_http_request_t *r,
     ngx_http_vidorigin_purge_stats_t *st);
+
+
+/*
+ * ngx_http_vidorigin_redis.c: one hiredis async connection per nginx
+ * worker, driven by nginx's event loop (connected in init_process,
+ * reconnected with backoff, freed in exit_process).
+ *
+ * redis_call sends one command for request r and holds r (its main
+ * request's count) until resume runs, exactly once: with rc NGX_OK and the
+ * reply (valid during the call only; it may be a Redis error reply), or
+ * NGX_BUSY when the budget (vidorigin_redis budget=) passed first, or
+ * NGX_DECLINED when the connection went away meanwhile.  resume owns the
+ * reference taken: it ends with ngx_http_finalize_request(r, ...).  A late
+ * reply after NGX_BUSY is dropped.  redis_call returns NGX_OK (resume will
+ * run), NGX_DECLINED (Redis is not up, or too many commands wait: go on
+ * without it; resume will not run) or NGX_ERROR.
+ *
+ * redis_command is the same without a request or a budget, for the
+ * module's own writes: fn runs once with the reply or NULL, and must call
+ * redis_replied(ac) first.  Both return NGX_DECLINED when the connection
+ * is not up or more than "pending" commands wait.
+ */
+
+#define NGX_HTTP_VIDORIGIN_REDIS_STATUS_LEN  2048
+
+#define NGX_HTTP_VIDORIGIN_REDIS_DOWN        0
+#define NGX_HTTP_VIDORIGIN_REDIS_CONNECTING  1
+#define NGX_HTTP_VIDORIGIN_REDIS_UP          2
+
+struct ngx_http_vidorigin_redis_s {
+    /* configuration */
+    ngx_str_t                          name;     /* as configured */
+    char                              *host;     /* numeric, or NULL */
+    int                                port;
+    char                              *path;     /* unix socket, or NULL */
+    ngx_int_t                          db;       /* -1: no SELECT */
+    ngx_str_t                          password; /* empty: no AUTH */
+    ngx_msec_t                         budget;
+    ngx_shm_zone_t                    *zone;
+
+    /* this worker's */
+    redisAsyncContext                 *ac;
+    ngx_connection_t                  *conn;
+    ngx_event_t                        timer;    /* reconnect, connect
+                                                    timeout, or watchdog */
+    ngx_msec_t                         backoff;
+    ngx_uint_t                         state;
+    ngx_uint_t                         pending;  /* commands sent, no
+                                                    reply yet */
+    ngx_uint_t                         failed;   /* failures since the
+                                                    last connection */
+    ngx_uint_t                         exiting;
+    ngx_msec_t                         error_logged;
+    ngx_uint_t                         replies;  /* received, ever */
+    ngx_uint_t                         replies_seen;  /* at the last tick */
+    ngx_uint_t                         stalled;  /* ticks with commands
+                                                    waiting, no reply */
+    ngx_log_t                         *log;
+};
+
+typedef struct {
+    ngx_atomic_t        connected;        /* workers connected now */
+    ngx_atomic_t        connects;         /* connections made */
+    ngx_atomic_t        disconnects;      /* lost after being made */
+    ngx_atomic_t        failures;         /* attempts that failed */
+    ngx_atomic_t        calls;            /* redis_call by requests */
+    ngx_atomic_t        timeouts;         /* ... past their budget */
+    ngx_atomic_t        down;             /* ... refused or cut: no Redis */
+    ngx_atomic_t        views_counted;
+    ngx_atomic_t        views_flushed;    /* confirmed by Redis */
+    ngx_atomic_t        views_dropped_full;    /* worker table full */
+    ngx_atomic_t        views_dropped_down;    /* Redis down at flush */
+    ngx_atomic_t        views_dropped_lost;    /* sent, no good reply */
+} ngx_http_vidorigin_redis_stats_t;
+
+typedef void (*ngx_http_vidorigin_redis_resume_pt)(ngx_http_request_t *r,
+    void *data, redisReply *reply, ngx_int_t rc);
+
+char *ngx_http_vidorigin_redis_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_vidorigin_redis_ping_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_vidorigin_redis_init_process(ngx_cycle_t *cycle,
+    ngx_http_vidorigin_redis_t *rd);
+void ngx_http_vidorigin_redis_exit_process(ngx_http_vidorigin_redis_t *rd);
+ngx_int_t ngx_http_vidorigin_redis_call(ngx_http_request_t *r,
+    ngx_http_vidorigin_redis_resume_pt resume, void *data, int argc,
+    const char **argv, const size_t *argvlen);
+ngx_int_t ngx_http_vidorigin_redis_command(ngx_http_vidorigin_redis_t *rd,
+    redisCallbackFn *fn, void *privdata, int argc, const char **argv,
+    const size_t *argvlen);
+ngx_http_vidorigin_redis_t *ngx_http_vidorigin_redis_replied(
+    redisAsyncContext *ac);
+ngx_uint_t ngx_http_vidorigin_redis_up(ngx_http_vidorigin_redis_t *rd);
+ngx_uint_t ngx_http_vidorigin_redis_pending(ngx_http_vidorigin_redis_t *rd);
+void ngx_http_vidorigin_redis_error(ngx_http_vidorigin_redis_t *rd,
+    const char *what, redisReply *reply);
+ngx_http_vidorigin_redis_stats_t *ngx_http_vidorigin_redis_stats(
+    ngx_http_vidorigin_redis_t *rd);
+u_char *ngx_http_vidorigin_redis_status(ngx_http_request_t *r, u_char *p);
+
+
+/*
+ * ngx_http_vidorigin_views.c: playback starts counted per (video, region,
+ * hour) in the worker and flushed to Redis (vidorigin_views).
+ */
+char *ngx_http_vidorigin_views_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_vidorigin_views_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_vidorigin_views_init_process(ngx_cycle_t *cycle,
+    ngx_http_vidorigin_views_t *vw);
+void ngx_http_vidorigin_views_exit_process(ngx_http_vidorigin_views_t *vw);
 
 
 /* ngx_http_vidorigin_admin.c: the "vidorigin_admin" content handler */

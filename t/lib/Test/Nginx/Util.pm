@@ -301,7 +301,8 @@ sub expand_env_in_text ($$$) {
         my $val;
         if ($var =~ /^TEST_NGINX_RAND_PORT_\d+$/) {
             $val = $rand_ports->{$var} //= do {
-                my %used = map { $_ => 1 } values %$rand_ports;
+                my %used = map { $_ => 1 } grep { defined }
+                           values %$rand_ports;
                 free_port(\%used)
                     // bail_out("$name - no free port for \$$var");
             };

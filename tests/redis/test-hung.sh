@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Copyright (C) vidorigin authors
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Redis hung (SIGSTOP: the connection stays open, nothing answers) during a
+# bounded load on master.m3u8: no request fails or waits for it, each
+# worker gives up on the silent connection after 3 s (logged) instead of
+# waiting for TCP to notice, views are dropped, not queued; Redis resumed
+# (SIGCONT): the workers reconnect and counting resumes, no reload.
+. "$(dirname "$0")/lib.sh"
+NAME=redis-hung
+prereq $NAME
+
+start_redis || bail $NAME "redis-server starts"
+start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT;
+    vidorigin_views on flush=100ms;" || bail $NAME "nginx starts"
+wait_for '[ "$(redis_clients)" = 2 ]' 50 || bail $NAME "workers connected"
+
+URL=http://127.0.0.1:$NGX_PORT/v/demo/master.m3u8
+kill -STOP "$REDIS_PID"
+out=$(python3 "$ROOT/tests/redis/load.py" "$URL" 2 20000 5)
+echo "# Redis hung, 5 s: $out"
+check_sh "no failed request" \
+    '[ "$(echo "$out" | awk "{ print \$4 }")" = 0 ] &&
+     [ "$(echo "$out" | awk "{ print \$2 }")" -gt 1000 ]'
+check_sh "p99 under 20 ms ($(echo "$out" | awk '{ print $10 }') ms)" \
+    'awk -v p="$(echo "$out" | awk "{ print \$10 }")" "BEGIN { exit !(p < 20) }"'
+wait_for '[ "$(grep -c "answered nothing for 3 s" "$TMP/nginx/logs/error.log")" -ge 2 ]' 50
+logged=$(grep -c "answered nothing for 3 s" "$TMP/nginx/logs/error.log")
+check_sh "both workers dropped the silent connection ($logged lines)" \
+    '[ "$logged" -ge 2 ]'
+counted=$(metric vidorigin_views_counted_total)
+flushed=$(metric vidorigin_views_flushed_total)
+lost=$(metric "vidorigin_views_dropped_total{reason=\"lost\"}")
+down=$(metric "vidorigin_views_dropped_total{reason=\"down\"}")
+echo "# views: counted $counted, flushed $flushed, lost $lost, down $down"
+check_sh "views dropped, none flushed while hung" \
+    '[ "$flushed" = 0 ] && [ $((lost + down)) -gt 0 ]'
+
+kill -CONT "$REDIS_PID"
+wait_for '[ "$(metric vidorigin_redis_connected)" = 2 ] && [ "$(redis_clients)" = 2 ]' 80
+check_sh "Redis resumed: one connection per worker ($(redis_clients))" \
+    '[ "$(metric vidorigin_redis_connected)" = 2 ] && [ "$(redis_clients)" = 2 ]'
+KEY=vo:views:demo:$(hour_key)
+before=$(rcli hget "$KEY" ZZ)
+for i in $(seq 1 5); do code /v/demo/master.m3u8 > /dev/null; done
+wait_for '[ "$(rcli hget "$KEY" ZZ)" = $(( ${before:-0} + 5 )) ]' 30
+check_sh "counting resumed (${before:-0} -> $(rcli hget "$KEY" ZZ))" \
+    '[ "$(rcli hget "$KEY" ZZ)" = $(( ${before:-0} + 5 )) ]'
+check_sh "no alert or crash in error.log" \
+    '! grep -E "\[(alert|emerg|crit)\]|signal (11|6|9)" \
+        "$TMP/nginx/logs/error.log"'
+
+finish $NAME
