@@ -733,3 +733,78 @@ vo_json_finish(vo_json_t *j)
 
     return VO_OK;
 }
+
+
+int
+vo_json_valid(const u_char *data, size_t len)
+{
+    vo_json_t  j;
+
+    vo_json_init(&j, data, len);
+
+    return vo_json_skip(&j) == VO_OK && vo_json_finish(&j) == VO_OK;
+}
+
+
+void
+vo_json_put_string(vo_buf_t *b, const u_char *data, size_t len)
+{
+    u_char         c, esc[6];
+    vo_json_t      j;
+    const u_char  *p, *q, *end, *run;
+
+    static const char  hex[] = "0123456789abcdef";
+
+    vo_json_init(&j, data, len);
+
+    p = data;
+    end = data + len;
+    run = p;
+
+    vo_buf_str(b, "\"");
+
+    while (p < end) {
+        c = *p;
+
+        if (c >= 0x80) {
+            q = p;
+
+            if (vo_json_utf8(&j, &q) == VO_OK) {
+                p = q;
+                continue;
+            }
+
+            vo_buf_append(b, run, p - run);
+            vo_buf_str(b, "\\ufffd");
+            run = ++p;
+            continue;
+        }
+
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+            p++;
+            continue;
+        }
+
+        vo_buf_append(b, run, p - run);
+
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = c;
+            vo_buf_append(b, esc, 2);
+
+        } else {
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 0xf];
+            vo_buf_append(b, esc, 6);
+        }
+
+        run = ++p;
+    }
+
+    vo_buf_append(b, run, p - run);
+    vo_buf_str(b, "\"");
+}

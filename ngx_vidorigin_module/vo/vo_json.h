@@ -70,5 +70,13 @@ vo_status_t vo_json_skip(vo_json_t *j);
 /* Only whitespace may follow the document. */
 vo_status_t vo_json_finish(vo_json_t *j);
 
+/* Whether data is exactly one JSON value (any type), valid UTF-8. */
+int vo_json_valid(const u_char *data, size_t len);
+
+/* Writes data as a JSON string: quotes, '"' '\\' and control characters
+ * escaped, each byte that is not part of a valid UTF-8 sequence written
+ * as U+FFFD, so the output is always valid JSON in UTF-8. */
+void vo_json_put_string(vo_buf_t *b, const u_char *data, size_t len);
+
 
 #endif /* VO_JSON_H */
