@@ -40,7 +40,7 @@ static void *ngx_http_vidorigin_direct_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_vidorigin_direct_create_conf(ngx_conf_t *cf);
 static char *ngx_http_vidorigin_direct_merge_conf(ngx_conf_t *cf,
     void *parent, void *child);
-static char *ngx_http_vidorigin_direct_secret(ngx_conf_t *cf,
+static char *ngx_http_vidorigin_direct_secret_conf(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_vidorigin_direct_header(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
@@ -52,7 +52,7 @@ static ngx_command_t  ngx_http_vidorigin_direct_commands[] = {
 
     { ngx_string("vidorigin_direct_secret"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_vidorigin_direct_secret,
+      ngx_http_vidorigin_direct_secret_conf,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -204,7 +204,7 @@ ngx_http_vidorigin_direct_merge_conf(ngx_conf_t *cf, void *parent,
 
 
 static char *
-ngx_http_vidorigin_direct_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+ngx_http_vidorigin_direct_secret_conf(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_vidorigin_direct_conf_t *dcf = conf;
@@ -368,6 +368,25 @@ ngx_http_vidorigin_direct_headers(ngx_http_request_t *r)
     {
         return NGX_ERROR;
     }
+
+    return NGX_OK;
+}
+
+
+/* the secret origin-direct URLs of this location are signed with */
+ngx_int_t
+ngx_http_vidorigin_direct_secret(ngx_http_request_t *r, vo_str_t *secret)
+{
+    ngx_http_vidorigin_direct_conf_t  *dcf;
+
+    dcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_direct_module);
+
+    if (dcf->secret.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    secret->data = dcf->secret.data;
+    secret->len = dcf->secret.len;
 
     return NGX_OK;
 }

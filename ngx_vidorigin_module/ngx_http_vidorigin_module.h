@@ -145,6 +145,7 @@ typedef struct {
 extern ngx_module_t  ngx_http_vidorigin_module;
 extern ngx_module_t  ngx_http_vidorigin_device_module;
 extern ngx_module_t  ngx_http_vidorigin_direct_module;
+extern ngx_module_t  ngx_http_vidorigin_api_module;
 
 
 /* ngx_http_vidorigin_handler.c: the content handler and its helpers */
@@ -180,6 +181,9 @@ ngx_int_t ngx_http_vidorigin_cdn_trusted(ngx_http_request_t *r);
 ngx_int_t ngx_http_vidorigin_direct(ngx_http_request_t *r, vo_str_t *id,
     vo_str_t *query);
 ngx_int_t ngx_http_vidorigin_direct_headers(ngx_http_request_t *r);
+/* the location's vidorigin_direct_secret: NGX_OK, or NGX_DECLINED */
+ngx_int_t ngx_http_vidorigin_direct_secret(ngx_http_request_t *r,
+    vo_str_t *secret);
 
 
 /*
@@ -405,6 +409,8 @@ ngx_int_t ngx_http_vidorigin_views_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_vidorigin_views_init_process(ngx_cycle_t *cycle,
     ngx_http_vidorigin_views_t *vw);
 void ngx_http_vidorigin_views_exit_process(ngx_http_vidorigin_views_t *vw);
+/* one playback start of video id, for the request's region, now */
+void ngx_http_vidorigin_views_count(ngx_http_request_t *r, vo_str_t *id);
 
 
 /* ngx_http_vidorigin_admin.c: the "vidorigin_admin" content handler */

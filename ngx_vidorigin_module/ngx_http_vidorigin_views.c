@@ -616,3 +616,24 @@ ngx_http_vidorigin_views_expire_reply(redisAsyncContext *ac, void *reply,
 
     ngx_http_vidorigin_redis_error(rd, "EXPIRE", reply);
 }
+
+
+/* a playback start seen elsewhere (the playback API) */
+void
+ngx_http_vidorigin_views_count(ngx_http_request_t *r, vo_str_t *id)
+{
+    vo_request_t                     req;
+    ngx_http_vidorigin_main_conf_t  *vmcf;
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+
+    if (vmcf->views == NULL) {
+        return;
+    }
+
+    ngx_memzero(&req, sizeof(vo_request_t));
+    req.kind = VO_REQ_HLS_MASTER;
+    req.id = *id;
+
+    (void) ngx_http_vidorigin_views_start(r, &req);
+}
