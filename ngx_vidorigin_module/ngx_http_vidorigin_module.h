@@ -35,7 +35,7 @@ typedef struct {
     ngx_int_t           cdn_cc_index;     /* $vidorigin_cdn_cache_control */
     ngx_int_t           fetch_index;      /* the fetch record */
     ngx_http_vidorigin_redis_t  *redis;   /* vidorigin_redis, or NULL */
-    ngx_http_vidorigin_views_t  *views;   /* vidorigin_views on, or NULL */
+    ngx_http_vidorigin_views_t  *views;   /* vidorigin_views, or NULL */
 } ngx_http_vidorigin_main_conf_t;
 
 

@@ -136,7 +136,6 @@ ngx_http_vidorigin_redis_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     rd->zone->init = ngx_http_vidorigin_redis_init_zone;
-    rd->zone->data = rd;
 
     vmcf->redis = rd;
 

@@ -78,10 +78,11 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 REDIS_PORT=$(free_port)
 
+# start_redis [REDIS-SERVER OPTIONS]
 start_redis() {
     local i
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' \
-        --appendonly no --daemonize no --logfile "$TMP/redis.log" &
+        --appendonly no --daemonize no --logfile "$TMP/redis.log" "$@" &
     REDIS_PID=$!
     for i in $(seq 1 100); do
         rcli ping >/dev/null 2>&1 && return 0
