@@ -6,7 +6,9 @@
 # bounded load on master.m3u8: no request fails or waits for it, each
 # worker gives up on the silent connection after 3 s (logged) instead of
 # waiting for TCP to notice, views are dropped, not queued; Redis resumed
-# (SIGCONT): the workers reconnect and counting resumes, no reload.
+# (SIGCONT): the workers reconnect and counting resumes, no reload.  A
+# request waiting for Redis when the connection is dropped is resumed
+# then, without Redis.
 . "$(dirname "$0")/lib.sh"
 NAME=redis-hung
 prereq $NAME
@@ -47,6 +49,20 @@ for i in $(seq 1 5); do code /v/demo/master.m3u8 > /dev/null; done
 wait_for '[ "$(rcli hget "$KEY" ZZ)" = $(( ${before:-0} + 5 )) ]' 30
 check_sh "counting resumed (${before:-0} -> $(rcli hget "$KEY" ZZ))" \
     '[ "$(rcli hget "$KEY" ZZ)" = $(( ${before:-0} + 5 )) ]'
+# a request waiting within a long budget when the silent connection is
+# dropped: resumed at once without Redis ("down"), not at the budget's end
+stop_nginx
+NGX_PORT=
+start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT budget=20s;" \
+    || bail $NAME "nginx starts"
+wait_for '[ "$(metric vidorigin_redis_connected)" = 2 ]' 50
+kill -STOP "$REDIS_PID"
+out=$(curl -s --max-time 30 -o "$TMP/ping" -w '%{http_code} %{time_total}' \
+    "http://127.0.0.1:$NGX_PORT/redis-ping")
+kill -CONT "$REDIS_PID"
+check_sh "waiting ping resumed when the connection went: ${out%% *} '$(cat "$TMP/ping")' after ${out#* } s (budget 20 s)" \
+    '[ "${out%% *}" = 503 ] && [ "$(cat "$TMP/ping")" = down ] &&
+     awk -v t="${out#* }" "BEGIN { exit !(t >= 2 && t < 6) }"'
 check_sh "no alert or crash in error.log" \
     '! grep -E "\[(alert|emerg|crit)\]|signal (11|6|9)" \
         "$TMP/nginx/logs/error.log"'
