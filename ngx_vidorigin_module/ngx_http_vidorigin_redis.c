@@ -233,13 +233,6 @@ ngx_http_vidorigin_redis_stats(ngx_http_vidorigin_redis_t *rd)
 }
 
 
-ngx_uint_t
-ngx_http_vidorigin_redis_up(ngx_http_vidorigin_redis_t *rd)
-{
-    return rd->state == NGX_HTTP_VIDORIGIN_REDIS_UP;
-}
-
-
 ngx_int_t
 ngx_http_vidorigin_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_vidorigin_redis_t *rd)

@@ -199,6 +199,23 @@ metric() {
         | awk -v m="$1" '$1 == m { print $2 }'
 }
 
+# dropped REASON: views dropped for REASON (full, down, lost)
+dropped() {
+    metric "vidorigin_views_dropped_total{reason=\"$1\"}"
+}
+
+# both workers connected, as nginx and Redis see it
+both_connected() {
+    [ "$(metric vidorigin_redis_connected)" = 2 ] \
+        && [ "$(redis_clients)" = 2 ]
+}
+
+# field "LINE OF load.py" NAME: the value after NAME
+field() {
+    echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++)
+        if ($i == k) print $(i + 1) }'
+}
+
 # views KEY: the sum of a view hash's fields in Redis
 views_in_redis() {
     rcli hvals "$1" | awk '{ s += $1 } END { print s + 0 }'

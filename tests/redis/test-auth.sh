@@ -11,7 +11,9 @@ prereq $NAME
 
 start_redis --requirepass s3cret --unixsocket "$TMP/redis.sock" \
     --unixsocketperm 777 || bail $NAME "redis-server starts"
-rcli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" -a s3cret --no-auth-warning "$@"; }
+rcli() {
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" -a s3cret --no-auth-warning "$@"
+}
 
 start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT db=3 password=s3cret;
     vidorigin_views on flush=100ms;" || bail $NAME "nginx starts"
@@ -29,7 +31,7 @@ start_redis --requirepass s3cret --unixsocket "$TMP/redis.sock" \
 wait_for '[ "$(metric vidorigin_redis_connected)" = 2 ]' 50
 for i in 1 2; do code /v/demo/master.m3u8 > /dev/null; done
 wait_for '[ "$(rcli -n 3 hget "$KEY" ZZ)" = 2 ]' 30
-check_sh "after a Redis restart, still database 3 ($(rcli -n 3 hget "$KEY" ZZ))" \
+check_sh "Redis restarted: still database 3 ($(rcli -n 3 hget "$KEY" ZZ))" \
     '[ "$(rcli -n 3 hget "$KEY" ZZ)" = 2 ]'
 stop_nginx
 
@@ -38,9 +40,9 @@ NGX_PORT=
 start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT password=wrong;
     vidorigin_views on flush=100ms;" || bail $NAME "nginx starts"
 code /v/demo/master.m3u8 > /dev/null
-wait_for '[ "$(metric "vidorigin_views_dropped_total{reason=\"lost\"}")" = 1 ]' 30
+wait_for '[ "$(dropped lost)" = 1 ]' 30
 check_sh "wrong password: the view is lost" \
-    '[ "$(metric "vidorigin_views_dropped_total{reason=\"lost\"}")" = 1 ]'
+    '[ "$(dropped lost)" = 1 ]'
 check_sh "and the refusal logged" \
     'grep -q "refused AUTH: WRONGPASS" "$TMP/nginx/logs/error.log"'
 ping=$(curl -s -o "$TMP/ping" -w '%{http_code}' \
