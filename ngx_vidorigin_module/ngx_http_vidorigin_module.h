@@ -36,7 +36,7 @@ typedef struct {
     ngx_int_t           cdn_cc_index;     /* $vidorigin_cdn_cache_control */
     ngx_int_t           fetch_index;      /* the fetch record */
     ngx_http_vidorigin_redis_t  *redis;   /* vidorigin_redis, or NULL */
-    ngx_http_vidorigin_views_t  *views;   /* vidorigin_views on, or NULL */
+    ngx_http_vidorigin_views_t  *views;   /* vidorigin_views, or NULL */
 } ngx_http_vidorigin_main_conf_t;
 
 
@@ -304,9 +304,11 @@ void ngx_http_vidorigin_purge_stats(ngx_http_request_t *r,
  * worker, driven by nginx's event loop (connected in init_process,
  * reconnected with backoff, freed in exit_process).
  *
- * redis_call sends one command for request r and holds r (its main
- * request's count) until resume runs, exactly once: with rc NGX_OK and the
- * reply (valid during the call only; it may be a Redis error reply), or
+ * redis_call (ngx_http_vidorigin_redis_call.c) sends one command for
+ * request r (the arguments are copied: they may be freed on return) and
+ * holds r (its main request's count) until resume runs, exactly once:
+ * with rc NGX_OK and the reply (valid during the call only; it may be a
+ * Redis error reply), or
  * NGX_BUSY when the budget (vidorigin_redis budget=) passed first, or
  * NGX_DECLINED when the connection went away meanwhile.  resume owns the
  * reference taken: it ends with ngx_http_finalize_request(r, ...).  A late
@@ -321,6 +323,8 @@ void ngx_http_vidorigin_purge_stats(ngx_http_request_t *r,
  */
 
 #define NGX_HTTP_VIDORIGIN_REDIS_STATUS_LEN  2048
+
+/* a worker's connection: the adapter's and the request side's */
 
 #define NGX_HTTP_VIDORIGIN_REDIS_DOWN        0
 #define NGX_HTTP_VIDORIGIN_REDIS_CONNECTING  1
@@ -390,7 +394,6 @@ ngx_int_t ngx_http_vidorigin_redis_command(ngx_http_vidorigin_redis_t *rd,
     const size_t *argvlen);
 ngx_http_vidorigin_redis_t *ngx_http_vidorigin_redis_replied(
     redisAsyncContext *ac);
-ngx_uint_t ngx_http_vidorigin_redis_up(ngx_http_vidorigin_redis_t *rd);
 ngx_uint_t ngx_http_vidorigin_redis_pending(ngx_http_vidorigin_redis_t *rd);
 void ngx_http_vidorigin_redis_error(ngx_http_vidorigin_redis_t *rd,
     const char *what, redisReply *reply);

@@ -136,7 +136,6 @@ ngx_http_vidorigin_redis_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     rd->zone->init = ngx_http_vidorigin_redis_init_zone;
-    rd->zone->data = rd;
 
     vmcf->redis = rd;
 
@@ -231,13 +230,6 @@ ngx_http_vidorigin_redis_stats_t *
 ngx_http_vidorigin_redis_stats(ngx_http_vidorigin_redis_t *rd)
 {
     return rd->zone->data;
-}
-
-
-ngx_uint_t
-ngx_http_vidorigin_redis_up(ngx_http_vidorigin_redis_t *rd)
-{
-    return rd->state == NGX_HTTP_VIDORIGIN_REDIS_UP;
 }
 
 

@@ -56,10 +56,12 @@ our $Demo = do {
 
 add_block_preprocessor(sub {
     my $block = shift;
-    $block->set_value("user_files", ">>> store/demo/media.json\n$main::Demo");
+    my $files = $block->user_files // "";
+    $block->set_value("user_files",
+                      ">>> store/demo/media.json\n$main::Demo\n$files");
     if (!defined $block->http_config) {
         $block->set_value("http_config", <<'_EOC_');
-    vidorigin_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT budget=50ms;
+    vidorigin_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT budget=2s;
     vidorigin_views on flush=100ms;
     vidorigin_purge zone=purge:1m journal=$TEST_NGINX_HTML_DIR/purge.journal;
 _EOC_
@@ -153,7 +155,7 @@ PONG
 
 === TEST 5: counting off: no view, Redis still usable
 --- http_config
-    vidorigin_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    vidorigin_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT budget=2s;
     vidorigin_views off;
     vidorigin_purge zone=purge:1m journal=$TEST_NGINX_HTML_DIR/purge.journal;
 --- request eval
@@ -217,3 +219,25 @@ GET /v/demo/master.m3u8
 --- request
 GET /v/demo/master.m3u8
 --- must_die
+
+
+
+=== TEST 10: a full table drops the views of new keys until the flush
+--- http_config
+    vidorigin_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    vidorigin_views on keys=1 flush=10s;
+    vidorigin_purge zone=purge:1m journal=$TEST_NGINX_HTML_DIR/purge.journal;
+--- user_files eval
+">>> store/other/media.json\n" . ($main::Demo =~ s/"demo"/"other"/r)
+--- request eval
+["GET /v/demo/master.m3u8", "GET /v/other/master.m3u8",
+ "GET /v/demo/master.m3u8", "GET /admin/status"]
+--- more_headers eval
+["", "", "", "Authorization: Bearer 0123456789abcdef"]
+--- error_code eval
+[200, 200, 200, 200]
+--- response_body_like eval
+[qr/EXTM3U/, qr/EXTM3U/, qr/EXTM3U/,
+ qr/\nvidorigin_views_counted_total 3\n.*\nvidorigin_views_dropped_total\{reason="full"\} 1\n/s]
+--- no_error_log
+[error]

@@ -78,10 +78,11 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 REDIS_PORT=$(free_port)
 
+# start_redis [REDIS-SERVER OPTIONS]
 start_redis() {
     local i
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' \
-        --appendonly no --daemonize no --logfile "$TMP/redis.log" &
+        --appendonly no --daemonize no --logfile "$TMP/redis.log" "$@" &
     REDIS_PID=$!
     for i in $(seq 1 100); do
         rcli ping >/dev/null 2>&1 && return 0
@@ -196,6 +197,23 @@ metric() {
     curl -s --max-time 5 -H "Authorization: Bearer $ADMIN_SECRET" \
         "http://127.0.0.1:$NGX_PORT/admin/status" \
         | awk -v m="$1" '$1 == m { print $2 }'
+}
+
+# dropped REASON: views dropped for REASON (full, down, lost)
+dropped() {
+    metric "vidorigin_views_dropped_total{reason=\"$1\"}"
+}
+
+# both workers connected, as nginx and Redis see it
+both_connected() {
+    [ "$(metric vidorigin_redis_connected)" = 2 ] \
+        && [ "$(redis_clients)" = 2 ]
+}
+
+# field "LINE OF load.py" NAME: the value after NAME
+field() {
+    echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++)
+        if ($i == k) print $(i + 1) }'
 }
 
 # views KEY: the sum of a view hash's fields in Redis

@@ -18,29 +18,29 @@ for i in $(seq 1 20); do
     [ "$(code /v/demo/master.m3u8)" = 200 ] || bad=1
 done
 check_sh "manifests served without Redis" '[ $bad = 0 ]'
-wait_for '[ "$(metric "vidorigin_views_dropped_total{reason=\"down\"}")" = 20 ]' 20
+wait_for '[ "$(dropped down)" = 20 ]' 20
 check_sh "20 views counted, 20 dropped (down)" \
     '[ "$(metric vidorigin_views_counted_total)" = 20 ] &&
-     [ "$(metric "vidorigin_views_dropped_total{reason=\"down\"}")" = 20 ]'
+     [ "$(dropped down)" = 20 ]'
 
 out=$(curl -s --max-time 5 -o "$TMP/ping" -w '%{http_code} %{time_total}' \
     "http://127.0.0.1:$NGX_PORT/redis-ping")
-check_sh "budgeted call without Redis: ${out%% *} '$(cat "$TMP/ping")' at once (${out#* } s)" \
+check_sh "budgeted call, no Redis: ${out%% *} $(cat "$TMP/ping") ${out#* } s" \
     '[ "${out%% *}" = 503 ] && [ "$(cat "$TMP/ping")" = down ] &&
      awk -v t="${out#* }" "BEGIN { exit !(t < 0.05) }"'
 
 sleep 3
 fails=$(metric vidorigin_redis_connect_failures_total)
 logged=$(grep -c "unreachable" "$TMP/nginx/logs/error.log")
-check_sh "retries with backoff ($fails failures in ~3.5 s), logged once per worker ($logged)" \
+check_sh "backoff: $fails failures in ~3.5 s, logged once a worker ($logged)" \
     '[ "$fails" -ge 8 ] && [ "$fails" -le 20 ] && [ "$logged" = 2 ]'
 
 start_redis || bail $NAME "redis-server starts"
 t0=$(now_ms)
-wait_for '[ "$(metric vidorigin_redis_connected)" = 2 ]' 40
+wait_for both_connected 40
 t=$(( $(now_ms) - t0 ))
 check_sh "Redis started: both workers connected in $t ms" \
-    '[ "$(metric vidorigin_redis_connected)" = 2 ] && [ "$(redis_clients)" = 2 ]'
+    both_connected
 check_sh "the recovery was logged" \
     '[ "$(grep -c "connected$" "$TMP/nginx/logs/error.log")" = 2 ]'
 for i in $(seq 1 5); do code /v/demo/master.m3u8 > /dev/null; done

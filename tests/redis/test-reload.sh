@@ -46,7 +46,8 @@ for i in $(seq 1 "$RELOADS"); do
 done
 touch "$TMP/stop"
 wait $loadpid
-echo "# $RELOADS reloads in $(( $(now_ms) - t0 )) ms under load: $(cat "$TMP/load.out")"
+echo "# $RELOADS reloads in $(( $(now_ms) - t0 )) ms under load:" \
+    "$(cat "$TMP/load.out")"
 check_sh "$RELOADS reloads signalled" '[ $bad = 0 ]'
 check_sh "no request failed (keep-alive closes retried once, as browsers do)" \
     '[ "$(awk "{ print \$4 }" "$TMP/load.out")" = 0 ] &&
@@ -58,8 +59,8 @@ check_sh "old workers all gone ($(all_workers | wc -l) left)" \
 wait_for '[ "$(redis_clients)" = 2 ]' 50
 check_sh "INFO clients: one connection per worker ($(redis_clients))" \
     '[ "$(redis_clients)" = 2 ]'
-check_sh "CLIENT LIST: 2 lines besides ours ($(( $(rcli client list | wc -l) - 1 )))" \
-    '[ $(( $(rcli client list | wc -l) - 1 )) = 2 ]'
+others=$(( $(rcli client list | wc -l) - 1 ))
+check_sh "CLIENT LIST: 2 lines besides ours ($others)" '[ $others = 2 ]'
 check_sh "status: 2 workers connected ($(metric vidorigin_redis_connected))" \
     '[ "$(metric vidorigin_redis_connected)" = 2 ]'
 sleep 0.3
@@ -70,13 +71,15 @@ check_sh "fds per worker after reloads: $now (at start: $base)" \
 counted=$(metric vidorigin_views_counted_total)
 flushed=$(metric vidorigin_views_flushed_total)
 in_redis=$(views_in_redis "vo:views:demo:$(hour_key)")
-dropped=0
+ndropped=0
 for r in full down lost; do
-    dropped=$((dropped + $(metric "vidorigin_views_dropped_total{reason=\"$r\"}")))
+    ndropped=$((ndropped + $(dropped $r)))
 done
-echo "# views: counted $counted, flushed $flushed, dropped $dropped (full $(metric "vidorigin_views_dropped_total{reason=\"full\"}"), down $(metric "vidorigin_views_dropped_total{reason=\"down\"}"), lost $(metric "vidorigin_views_dropped_total{reason=\"lost\"}")), in Redis $in_redis"
+echo "# views: counted $counted, flushed $flushed, dropped $ndropped" \
+    "(full $(dropped full), down $(dropped down), lost $(dropped lost))," \
+    "in Redis $in_redis"
 check_sh "every view counted across the reloads was flushed" \
-    '[ "$counted" -gt 0 ] && [ "$counted" = "$flushed" ] && [ $dropped = 0 ]'
+    '[ "$counted" -gt 0 ] && [ "$counted" = "$flushed" ] && [ $ndropped = 0 ]'
 check_sh "Redis holds them all" '[ "$in_redis" = "$flushed" ]'
 
 for i in 1 2 3; do
@@ -84,7 +87,7 @@ for i in 1 2 3; do
     start_redis || bail $NAME "redis-server restarts"
     wait_for '[ "$(redis_clients)" = 2 ]' 50
 done
-check_sh "Redis restarted 3 times: one connection per worker ($(redis_clients))" \
+check_sh "Redis restarted 3 times: $(redis_clients) connections" \
     '[ "$(redis_clients)" = 2 ]'
 sleep 0.3
 now=$(fds)
