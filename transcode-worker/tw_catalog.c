@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "vo_json.h"
 #include "tw_catalog.h"
@@ -162,12 +161,12 @@ tw_meta_build(tw_meta_t *m, const tw_meta_args_t *a)
 }
 
 
+/* a file or a pipe ("--meta /dev/stdin"), at most TW_META_FILE_MAX */
 static int
 tw_meta_read(const char *file, u_char **data, size_t *len)
 {
-    FILE         *f;
-    size_t        n;
-    struct stat   st;
+    FILE    *f;
+    size_t   n;
 
     f = fopen(file, "rb");
     if (f == NULL) {
@@ -176,31 +175,24 @@ tw_meta_read(const char *file, u_char **data, size_t *len)
         return -1;
     }
 
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)
-        || st.st_size > TW_META_FILE_MAX)
-    {
-        tw_log(TW_LOG_ERR, "--meta \"%s\": not a regular file of at most "
-               "%d bytes", file, TW_META_FILE_MAX);
-        fclose(f);
-        return -1;
-    }
-
-    *data = malloc(st.st_size + 1);
+    *data = malloc(TW_META_FILE_MAX + 1);
     if (*data == NULL) {
         tw_log(TW_LOG_ERR, "out of memory");
         fclose(f);
         return -1;
     }
 
-    n = fread(*data, 1, st.st_size, f);
-    fclose(f);
+    n = fread(*data, 1, TW_META_FILE_MAX + 1, f);
 
-    if (n != (size_t) st.st_size) {
-        tw_log(TW_LOG_ERR, "cannot read --meta \"%s\"", file);
+    if (ferror(f) || n > TW_META_FILE_MAX) {
+        tw_log(TW_LOG_ERR, "cannot read --meta \"%s\": %s", file,
+               ferror(f) ? strerror(errno) : "larger than 256 KiB");
+        fclose(f);
         free(*data);
         return -1;
     }
 
+    fclose(f);
     *len = n;
 
     return 0;
