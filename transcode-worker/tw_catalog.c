@@ -17,7 +17,6 @@
 #include "vo_json.h"
 #include "tw_catalog.h"
 #include "tw_log.h"
-#include "tw_serve.h"
 
 
 #define TW_META_KEY_MAX  32
@@ -46,10 +45,7 @@ static void tw_meta_thumbnail(vo_buf_t *b, const u_char *url, size_t len,
     uint64_t width, uint64_t height, int first);
 static int tw_meta_keep(tw_meta_t *m, tw_meta_field_t f, tw_meta_out_t *o);
 static int tw_meta_check(const tw_meta_t *m);
-static int tw_language_valid(const char *s);
 static int tw_meta_read(const char *file, u_char **data, size_t *len);
-static int tw_meta_conf_set(void *data, char *name, char *value,
-    const char *where);
 
 
 const char *const  tw_meta_names[TW_META_NFIELDS] = {
@@ -748,170 +744,6 @@ tw_meta_check(const tw_meta_t *m)
         tw_log(TW_LOG_ERR, "invalid language \"%s\": a BCP 47 tag, e.g. "
                "\"en\", \"pt-BR\", \"zh-Hant-TW\"",
                m->value[TW_META_LANGUAGE]);
-        return -1;
-    }
-
-    return 0;
-}
-
-
-/* BCP 47's shape, not its registry: a primary subtag of 2 to 8 letters,
- * then subtags of 1 to 8 letters or digits */
-static int
-tw_language_valid(const char *s)
-{
-    size_t  n, i;
-
-    for (i = 0; ; i++) {
-        n = strspn(s, i ? "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
-                          "WXYZ0123456789"
-                        : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
-                          "WXYZ");
-
-        if (n < (i ? 1u : 2u) || n > 8) {
-            return 0;
-        }
-
-        s += n;
-
-        if (*s == '\0') {
-            return 1;
-        }
-
-        if (*s++ != '-') {
-            return 0;
-        }
-    }
-}
-
-
-int
-tw_utf8_valid(const u_char *s, size_t len)
-{
-    size_t    i, n, k;
-    uint32_t  cp, min;
-
-    for (i = 0; i < len; i += n) {
-        if (s[i] < 0x80) {
-            n = 1;
-            continue;
-        }
-
-        if ((s[i] & 0xe0) == 0xc0) {
-            n = 2; cp = s[i] & 0x1f; min = 0x80;
-
-        } else if ((s[i] & 0xf0) == 0xe0) {
-            n = 3; cp = s[i] & 0x0f; min = 0x800;
-
-        } else if ((s[i] & 0xf8) == 0xf0) {
-            n = 4; cp = s[i] & 0x07; min = 0x10000;
-
-        } else {
-            return 0;
-        }
-
-        if (len - i < n) {
-            return 0;
-        }
-
-        for (k = 1; k < n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                return 0;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-void
-tw_json_string(vo_buf_t *b, const u_char *s, size_t len)
-{
-    size_t   i, from;
-    char     esc[8];
-
-    vo_buf_str(b, "\"");
-
-    for (i = from = 0; i < len; i++) {
-        if (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') {
-            continue;
-        }
-
-        vo_buf_append(b, s + from, i - from);
-        from = i + 1;
-
-        switch (s[i]) {
-        case '"':  vo_buf_str(b, "\\\""); break;
-        case '\\': vo_buf_str(b, "\\\\"); break;
-        case '\n': vo_buf_str(b, "\\n"); break;
-        case '\r': vo_buf_str(b, "\\r"); break;
-        case '\t': vo_buf_str(b, "\\t"); break;
-        default:
-            snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
-            vo_buf_str(b, esc);
-        }
-    }
-
-    vo_buf_append(b, s + from, len - from);
-    vo_buf_str(b, "\"");
-}
-
-
-static int
-tw_meta_conf_set(void *data, char *name, char *value, const char *where)
-{
-    char  **addr;
-
-    addr = data;
-
-    if (strcmp(name, "redis") == 0) {
-        free(*addr);
-        *addr = strdup(value);
-        if (*addr == NULL) {
-            tw_log(TW_LOG_ERR, "out of memory");
-            return -1;
-        }
-    }
-
-    return 0;
-}
-
-
-int
-tw_catalog_redis(tw_meta_args_t *a, tw_redis_conf_t *rc)
-{
-    char  *addr;
-
-    addr = (char *) a->redis;
-
-    if (addr == NULL && a->config) {
-        if (tw_conf_read(a->config, tw_meta_conf_set, &a->redis_buf) != 0) {
-            return -1;
-        }
-
-        addr = a->redis_buf;
-    }
-
-    if (addr == NULL) {
-        tw_log(TW_LOG_ERR, "the catalog is in Redis: give --redis "
-               "HOST:PORT (or unix:/path), or --config FILE with a "
-               "\"redis\" line");
-        return -1;
-    }
-
-    if (tw_redis_conf(rc, addr) != 0) {
-        return -1;
-    }
-
-    if (rc->addr == NULL) {
-        tw_log(TW_LOG_ERR, "the catalog needs Redis, and redis is \"%s\"",
-               addr);
         return -1;
     }
 

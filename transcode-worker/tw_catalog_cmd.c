@@ -25,6 +25,7 @@
 #include "vo_path.h"
 #include "tw_catalog.h"
 #include "tw_log.h"
+#include "tw_serve.h"
 
 
 #define TW_CATALOG_NOT_FOUND  2
@@ -39,6 +40,64 @@ static size_t tw_catalog_rank(const char *name);
 static void tw_catalog_print(vo_buf_t *b, const char *name, size_t name_len,
     const char *value, size_t len);
 static int tw_catalog_delete(redisContext *c, const char *id);
+static int tw_meta_conf_set(void *data, char *name, char *value,
+    const char *where);
+
+
+static int
+tw_meta_conf_set(void *data, char *name, char *value, const char *where)
+{
+    char  **addr;
+
+    addr = data;
+
+    if (strcmp(name, "redis") == 0) {
+        free(*addr);
+        *addr = strdup(value);
+        if (*addr == NULL) {
+            tw_log(TW_LOG_ERR, "out of memory");
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+tw_catalog_redis(tw_meta_args_t *a, tw_redis_conf_t *rc)
+{
+    char  *addr;
+
+    addr = (char *) a->redis;
+
+    if (addr == NULL && a->config) {
+        if (tw_conf_read(a->config, tw_meta_conf_set, &a->redis_buf) != 0) {
+            return -1;
+        }
+
+        addr = a->redis_buf;
+    }
+
+    if (addr == NULL) {
+        tw_log(TW_LOG_ERR, "the catalog is in Redis: give --redis "
+               "HOST:PORT (or unix:/path), or --config FILE with a "
+               "\"redis\" line");
+        return -1;
+    }
+
+    if (tw_redis_conf(rc, addr) != 0) {
+        return -1;
+    }
+
+    if (rc->addr == NULL) {
+        tw_log(TW_LOG_ERR, "the catalog needs Redis, and redis is \"%s\"",
+               addr);
+        return -1;
+    }
+
+    return 0;
+}
 
 
 int

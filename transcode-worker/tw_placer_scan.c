@@ -39,8 +39,8 @@ static int64_t tw_placer_hour(const char *s, size_t len);
 static int tw_region_valid(const char *s, size_t len);
 static tw_video_t *tw_table_video(tw_table_t *t, const char *id,
     size_t len);
-static tw_region_t *tw_video_region(tw_placer_t *p, tw_video_t *v,
-    const char *name, size_t len);
+static int tw_video_region(tw_placer_t *p, tw_video_t *v,
+    const char *name, size_t len, tw_region_t **region);
 static uint64_t tw_table_hash(const char *s, size_t len);
 
 
@@ -66,7 +66,7 @@ tw_placer_scan_match(tw_placer_t *p, const char *match,
     int            rc;
     char           cursor[32];
     size_t         i;
-    redisReply    *scan, *keys, *reply;
+    redisReply    *scan, *keys, *reply, *error;
     redisContext  *c;
 
     c = p->redis;
@@ -98,23 +98,37 @@ tw_placer_scan_match(tw_placer_t *p, const char *match,
         }
 
         rc = 0;
+        error = NULL;
 
+        /* every reply is read, whatever happens, before the connection
+         * may be dropped */
         for (i = 0; i < keys->elements; i++) {
             if (redisGetReply(c, (void **) &reply) != REDIS_OK) {
                 freeReplyObject(scan);
+                if (error) {
+                    freeReplyObject(error);
+                }
                 return tw_placer_redis_fail(p, "HGETALL", NULL);
             }
 
-            if (reply->type != REDIS_REPLY_ARRAY) {
-                if (rc == 0) {
-                    rc = tw_placer_redis_fail(p, "HGETALL", reply);
-                } else {
-                    freeReplyObject(reply);
-                }
+            /* a stray key of another type under the pattern is
+             * skipped, not a failure of every run */
+            if (reply->type == REDIS_REPLY_ERROR
+                && strncmp(reply->str, "WRONGTYPE", 9) == 0)
+            {
+                tw_log(TW_LOG_DEBUG, "key \"%s\" skipped: not a hash",
+                       keys->element[i]->str);
+                p->skipped++;
+                freeReplyObject(reply);
                 continue;
             }
 
-            if (rc == 0) {
+            if (reply->type != REDIS_REPLY_ARRAY && error == NULL) {
+                error = reply;
+                continue;
+            }
+
+            if (rc == 0 && reply->type == REDIS_REPLY_ARRAY) {
                 rc = handle(p, keys->element[i]->str, keys->element[i]->len,
                             reply);
             }
@@ -123,6 +137,10 @@ tw_placer_scan_match(tw_placer_t *p, const char *match,
         }
 
         freeReplyObject(scan);
+
+        if (error) {
+            return tw_placer_redis_fail(p, "HGETALL", error);
+        }
 
         if (rc != 0) {
             return rc;
@@ -139,6 +157,7 @@ static int
 tw_placer_views(tw_placer_t *p, const char *key, size_t len,
     redisReply *fields)
 {
+    int            rc;
     char          *end;
     size_t         i, plen, idlen;
     uint32_t       k;
@@ -191,8 +210,12 @@ tw_placer_views(tw_placer_t *p, const char *key, size_t len,
             continue;
         }
 
-        r = tw_video_region(p, v, f->str, f->len);
-        if (r == NULL) {
+        rc = tw_video_region(p, v, f->str, f->len, &r);
+        if (rc < 0) {
+            return -1;
+        }
+
+        if (rc > 0) {
             continue;
         }
 
@@ -213,13 +236,14 @@ tw_placer_views(tw_placer_t *p, const char *key, size_t len,
         }
 
         if (r->ncounts == r->acounts) {
-            r->acounts = r->acounts ? r->acounts * 2 : 8;
-            cnt = realloc(r->counts, r->acounts * sizeof(tw_count_t));
+            cnt = realloc(r->counts, (r->acounts ? r->acounts * 2 : 8)
+                                     * sizeof(tw_count_t));
             if (cnt == NULL) {
                 tw_log(TW_LOG_ERR, "out of memory");
                 return -1;
             }
             r->counts = cnt;
+            r->acounts = r->acounts ? r->acounts * 2 : 8;
         }
 
         r->counts[r->ncounts].hour = hour;
@@ -244,6 +268,7 @@ static int
 tw_placer_hints(tw_placer_t *p, const char *key, size_t len,
     redisReply *fields)
 {
+    int            rc;
     char          *end;
     size_t         i, plen;
     int64_t        expires;
@@ -276,8 +301,12 @@ tw_placer_hints(tw_placer_t *p, const char *key, size_t len,
             continue;
         }
 
-        r = tw_video_region(p, v, f->str, f->len);
-        if (r == NULL) {
+        rc = tw_video_region(p, v, f->str, f->len, &r);
+        if (rc < 0) {
+            return -1;
+        }
+
+        if (rc > 0) {
             continue;
         }
 
@@ -452,11 +481,11 @@ tw_table_video(tw_table_t *t, const char *id, size_t len)
 }
 
 
-/* NULL (counted as skipped, warned once per run) past max-pairs, or out
- * of memory (logged) */
-static tw_region_t *
+/* 0 and *region; 1 past max-pairs (counted as skipped, warned once per
+ * run); -1 out of memory (logged) */
+static int
 tw_video_region(tw_placer_t *p, tw_video_t *v, const char *name,
-    size_t len)
+    size_t len, tw_region_t **region)
 {
     uint32_t      i;
     tw_region_t  *r;
@@ -465,7 +494,8 @@ tw_video_region(tw_placer_t *p, tw_video_t *v, const char *name,
         if (strlen(v->regions[i].name) == len
             && memcmp(v->regions[i].name, name, len) == 0)
         {
-            return &v->regions[i];
+            *region = &v->regions[i];
+            return 0;
         }
     }
 
@@ -476,25 +506,27 @@ tw_video_region(tw_placer_t *p, tw_video_t *v, const char *name,
                    p->conf.max_pairs);
         }
         p->skipped++;
-        return NULL;
+        return 1;
     }
 
     if (v->nregions == v->aregions) {
-        v->aregions = v->aregions ? v->aregions * 2 : 4;
-        r = realloc(v->regions, v->aregions * sizeof(tw_region_t));
+        r = realloc(v->regions, (v->aregions ? v->aregions * 2 : 4)
+                                * sizeof(tw_region_t));
         if (r == NULL) {
             tw_log(TW_LOG_ERR, "out of memory");
-            return NULL;
+            return -1;
         }
         v->regions = r;
+        v->aregions = v->aregions ? v->aregions * 2 : 4;
     }
 
     r = &v->regions[v->nregions++];
     memset(r, 0, sizeof(tw_region_t));
     memcpy(r->name, name, len);
     p->table.pairs++;
+    *region = r;
 
-    return r;
+    return 0;
 }
 
 

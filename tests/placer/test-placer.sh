@@ -30,10 +30,12 @@ views edge $NOW 0 JP 20          # exactly the threshold: cdn
 views edge2 $NOW 0 JP 19         # just below: origin
 views win $NOW 72 US 100         # the oldest hour within 72 h
 views win $NOW 73 US 100         # just outside
-# skipped: a month 13, not an hour, a region with a space, not a count
+# skipped: a month 13, not an hour, a region with a space, not a count,
+# a key that is not a hash
 R hset vo:views:demo:2025130100 JP 1000 >/dev/null
 R hset vo:views:demo:notanhour JP 1000 >/dev/null
 views demo $NOW 0 "J P" 1000 FR abc
+R set vo:views:stray:$(hour_key $NOW 0) "not a hash" >/dev/null
 # previous hints: invalid (removed), lapsed origin (removed), live
 # origin of a region without views (kept as it is)
 R hset vo:hint:demo XX garbage BR "origin 1.000 $((NOW - 10))" \
@@ -108,8 +110,8 @@ check "status: runs ok 1, failed 0" eval \
     'status_is "$STATUS" "vidorigin_placer_runs_total{result=\"ok\"}" 1 && status_is "$STATUS" "vidorigin_placer_runs_total{result=\"failed\"}" 0'
 check "status: 233 cdn, 23 origin, 254 videos" eval \
     'status_is "$STATUS" "vidorigin_placer_decisions_total{decision=\"cdn\"}" 233 && status_is "$STATUS" "vidorigin_placer_decisions_total{decision=\"origin\"}" 23 && status_is "$STATUS" vidorigin_placer_videos 254'
-check "status: 4 skipped, no Redis error" eval \
-    'status_is "$STATUS" vidorigin_placer_skipped_total 4 && status_is "$STATUS" vidorigin_placer_redis_errors_total 0'
+check "status: 5 skipped, no Redis error" eval \
+    'status_is "$STATUS" vidorigin_placer_skipped_total 5 && status_is "$STATUS" vidorigin_placer_redis_errors_total 0'
 
 # --- run 2, a minute later, the views gone: cdn flips to origin, the
 # origins stay as they are until they lapse
