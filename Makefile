@@ -146,6 +146,12 @@ redis-test: module
 	@MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh redis \
 	    tests/redis/test-*.sh
 
+# --- the catalog writer and the placer against a real redis-server on a
+# loopback port (tests/placer)
+.PHONY: placer-test
+placer-test: worker
+	@WORKER=$(WORKER) bash scripts/run-suites.sh placer tests/placer/test-*.sh
+
 # --- the module against upstream nginx source (--add-dynamic-module)
 upstream:
 	@bash tests/build/upstream.sh $(BUILD)/upstream
@@ -161,7 +167,8 @@ test: deps all
 	@$(MAKE) --no-print-directory upstream
 	@# the purger's suites mostly wait, the Test::Nginx ones are light:
 	@# they run beside the worker's
-	@bash scripts/run-beside.sh worker-test cdn-test t devices-test
+	@bash scripts/run-beside.sh worker-test cdn-test t devices-test \
+	    placer-test
 	@$(MAKE) --no-print-directory s3-test
 	@$(MAKE) --no-print-directory purge-test
 	@$(MAKE) --no-print-directory jit-test

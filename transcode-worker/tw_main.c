@@ -14,8 +14,10 @@
 #include <libavformat/avformat.h>
 
 #include "vo_path.h"
+#include "tw_catalog.h"
 #include "tw_log.h"
 #include "tw_package.h"
+#include "tw_placer.h"
 #include "tw_purge.h"
 #include "tw_s3.h"
 
@@ -31,6 +33,7 @@ static int tw_parse_u32(const char *name, const char *s, uint32_t min,
     uint32_t max, uint32_t *v);
 static int tw_parse_formats(const char *s, unsigned *formats);
 static int tw_parse(int argc, char **argv, tw_opts_t *o, int segment);
+static int tw_package_catalog(tw_opts_t *o, tw_meta_t *meta, int stage);
 
 
 static const char  tw_usage_text[] =
@@ -41,6 +44,9 @@ static const char  tw_usage_text[] =
 "      [--preset veryfast] [--threads 1] [--crf 23] [--audio-bitrate 128]\n"
 "      [--formats fmp4,ts] [--eager all|none|NAME,...] [--jobs N (cores)]\n"
 "      [--log-level error|warn|info|debug]\n"
+"      [--meta FILE.json] [--title T] [--description D] [--creator C]\n"
+"      [--language L] [--tag T]... [--thumbnail URL:WxH]...\n"
+"      [--redis ADDR | --config FILE (its redis line)]\n"
 "  transcode-worker segment --store DIR|s3://BUCKET[/PREFIX] --id ID\n"
 "      --rendition R\n"
 "      (--segment N | --init) [--format fmp4|ts] [--out FILE|-]\n"
@@ -62,6 +68,10 @@ static const char  tw_usage_text[] =
 "      --cloudflare-host HOST] [--state FILE] [--status FILE]\n"
 "      [--poll 200ms] [--attempts 10] [--retry-delay 1s] ...\n"
 "      (see conf/purger.conf)\n"
+"  transcode-worker catalog get|set|delete ID [--redis ADDR | --config FILE]\n"
+"      [--meta FILE.json] [--title T] ... [--replace]\n"
+"  transcode-worker placer [--config FILE] [--once] [--option value]...\n"
+"      (see conf/placer.conf)\n"
 "  transcode-worker --help | --version\n"
 "\n"
 "package, segment and serve take an S3 store's settings too:\n"
@@ -81,7 +91,11 @@ static const char  tw_usage_text[] =
 "$AWS_SECRET_ACCESS_KEY and $AWS_SESSION_TOKEN; head prints the size and\n"
 "ETag (see docs/s3-client.md).  purger sends the purges nginx writes to\n"
 "its journal to CloudFront and Cloudflare (see docs/cdn-purge.md).\n"
-"Exit status 0 or 1.\n"
+"With catalog fields, package writes them to vo:video:{id} in Redis after\n"
+"media.json; catalog reads and writes that entry; placer turns the view\n"
+"counts into placement hints (docs/redis-layout.md, docs/placer.md).\n"
+"Exit status 0 or 1; package 3: packaged, catalog not written; catalog\n"
+"2: no such entry, 3: Redis unreachable.\n"
 "default ladder: " TW_DEFAULT_LADDER "\n";
 
 
@@ -176,6 +190,16 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
         { "format",           required_argument, NULL, 'F' },
         { "out",              required_argument, NULL, 'o' },
         { "eager",            required_argument, NULL, 'e' },
+        /* the catalog's: tw_meta_option() */
+        { "meta",             required_argument, NULL, 'M' },
+        { "title",            required_argument, NULL, 'M' },
+        { "description",      required_argument, NULL, 'M' },
+        { "creator",          required_argument, NULL, 'M' },
+        { "language",         required_argument, NULL, 'M' },
+        { "tag",              required_argument, NULL, 'M' },
+        { "thumbnail",        required_argument, NULL, 'M' },
+        { "redis",            required_argument, NULL, 'M' },
+        { "config",           required_argument, NULL, 'M' },
         /* the store's: tw_store_set() */
         { "s3-endpoint",        required_argument, NULL, 'X' },
         { "s3-region",          required_argument, NULL, 'X' },
@@ -195,7 +219,7 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
     while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
 
         /* each command takes only its own options */
-        if (segment ? strchr("Sdlptjcafe", c) != NULL
+        if (segment ? strchr("SdlptjcafeM", c) != NULL
                     : strchr("rnIFo", c) != NULL)
         {
             tw_log(TW_LOG_ERR, "option \"%s\" not accepted by \"%s\"",
@@ -323,6 +347,12 @@ tw_parse(int argc, char **argv, tw_opts_t *o, int segment)
             o->eager = optarg;
             break;
 
+        case 'M':
+            if (tw_meta_option(&o->catalog, opts[idx].name, optarg) != 1) {
+                return -1;
+            }
+            break;
+
         default:
             tw_log(TW_LOG_ERR, "unknown or incomplete option \"%s\"",
                    argv[optind - 1]);
@@ -370,6 +400,7 @@ int
 main(int argc, char **argv)
 {
     int        segment, rc;
+    tw_meta_t  meta;
     tw_opts_t  o;
 
     tw_log_init();
@@ -403,6 +434,14 @@ main(int argc, char **argv)
         return tw_purge_command(argc - 1, argv + 1);
     }
 
+    if (strcmp(argv[1], "catalog") == 0) {
+        return tw_catalog_command(argc - 1, argv + 1);
+    }
+
+    if (strcmp(argv[1], "placer") == 0) {
+        return tw_placer_command(argc - 1, argv + 1);
+    }
+
     if (strcmp(argv[1], "package") == 0) {
         segment = 0;
 
@@ -427,16 +466,68 @@ main(int argc, char **argv)
     o.segment = -1;
     o.format = VO_FORMAT_FMP4;
 
+    memset(&meta, 0, sizeof(tw_meta_t));
+
     if (tw_parse(argc - 1, argv + 1, &o, segment) != 0
+        || (!segment && tw_package_catalog(&o, &meta, 0) != 0)
         || tw_store_init(&o.store) != 0)
     {
-        tw_store_free(&o.store);
-        return 1;
+        rc = 1;
+        goto end;
     }
 
     rc = segment ? tw_segment_command(&o) : tw_package(&o);
 
+    if (!segment && rc == 0) {
+        rc = tw_package_catalog(&o, &meta, 1);
+    }
+
+end:
+
+    tw_meta_free(&meta);
+    tw_meta_args_free(&o.catalog);
     tw_store_free(&o.store);
 
     return rc;
+}
+
+
+/*
+ * The catalog entry of "package": stage 0, before anything is made, the
+ * fields and the address are checked (-1 logged: refused); stage 1, once
+ * media.json is written (a video is never in the catalog before it can
+ * be played), they are written: 0, or TW_EXIT_NO_CATALOG when Redis
+ * failed (the video is packaged and stays so).
+ */
+static int
+tw_package_catalog(tw_opts_t *o, tw_meta_t *meta, int stage)
+{
+    char  err[256];
+
+    if (!o->catalog.fields) {
+        if (stage == 0 && (o->catalog.redis || o->catalog.config)) {
+            tw_log(TW_LOG_WARN, "no catalog field given: --redis and "
+                   "--config are not used");
+        }
+        return 0;
+    }
+
+    if (stage == 0) {
+        return (tw_meta_build(meta, &o->catalog) != 0
+                || tw_catalog_redis(&o->catalog, &o->redis) != 0) ? -1 : 0;
+    }
+
+    if (tw_catalog_write(&o->redis, o->id, meta, 0, err, sizeof(err)) != 0)
+    {
+        tw_log(TW_LOG_ERR, "\"%s\" is packaged, but its catalog entry was "
+               "NOT written (redis at \"%s\": %s): write it with "
+               "\"transcode-worker catalog set %s ...\"; exit status %d",
+               o->id, o->redis.addr, err, o->id, TW_EXIT_NO_CATALOG);
+        return TW_EXIT_NO_CATALOG;
+    }
+
+    tw_log(TW_LOG_INFO, "catalog entry of \"%s\" written to redis at "
+           "\"%s\"", o->id, o->redis.addr);
+
+    return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "vo_media.h"
 #include "vo_path.h"
+#include "tw_catalog.h"
 #include "tw_mp4.h"
 #include "tw_store.h"
 
@@ -32,6 +33,8 @@ typedef struct {
     uint32_t        audio_kbps;
     unsigned        formats;           /* VO_FORMAT_* */
     const char     *eager;             /* "all" (NULL), "none", names */
+    tw_meta_args_t  catalog;           /* --meta, --title, ..., --redis */
+    tw_redis_conf_t redis;             /* the catalog's */
 
     /* segment */
     const char     *rendition;

@@ -4,6 +4,7 @@
  */
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -157,6 +158,31 @@ tw_redis_close(tw_redis_t *r)
         redisFree(r->ctx);
         r->ctx = NULL;
     }
+}
+
+
+void *
+tw_redis_open(const tw_redis_conf_t *rc, uint32_t timeout_ms, char *err,
+    size_t size)
+{
+    redisContext    *c;
+    struct timeval   tv;
+
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+
+    c = rc->path ? redisConnectUnixWithTimeout(rc->path, tv)
+                 : redisConnectWithTimeout(rc->host, rc->port, tv);
+
+    if (c == NULL || c->err || redisSetTimeout(c, tv) != REDIS_OK) {
+        snprintf(err, size, "%s", c ? c->errstr : "out of memory");
+        if (c) {
+            redisFree(c);
+        }
+        return NULL;
+    }
+
+    return c;
 }
 
 

@@ -53,6 +53,16 @@ typedef struct {
 int tw_redis_conf(tw_redis_conf_t *rc, char *addr);
 void tw_redis_close(tw_redis_t *r);
 
+/*
+ * A connection of the caller's own (the catalog writer, the placer), not
+ * tied to the lock's backoff: a redisContext with connect and command
+ * timeouts of timeout_ms, freed by the caller with redisFree().  NULL
+ * when Redis cannot be reached, with the reason in err (not logged: the
+ * caller knows what the outage costs and says so).
+ */
+void *tw_redis_open(const tw_redis_conf_t *rc, uint32_t timeout_ms,
+    char *err, size_t size);
+
 int tw_lock_take(tw_redis_t *r, const char *key, const char *owner,
     uint32_t ttl_ms);
 /* 1 still ours (expiry pushed), 0 lost, TW_LOCK_NONE */

@@ -188,7 +188,7 @@ typedef struct tw_server_s {
 /* tw_serve_conf.c: the configuration file and the flags */
 int tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf);
 void tw_serve_conf_free(tw_serve_conf_t *conf);
-/* a duration, "30s", "500ms", "2m", a bare number being seconds (fractions
+/* a duration, "30s", "500ms", "2m", "24h", a bare number being seconds (fractions
  * too), in ms; -1 when malformed or above 4e9 ms */
 int tw_parse_ms(const char *s, uint32_t *ms);
 

@@ -85,6 +85,9 @@ tw_parse_ms(const char *s, uint32_t *ms)
     } else if (strcmp(end, "m") == 0) {
         v *= 60000;
 
+    } else if (strcmp(end, "h") == 0) {
+        v *= 3600000;
+
     } else {
         return -1;
     }

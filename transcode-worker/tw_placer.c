@@ -1,0 +1,336 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * "placer": start, the runs every "interval", the status file, stop (see
+ * tw_placer.h for the design, docs/placer.md for the operator's view).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "tw_log.h"
+#include "tw_placer.h"
+
+
+static void tw_placer_signal(int signo);
+static double tw_placer_mono(void);
+static int tw_placer_run(tw_placer_t *p);
+static void tw_placer_status(tw_placer_t *p);
+static void tw_placer_sleep(double until);
+
+
+static volatile sig_atomic_t  tw_placer_signals;
+
+
+static void
+tw_placer_signal(int signo)
+{
+    tw_placer_signals++;
+}
+
+
+int
+tw_placer_stopping(void)
+{
+    return tw_placer_signals != 0;
+}
+
+
+static double
+tw_placer_mono(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+int
+tw_placer_redis_fail(tw_placer_t *p, const char *what, void *reply)
+{
+    redisReply    *r;
+    redisContext  *c;
+
+    r = reply;
+    c = p->redis;
+
+    tw_log(TW_LOG_ERR, "redis %s at \"%s\" failed: %s", what,
+           p->rconf.addr,
+           r && r->type == REDIS_REPLY_ERROR ? r->str
+           : r ? "unexpected reply"
+           : c && c->errstr[0] ? c->errstr : "connection lost");
+
+    if (r) {
+        freeReplyObject(r);
+    }
+
+    p->redis_errors++;
+
+    /* a connection in an unknown state is not used again */
+    if (c) {
+        redisFree(c);
+        p->redis = NULL;
+    }
+
+    return -1;
+}
+
+
+/* one run: 0, -1 failed (logged), 1 stopped by a signal */
+static int
+tw_placer_run(tw_placer_t *p)
+{
+    int   rc;
+    char  err[256];
+
+    p->now = p->conf.now ? p->conf.now : (int64_t) time(NULL);
+
+    if (p->redis == NULL) {
+        p->redis = tw_redis_open(&p->rconf, p->conf.redis_timeout_ms, err,
+                                 sizeof(err));
+        if (p->redis == NULL) {
+            tw_log(TW_LOG_ERR, "redis at \"%s\" unreachable: %s",
+                   p->rconf.addr, err);
+            p->redis_errors++;
+            return -1;
+        }
+    }
+
+    p->videos = 0;
+
+    rc = tw_placer_scan(p);
+
+    if (rc == 0) {
+        /* reopened every run: a rotated log is followed */
+        p->log = fopen(p->conf.log, "a");
+
+        if (p->log == NULL) {
+            tw_log(TW_LOG_ERR, "cannot open the placement log \"%s\": %s: "
+                   "the decisions are written without it", p->conf.log,
+                   strerror(errno));
+            p->log_errors++;
+        }
+
+        rc = tw_placer_write(p);
+
+        if (p->log && fclose(p->log) != 0) {
+            p->log_errors++;
+        }
+
+        p->log = NULL;
+    }
+
+    tw_table_free(&p->table);
+
+    return rc;
+}
+
+
+static void
+tw_placer_status(tw_placer_t *p)
+{
+    char    *buf, tmp[4096];
+    FILE    *f;
+    size_t   len;
+
+    f = open_memstream(&buf, &len);
+    if (f == NULL) {
+        tw_log(TW_LOG_ERR, "cannot write the status: out of memory");
+        return;
+    }
+
+    fprintf(f,
+        "# HELP vidorigin_placer_runs_total Runs since the placer "
+        "started, by result.\n"
+        "# TYPE vidorigin_placer_runs_total counter\n"
+        "vidorigin_placer_runs_total{result=\"ok\"} %" PRIu64 "\n"
+        "vidorigin_placer_runs_total{result=\"failed\"} %" PRIu64 "\n"
+        "# HELP vidorigin_placer_videos Videos given hints by the last "
+        "run.\n"
+        "# TYPE vidorigin_placer_videos gauge\n"
+        "vidorigin_placer_videos %" PRIu64 "\n"
+        "# HELP vidorigin_placer_decisions_total Hints written, by "
+        "decision.\n"
+        "# TYPE vidorigin_placer_decisions_total counter\n"
+        "vidorigin_placer_decisions_total{decision=\"cdn\"} %" PRIu64 "\n"
+        "vidorigin_placer_decisions_total{decision=\"origin\"} %" PRIu64
+        "\n"
+        "# HELP vidorigin_placer_redis_errors_total Failed Redis "
+        "connections and commands.\n"
+        "# TYPE vidorigin_placer_redis_errors_total counter\n"
+        "vidorigin_placer_redis_errors_total %" PRIu64 "\n"
+        "# HELP vidorigin_placer_skipped_total Keys and fields that do "
+        "not parse, or past max-pairs.\n"
+        "# TYPE vidorigin_placer_skipped_total counter\n"
+        "vidorigin_placer_skipped_total %" PRIu64 "\n"
+        "# HELP vidorigin_placer_log_errors_total Failed writes to the "
+        "placement log.\n"
+        "# TYPE vidorigin_placer_log_errors_total counter\n"
+        "vidorigin_placer_log_errors_total %" PRIu64 "\n"
+        "# HELP vidorigin_placer_last_run_seconds When the last run "
+        "ended, unix seconds.\n"
+        "# TYPE vidorigin_placer_last_run_seconds gauge\n"
+        "vidorigin_placer_last_run_seconds %" PRId64 "\n"
+        "# HELP vidorigin_placer_last_success_seconds When the last "
+        "successful run ended (0: none yet).\n"
+        "# TYPE vidorigin_placer_last_success_seconds gauge\n"
+        "vidorigin_placer_last_success_seconds %" PRId64 "\n"
+        "# HELP vidorigin_placer_last_run_duration_seconds How long the "
+        "last run took.\n"
+        "# TYPE vidorigin_placer_last_run_duration_seconds gauge\n"
+        "vidorigin_placer_last_run_duration_seconds %.3f\n",
+        p->runs_ok, p->runs_failed, p->videos,
+        p->decisions[TW_HINT_CDN], p->decisions[TW_HINT_ORIGIN],
+        p->redis_errors, p->skipped, p->log_errors, p->last_run,
+        p->last_ok, p->last_duration);
+
+    if (fclose(f) != 0) {
+        free(buf);
+        tw_log(TW_LOG_ERR, "cannot write the status: out of memory");
+        return;
+    }
+
+    /* replaced whole: a reader never sees half a file */
+    snprintf(tmp, sizeof(tmp), "%s.tmp", p->conf.status);
+
+    f = fopen(tmp, "w");
+
+    if (f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0
+        || rename(tmp, p->conf.status) != 0)
+    {
+        tw_log(TW_LOG_ERR, "cannot write the status file \"%s\": %s",
+               p->conf.status, strerror(errno));
+        (void) unlink(tmp);
+    }
+
+    free(buf);
+}
+
+
+/* until the monotonic time until, or a signal */
+static void
+tw_placer_sleep(double until)
+{
+    double           left;
+    struct timespec  ts;
+
+    while (!tw_placer_stopping()) {
+        left = until - tw_placer_mono();
+        if (left <= 0) {
+            return;
+        }
+
+        ts.tv_sec = (time_t) left;
+        ts.tv_nsec = (long) ((left - ts.tv_sec) * 1e9);
+
+        /* a signal interrupts it (no SA_RESTART) */
+        (void) nanosleep(&ts, NULL);
+    }
+}
+
+
+int
+tw_placer_command(int argc, char **argv)
+{
+    int                rc;
+    double             t0;
+    tw_placer_t        p;
+    struct sigaction   sa;
+
+    memset(&p, 0, sizeof(tw_placer_t));
+    rc = 1;
+
+    if (tw_placer_conf(argc, argv, &p.conf) != 0
+        || tw_redis_conf(&p.rconf, p.conf.redis) != 0)
+    {
+        goto end;
+    }
+
+    if (p.rconf.addr == NULL) {
+        tw_log(TW_LOG_ERR, "placer needs Redis: \"redis\" is \"%s\"",
+               p.conf.redis);
+        goto end;
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = tw_placer_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+
+    tw_log(TW_LOG_INFO, "placer on redis \"%s\": every %u ms, window %u s, "
+           "half-life %u s, threshold %" PRIu64 ".%03u, log \"%s\", "
+           "status \"%s\"%s", p.rconf.addr, p.conf.interval_ms,
+           p.conf.window_ms / 1000, p.conf.half_life_ms / 1000,
+           p.conf.threshold_milli / 1000,
+           (unsigned) (p.conf.threshold_milli % 1000), p.conf.log,
+           p.conf.status, p.conf.once ? ", once" : "");
+
+    for ( ;; ) {
+        t0 = tw_placer_mono();
+
+        rc = tw_placer_run(&p);
+
+        p.last_duration = tw_placer_mono() - t0;
+        p.last_run = (int64_t) time(NULL);
+
+        if (rc == 0) {
+            p.runs_ok++;
+            p.last_ok = p.last_run;
+            tw_log(TW_LOG_INFO, "run done in %.3f s: %" PRIu64 " video(s), "
+                   "%" PRIu64 " cdn and %" PRIu64 " origin decisions so far",
+                   p.last_duration, p.videos, p.decisions[TW_HINT_CDN],
+                   p.decisions[TW_HINT_ORIGIN]);
+
+        } else if (rc < 0) {
+            p.runs_failed++;
+            tw_log(TW_LOG_ERR, "run failed after %.3f s (%" PRIu64 " video(s)"
+                   " written): the next one in %u ms", p.last_duration,
+                   p.videos, p.conf.interval_ms);
+        }
+
+        tw_placer_status(&p);
+
+        if (p.conf.once || tw_placer_stopping()) {
+            break;
+        }
+
+        tw_placer_sleep(t0 + p.conf.interval_ms / 1000.0);
+
+        if (tw_placer_stopping()) {
+            break;
+        }
+    }
+
+    if (tw_placer_stopping()) {
+        tw_log(TW_LOG_INFO, "stopped");
+        rc = 0;
+
+    } else {
+        rc = (rc == 0) ? 0 : 1;
+    }
+
+end:
+
+    if (p.redis) {
+        redisFree(p.redis);
+    }
+
+    tw_table_free(&p.table);
+    tw_placer_conf_free(&p.conf);
+
+    return rc;
+}

@@ -1,0 +1,143 @@
+/*
+ * Copyright (C) vidorigin authors
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * "placer": turns the view counts nginx keeps in Redis into placement
+ * hints nginx reads back (the layout is docs/redis-layout.md, the policy
+ * docs/placer.md).  Each run, every "interval":
+ *
+ *   1. SCAN vo:views:* (COUNT scan-count per call, never KEYS) and
+ *      HGETALL each key, pipelined per SCAN batch: the hourly counts per
+ *      (video, region) within "window" (tw_placer_scan.c);
+ *   2. SCAN vo:hint:* and HGETALL each: the hints written before;
+ *   3. per video: a decision per region, decayed views
+ *      sum(count * 0.5^(age_h / half_life_h)) >= threshold: cdn, else
+ *      origin, written with one pipeline (HSET, HDEL of lapsed fields,
+ *      EXPIRE, an XADD per decision), then one JSON line per decision
+ *      appended to the placement log (tw_placer_write.c);
+ *   4. the status file (Prometheus text) rewritten.
+ *
+ * A run that loses Redis fails (logged, counted) and the next one tries
+ * again; the process never exits on that.  SIGTERM / SIGINT set a flag:
+ * the video being written is finished, then the process exits 0.
+ *
+ * One thread, everything owned by one tw_placer_t on the command's
+ * stack; the table of a run is freed at its end.
+ */
+
+#ifndef TW_PLACER_H
+#define TW_PLACER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vo_path.h"
+#include "tw_redis.h"
+
+
+#define TW_REGION_MAX        16          /* bytes of a region field */
+
+#define TW_HINT_NONE         0
+#define TW_HINT_CDN          1
+#define TW_HINT_ORIGIN       2
+#define TW_HINT_BAD          3           /* a field that does not parse */
+
+
+typedef struct {
+    char               *redis;
+    char               *log;              /* the placement log: required */
+    char               *status;           /* NULL: log + ".status" */
+    uint32_t            interval_ms;
+    uint32_t            window_ms;
+    uint32_t            half_life_ms;
+    uint64_t            threshold_milli;  /* decayed views x 1000 */
+    uint32_t            scan_count;
+    uint32_t            stream_max;       /* MAXLEN ~ of vo:placements */
+    uint32_t            redis_timeout_ms;
+    uint32_t            max_pairs;        /* (video, region) per run */
+    int64_t             now;              /* 0: the clock (else tests and
+                                             replays: a fixed time) */
+    unsigned            once:1;
+} tw_placer_conf_t;
+
+
+typedef struct {
+    int64_t             hour;             /* unix time of its start */
+    uint64_t            views;
+} tw_count_t;
+
+
+typedef struct {
+    char                name[TW_REGION_MAX + 1];
+    tw_count_t         *counts;           /* within the window */
+    uint32_t            ncounts;
+    uint32_t            acounts;
+    unsigned            seen:1;           /* some views key has it */
+    unsigned            prev:2;           /* TW_HINT_* */
+    uint64_t            prev_score;       /* x 1000 */
+    int64_t             prev_expires;
+} tw_region_t;
+
+
+typedef struct {
+    char                id[VO_ID_MAX + 1];
+    tw_region_t        *regions;
+    uint32_t            nregions;
+    uint32_t            aregions;
+} tw_video_t;
+
+
+/* the videos of a run: open addressing, grown at half full */
+typedef struct {
+    tw_video_t        **slots;
+    size_t              size;             /* a power of 2, or 0 */
+    size_t              n;
+    uint64_t            pairs;
+} tw_table_t;
+
+
+typedef struct {
+    tw_placer_conf_t    conf;
+    tw_redis_conf_t     rconf;
+    void               *redis;            /* redisContext, kept across
+                                             runs while it works */
+    tw_table_t          table;
+    FILE               *log;              /* during a run's writes */
+    int64_t             now;              /* of the run */
+
+    /* since the start, for the status file */
+    uint64_t            runs_ok;
+    uint64_t            runs_failed;
+    uint64_t            decisions[3];     /* by TW_HINT_CDN, _ORIGIN */
+    uint64_t            redis_errors;
+    uint64_t            skipped;          /* keys and fields ignored */
+    uint64_t            log_errors;
+    uint64_t            videos;           /* written in the last run */
+    int64_t             last_run;         /* unix s, end of the last run */
+    int64_t             last_ok;
+    double              last_duration;
+} tw_placer_t;
+
+
+/* tw_placer.c */
+int tw_placer_command(int argc, char **argv);
+/* the run stops at the next safe point when this is set (SIGTERM) */
+int tw_placer_stopping(void);
+/* a failed Redis call: logged, counted, the connection dropped; -1 */
+int tw_placer_redis_fail(tw_placer_t *p, const char *what, void *reply);
+
+/* tw_placer_conf.c: defaults, the file, the flags; -1 logged */
+int tw_placer_conf(int argc, char **argv, tw_placer_conf_t *conf);
+void tw_placer_conf_free(tw_placer_conf_t *conf);
+
+/* tw_placer_scan.c: steps 1 and 2 into p->table; 0, -1 (logged, the
+ * run fails), 1 stopped by a signal */
+int tw_placer_scan(tw_placer_t *p);
+void tw_table_free(tw_table_t *t);
+
+/* tw_placer_write.c: step 3 for every video of the table; 0, -1 (the
+ * run fails), 1 stopped by a signal after a whole video */
+int tw_placer_write(tw_placer_t *p);
+
+
+#endif /* TW_PLACER_H */
