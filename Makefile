@@ -152,6 +152,13 @@ redis-test: module
 placer-test: worker
 	@WORKER=$(WORKER) bash scripts/run-suites.sh placer tests/placer/test-*.sh
 
+# --- the placement loop: views counted per region, one placer run, the
+# playback API's CDN and signed origin URLs, played (tests/placement)
+.PHONY: placement-test
+placement-test: module worker sample
+	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
+	    bash scripts/run-suites.sh placement tests/placement/test-*.sh
+
 # --- the module against upstream nginx source (--add-dynamic-module)
 upstream:
 	@bash tests/build/upstream.sh $(BUILD)/upstream
@@ -168,7 +175,7 @@ test: deps all
 	@# the purger's suites mostly wait, the Test::Nginx ones are light:
 	@# they run beside the worker's
 	@bash scripts/run-beside.sh worker-test cdn-test t devices-test \
-	    placer-test
+	    placer-test placement-test
 	@$(MAKE) --no-print-directory s3-test
 	@$(MAKE) --no-print-directory purge-test
 	@$(MAKE) --no-print-directory jit-test
