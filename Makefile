@@ -172,6 +172,8 @@ e2e: all sample
 test: deps all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory upstream
+	@# the sample first: several suites beside each other read it
+	@$(MAKE) --no-print-directory sample
 	@# the purger's suites mostly wait, the Test::Nginx ones are light:
 	@# they run beside the worker's
 	@bash scripts/run-beside.sh worker-test cdn-test t devices-test \
