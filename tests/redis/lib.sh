@@ -144,6 +144,12 @@ http {
         location = /redis-ping {
             vidorigin_redis_ping;
         }
+        location /api/v1/videos/ {
+            vidorigin_api;
+            vidorigin_store $STORE;
+            vidorigin_api_cdn_host https://cdn.example.com;
+            vidorigin_api_origin_host http://127.0.0.1:$NGX_PORT;
+        }
     }
 }
 CONF

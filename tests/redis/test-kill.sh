@@ -2,9 +2,10 @@
 # Copyright (C) vidorigin authors
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# Redis killed (SIGKILL) during a bounded load on master.m3u8: no request
-# fails, the p99 latency stays within a few ms of the same load with Redis
-# up, the views of the outage are counted as dropped; Redis restarted on
+# Redis killed (SIGKILL) during a bounded load on master.m3u8 and on the
+# playback API: no request fails, the p99 latency stays within a few ms of
+# the same load with Redis up (the API's within its Redis budget too), the
+# views of the outage are counted as dropped; Redis restarted on
 # the same port: the workers reconnect and counting resumes, without
 # reloading nginx.
 . "$(dirname "$0")/lib.sh"
@@ -23,10 +24,18 @@ wait_for '[ "$(redis_clients)" = 2 ]' 50 || bail $NAME "workers connected"
 URL=${URL/PORT/$NGX_PORT}
 KEY=vo:views:demo:$(hour_key)
 
-# the same bounded load twice (<= 5 s, <= 30000 requests each): Redis up,
-# then Redis killed 1.5 s in
+API=http://127.0.0.1:$NGX_PORT/api/v1/videos/demo
+
+# the same bounded load twice (<= 5 s, <= 30000 requests each, and the API
+# beside it): Redis up, then Redis killed 1.5 s in
+python3 "$ROOT/tests/redis/load.py" "$API" 2 "$MAXREQ" "$SECS" \
+    > "$TMP/api-up.out" &
+apipid=$!
 base=$(python3 "$ROOT/tests/redis/load.py" "$URL" $CLIENTS "$MAXREQ" "$SECS")
+wait $apipid
+api_base=$(cat "$TMP/api-up.out")
 echo "# Redis up:     $base"
+echo "# API, up:      $api_base"
 sleep 0.5
 up_flushed=$(metric vidorigin_views_flushed_total)
 up_dropped=$(dropped down)
@@ -35,11 +44,16 @@ echo "# after the first load: flushed $up_flushed, dropped $up_dropped"
 python3 "$ROOT/tests/redis/load.py" "$URL" $CLIENTS "$MAXREQ" "$SECS" \
     > "$TMP/kill.out" &
 loadpid=$!
+python3 "$ROOT/tests/redis/load.py" "$API" 2 "$MAXREQ" "$SECS" \
+    > "$TMP/api-kill.out" &
+apipid=$!
 sleep 1.5
 stop_redis KILL
-wait $loadpid
+wait $loadpid $apipid
 kill=$(cat "$TMP/kill.out")
+api_kill=$(cat "$TMP/api-kill.out")
 echo "# Redis killed: $kill"
+echo "# API, killed:  $api_kill"
 
 check_sh "Redis up: no failed request ($(field "$base" failed))" \
     '[ "$(field "$base" failed)" = 0 ] &&
@@ -50,6 +64,16 @@ check_sh "Redis killed: $(field "$kill" failed) failed requests" \
 check_sh "p99 $(field "$kill" p99) ms, Redis killed; $(field "$base" p99) up" \
     'awk -v a="$(field "$kill" p99)" -v b="$(field "$base" p99)" \
         "BEGIN { exit !(a <= b + 5) }"'
+check_sh "API, Redis up: no failed request ($(field "$api_base" failed))" \
+    '[ "$(field "$api_base" failed)" = 0 ] &&
+     [ "$(field "$api_base" requests)" -gt 100 ]'
+check_sh "API, Redis killed: $(field "$api_kill" failed) failed requests" \
+    '[ "$(field "$api_kill" failed)" = 0 ] &&
+     [ "$(field "$api_kill" requests)" -gt 100 ]'
+# the API reads Redis (budget 5 ms) twice at most, with Redis up or not
+check_sh "API p99 $(field "$api_kill" p99) ms, Redis killed; $(field "$api_base" p99) up" \
+    'awk -v a="$(field "$api_kill" p99)" -v b="$(field "$api_base" p99)" \
+        "BEGIN { exit !(a <= b + 10) }"'
 check_sh "status: Redis down (0 workers connected)" \
     '[ "$(metric vidorigin_redis_connected)" = 0 ]'
 down=$(dropped down)
