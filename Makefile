@@ -192,7 +192,8 @@ bench: deps all sample
 	@bash tests/bench/run.sh $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/jit.sh $(MODULE_SO) $(WORKER) $(VAR)/store
 	@bash tests/bench/s3.sh $(MODULE_SO) $(WORKER) $(VAR)/store
-	@bash tests/bench/devices.sh $(MODULE_SO) $(VAR)/store
+	@bash tests/bench/pair.sh devices $(MODULE_SO) $(VAR)/store
+	@bash tests/bench/pair.sh views $(MODULE_SO) $(VAR)/store
 
 # coverage-guided fuzzing of the core's parsers (clang's libFuzzer)
 fuzz:

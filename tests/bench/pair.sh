@@ -1,31 +1,36 @@
 #!/usr/bin/env bash
-# tests/bench/devices.sh MODULE_SO STORE
+# tests/bench/pair.sh devices|views MODULE_SO STORE
 #
-# The cost of device classes on the hottest path: master.m3u8 requests/s
-# with the shipped rules (conf/vidorigin-devices.conf) against the same
-# nginx with no device rules, same run.  Two nginx (1 worker each, both
-# pinned to the first core, only one loaded at a time), wrk on the last
-# core; runs interleaved (rules, none, rules, ...), medians reported.
-# Every request carries a User-Agent of the corpus (tests/devices), in
-# turn, so the rules see the real mix of the 468 strings:
+# What a feature costs on the hottest path: master.m3u8 requests/s of an
+# nginx with the feature on against the same nginx with it off, same run.
+# Two nginx (1 worker each, both pinned to the first core, only one loaded
+# at a time), wrk on the last core; runs interleaved (on, off, on, ...),
+# medians reported.  Every request carries a User-Agent of the corpus
+# (tests/devices), in turn:
 #   mix:    the corpus in turn (the per-worker cache holds them all, as it
 #           holds a site's few thousand User-Agents)
 #   unique: a User-Agent never seen before on every request (the corpus
-#           string plus a counter): every request runs the rules
-# Target (issue 5): mix, rules/none >= 0.9.  Writes
-# build/bench/devices.txt.  Environment: RUNS (7), DURATION (5s),
-# CONNECTIONS (32), VIDEO (demo), BENCH_STRICT=1.
+#           string plus a counter): every request runs the device rules
+# devices: the shipped device rules (conf/vidorigin-devices.conf) against
+#          none.  Target (issue 5): mix, on/off >= 0.9.
+# views:   view counting and the hint cache on, with a real redis-server
+#          on loopback (vidorigin_redis, vidorigin_views,
+#          vidorigin_hint_cache) against none.  Target (issue 6): mix,
+#          on/off >= 0.9.
+# Writes build/bench/{devices,views}.txt.  Environment: RUNS (7),
+# DURATION (5s), CONNECTIONS (32), VIDEO (demo), BENCH_STRICT=1.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-if [ $# -ne 2 ]; then echo "usage: $0 MODULE_SO STORE" >&2; exit 2; fi
-module=$(realpath "$1") store=$(cd "$2" && pwd)
+if [ $# -ne 3 ]; then echo "usage: $0 devices|views MODULE_SO STORE" >&2; exit 2; fi
+what=$1 module=$(realpath "$2") store=$(cd "$3" && pwd)
+case $what in devices|views) ;; *) echo "pair: devices or views" >&2; exit 2 ;; esac
 runs=${RUNS:-7} duration=${DURATION:-5s} conns=${CONNECTIONS:-32}
 video=${VIDEO:-demo}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
-out=$top/build/bench/devices
+out=$top/build/bench/$what
 corpus=$top/tests/devices/ua-corpus.tsv
 
-die() { echo "bench-devices: $*" >&2; exit 1; }
+die() { echo "bench-$what: $*" >&2; exit 1; }
 for tool in "$nginx_bin" wrk curl taskset; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
 done
@@ -34,8 +39,9 @@ done
 
 rm -rf "${out:?}"
 mkdir -p "$out"
-pids=()
+pids=() redis_pid=
 cleanup() {
+    [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null
     for p in "${pids[@]}"; do kill -QUIT "$p" 2>/dev/null; done
     for p in "${pids[@]}"; do
         for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -55,14 +61,16 @@ free_port() {
         echo $((20000 + RANDOM % 20000))
 }
 
-# start NAME DEVICES: an nginx serving STORE; prints its port
+# start NAME ARGS...: an nginx serving STORE, render-conf ARGS; prints its
+# port
 start() {
-    local name=$1 devices=$2 port conf
+    local name=$1 port conf
+    shift
     port=$(free_port)
     mkdir -p "$out/$name"
     conf=$(bash "$top/scripts/render-conf.sh" "$out/$name/conf" MODULE="$module" \
         VAR="$out/$name" PORT="$port" STORE="$store" WWW="$top/build/www" \
-        WORKERS=1 LOG_LEVEL=warn DEVICES="$devices") || die "cannot render the conf"
+        WORKERS=1 LOG_LEVEL=warn "$@") || die "cannot render the conf"
     sed -i 's#^\(\s*\)access_log .*#\1access_log off;#' "$conf"
     taskset -c "$ngx_cpu" "$nginx_bin" -p "$out/$name" -c "$conf" \
         -e "$out/$name/log/error.log" >"$out/$name/nginx.out" 2>&1 &
@@ -74,8 +82,21 @@ start() {
     cat "$out/$name/nginx.out" >&2
     die "nginx ($name) does not start"
 }
-port_rules=$(start rules on)
-port_none=$(start none off)
+if [ "$what" = devices ]; then
+    port_rules=$(start rules DEVICES=on)
+    port_none=$(start none DEVICES=off)
+else
+    command -v redis-server >/dev/null || die "redis-server is not installed"
+    rport=$(free_port)
+    redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+        --logfile "$out/redis.log" &
+    redis_pid=$!
+    for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    port_rules=$(start rules HTTP_EXTRA="vidorigin_redis 127.0.0.1:$rport;
+    vidorigin_views on;
+    vidorigin_hint_cache zone=hints:1m;")
+    port_none=$(start none)
+fi
 url_rules=http://127.0.0.1:$port_rules/v/$video/master.m3u8
 url_none=http://127.0.0.1:$port_none/v/$video/master.m3u8
 
@@ -105,9 +126,15 @@ done
 for u in "$url_rules" "$url_none"; do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$u")" = 200 ] || die "$u is not 200"
 done
-# the rules side answers per class: check that it classifies at all
-[ -n "$(curl -s -D - -o /dev/null "$url_rules" | grep -i '^vary: user-agent')" ] ||
-    die "$url_rules has no Vary: User-Agent: are the device rules loaded?"
+# the "on" side does what is measured
+if [ "$what" = devices ]; then
+    [ -n "$(curl -s -D - -o /dev/null "$url_rules" | grep -i '^vary: user-agent')" ] ||
+        die "$url_rules has no Vary: User-Agent: are the device rules loaded?"
+else
+    sleep 1
+    [ "$(redis-cli -p "$rport" --scan --pattern 'vo:views:*' | wc -l)" -ge 1 ] ||
+        die "no view counted in Redis: is counting on?"
+fi
 
 wrk_run() {   # wrk_run URL SCRIPT: prints "RPS ERRORS"
     local txt
@@ -121,7 +148,7 @@ wrk_run() {   # wrk_run URL SCRIPT: prints "RPS ERRORS"
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
                             else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "bench-devices: 2 nginx (1 worker each) on cpu $ngx_cpu, wrk -t1 -c$conns -d$duration" \
+echo "bench-$what: 2 nginx (1 worker each) on cpu $ngx_cpu, wrk -t1 -c$conns -d$duration" \
      "on cpu $wrk_cpu, $runs interleaved runs, $n_ua User-Agents"
 for u in "$url_rules" "$url_none"; do
     timeout 30 taskset -c "$wrk_cpu" wrk -t1 -c"$conns" -d1s -s "$out/mix.lua" "$u" >/dev/null 2>&1
@@ -135,7 +162,7 @@ for ((r = 1; r <= runs; r++)); do
         side=${k%%:*} mode=${k#*:}
         [ "$side" = rules ] && u=$url_rules || u=$url_none
         read -r rps bad <<<"$(wrk_run "$u" "$out/$mode.lua")"
-        [ "$bad" = 0 ] || { errors=$((errors + 1)); echo "bench-devices: $k run $r: errors ($bad)" >&2; }
+        [ "$bad" = 0 ] || { errors=$((errors + 1)); echo "bench-$what: $k run $r: errors ($bad)" >&2; }
         res[$k]+="$rps"$'\n'
         line+=" $k $rps"
     done
@@ -148,14 +175,14 @@ mix_ratio=$(ratio "$(med rules:mix)" "$(med none:mix)")
 uniq_ratio=$(ratio "$(med rules:unique)" "$(med none:unique)")
 verdict=$(awk -v r="$mix_ratio" 'BEGIN { print (r >= 0.9 ? "meets" : "MISSES") }')
 {
-    echo "vidorigin device-rules benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $ncpu cpu(s)"
+    echo "vidorigin $what benchmark (on = the \"rules\" side), $(date -u +%Y-%m-%dT%H:%M:%SZ), $ncpu cpu(s)"
     echo "master.m3u8 of $video, median req/s of $runs interleaved runs"
     printf '  %-14s %10.0f  %-14s %10.0f\n' "rules, mix" "$(med rules:mix)" "none, mix" "$(med none:mix)"
     printf '  %-14s %10.0f  %-14s %10.0f\n' "rules, unique" "$(med rules:unique)" "none, unique" "$(med none:unique)"
     echo "mix:    rules/none = $mix_ratio (target >= 0.90: $verdict)"
-    echo "unique: rules/none = $uniq_ratio (every request runs the rules; no target)"
+    echo "unique: rules/none = $uniq_ratio (devices: every request runs the rules; no target)"
     [ "$errors" -eq 0 ] || echo "WARNING: $errors run(s) had errors"
-} | tee "$out/../devices.txt"
+} | tee "$out/../$what.txt"
 [ "$errors" -eq 0 ] || exit 1
 [ "${BENCH_STRICT:-0}" = 1 ] && [ "$verdict" != meets ] && exit 1
 exit 0
