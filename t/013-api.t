@@ -284,3 +284,25 @@ qr{"hls":"http://127\.0\.0\.1:\d+/v/demo/master\.desktop\.m3u8\?exp=\d+&sig=[0-9
         vidorigin_api;
     }
 --- must_die
+
+
+
+=== TEST 9: region from a trusted CDN header; a forged one ignored (the DB answers)
+--- http_config
+    vidorigin_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT budget=50ms;
+    vidorigin_geoip_db $TEST_NGINX_REGION_DB;
+    vidorigin_cdn_secret X-Origin-Verify 0123456789abcdef-cdn;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+--- request eval
+[("GET /api/v1/videos/demo") x 3]
+--- more_headers eval
+["X-Forwarded-For: 127.0.0.9\nX-Origin-Verify: 0123456789abcdef-cdn\nCloudFront-Viewer-Country: us",
+ "X-Forwarded-For: 127.0.0.9\nCloudFront-Viewer-Country: US",
+ "X-Forwarded-For: 127.0.3.9\nX-Origin-Verify: wrong-secret-0123456\nCF-IPCountry: US"]
+--- response_body_filters eval
+\&main::summary
+--- response_body eval
+["region=US device=desktop placement=origin/hint catalog=1 hls=https://origin.example.com/v/demo/master.desktop.m3u8 dash=https://origin.example.com/v/demo/manifest.desktop.mpd signed renditions=1080p,720p,360p\n",
+ "region=JP device=desktop placement=cdn/hint catalog=1 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p\n",
+ "region=ZZ device=desktop placement=cdn/default catalog=1 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p\n"]
