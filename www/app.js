@@ -4,7 +4,8 @@
  * Everything the end-to-end tests look at is in window.vo:
  *   vo.kind      'hls' | 'hls-ts' | 'dash'
  *   vo.hls, vo.dash, vo.video   the player objects and the <video> element
- *   vo.levels    [{index, height, width, bitrate}] in the player's order
+ *   vo.levels    [{index, height, width, bitrate, codec}] in the player's
+ *                order (codec: hls.js only)
  *   vo.frags     [{level, sn, start, type}] of every loaded media fragment
  *   vo.switches  [{level, t}] every level the player switched to (rendered)
  *   vo.errors    [{fatal, type, details, message}] every player error
@@ -63,7 +64,8 @@
         if (!l) return '–';
         return (l.height ? l.height + 'p' : 'level ' + l.index) +
             (l.width ? ' · ' + l.width + '×' + l.height : '') +
-            (l.bitrate ? ' · ' + mbps(l.bitrate) : '');
+            (l.bitrate ? ' · ' + mbps(l.bitrate) : '') +
+            (l.codec ? ' · ' + l.codec.split('.')[0] : '');
     }
 
     // index of the level asked for by ?level=, or -1
@@ -145,7 +147,7 @@
         hls.on(Hls.Events.MANIFEST_PARSED, function (_, data) {
             fillPicker(data.levels.map(function (l, i) {
                 return { index: i, height: l.height, width: l.width,
-                         bitrate: l.bitrate };
+                         bitrate: l.bitrate, codec: l.videoCodec || '' };
             }));
             logEvent('manifest: ' + data.levels.length + ' levels');
             var first = startLevel(vo.levels);
