@@ -47,10 +47,11 @@ deps:
 # --- nginx module: a copy of the nginx source tree configured with the
 # flags the distro nginx was built with, so the .so loads into it.
 # configure again only when the set of source files changes
+# (a temporary file of its own: make test runs several makes at once)
 $(BUILD)/module-files.txt: FORCE
 	@mkdir -p $(BUILD)
-	@echo $(sort $(MODULE_SRCS)) > $@.new
-	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+	@tmp=$@.$$$$$$$$; echo $(sort $(MODULE_SRCS)) > $$tmp; \
+	    if cmp -s $$tmp $@; then rm -f $$tmp; else mv -f $$tmp $@; fi
 
 $(NGX_BUILD)/Makefile: config $(BUILD)/module-files.txt
 	@rm -rf $(NGX_BUILD) && mkdir -p $(BUILD) && cp -a $(NGX_SRC) $(NGX_BUILD)
