@@ -4,12 +4,14 @@
  */
 
 #include <stdio.h>
+#include <string.h>
 
 #include <libavutil/channel_layout.h>
 #include <libavutil/cpu.h>
 #include <libavutil/opt.h>
 
 #include "tw_log.h"
+#include "tw_codec.h"
 #include "tw_encode.h"
 #include "tw_source.h"
 
@@ -27,19 +29,68 @@ tw_video_keyint(const vo_media_t *m)
 }
 
 
+/*
+ * HEVC and AV1 encoders are set from the same media description fields
+ * as H.264: the preset is an x264 name, mapped to x265 one step faster
+ * (x265's presets cost several times x264's of the same name) and to the
+ * SVT-AV1 preset of about the same speed; the rendition's crf is its own
+ * (the packager maps --crf to each codec's scale).
+ */
+static const char  *tw_x264_presets[] = {
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
+    "slow", "slower", "veryslow", "placebo", NULL
+};
+
+static const char  *tw_x265_presets[] = {
+    "ultrafast", "ultrafast", "superfast", "veryfast", "faster", "fast",
+    "medium", "slow", "slower", "veryslow"
+};
+
+static const char  *tw_svt_presets[] = {
+    "12", "11", "10", "9", "8", "7", "6", "5", "4", "3"
+};
+
+
+static int
+tw_preset_index(const char *preset)
+{
+    int  i;
+
+    for (i = 0; tw_x264_presets[i]; i++) {
+        if (strcmp(tw_x264_presets[i], preset) == 0) {
+            return i;
+        }
+    }
+
+    return 2;                                   /* veryfast */
+}
+
+
 int
 tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
     AVCodecContext **encp)
 {
-    int              ret;
-    char             crf[16], params[128];
+    int              ret, p;
+    char             crf[16], params[192];
+    unsigned         family;
     uint32_t         keyint;
+    const char      *name;
     AVCodecContext  *enc;
     const AVCodec   *codec;
 
-    codec = avcodec_find_encoder_by_name("libx264");
+    family = tw_video_family(v);
+    name = family == VO_CODEC_HEVC ? "libx265"
+           : family == VO_CODEC_AV1 ? "libsvtav1" : "libx264";
+
+    if (family == 0) {
+        tw_log(TW_LOG_ERR, "rendition \"%s\": unknown codec \"%s\"", v->name,
+               v->codec);
+        return AVERROR(EINVAL);
+    }
+
+    codec = avcodec_find_encoder_by_name(name);
     if (codec == NULL) {
-        tw_log(TW_LOG_ERR, "libx264 encoder not available");
+        tw_log(TW_LOG_ERR, "%s encoder not available", name);
         return AVERROR_ENCODER_NOT_FOUND;
     }
 
@@ -49,6 +100,7 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
     }
 
     keyint = tw_video_keyint(m);
+    p = tw_preset_index(m->preset);
 
     enc->width = v->width;
     enc->height = v->height;
@@ -73,6 +125,8 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
      * - with its AVX-512 code, even with one thread, the output depends
      *   on what the thread encoded before, so never above AVX2 (as fast
      *   at 720p).
+     * x265 and SVT-AV1 get the same fixed thread count (a pool of that
+     * many threads, one frame at a time; SVT's "lp").
      */
     enc->thread_count = m->threads;
     enc->thread_type = FF_THREAD_FRAME;
@@ -81,31 +135,75 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
 
     snprintf(crf, sizeof(crf), "%u", v->crf);
 
-    /* min-keyint is clamped by x264 to keyint/2+1; with scenecut off it
-     * does not matter: the only I frame is the first one.  asm: above. */
-    snprintf(params, sizeof(params),
-             "scenecut=0:open-gop=0:keyint=%u:min-keyint=%u%s", keyint, keyint,
-             (av_get_cpu_flags() & AV_CPU_FLAG_AVX512) ? ":asm=avx2" : "");
+    switch (family) {
 
-    if ((ret = av_opt_set(enc->priv_data, "preset", m->preset, 0)) < 0
-        || (ret = av_opt_set(enc->priv_data, "profile", "high", 0)) < 0
-        || (ret = av_opt_set(enc->priv_data, "crf", crf, 0)) < 0
-        || (ret = av_opt_set(enc->priv_data, "x264-params", params, 0)) < 0)
-    {
-        tw_log(TW_LOG_ERR, "cannot set libx264 options: %s",
-               tw_strerror(ret));
-        goto end;
+    case VO_CODEC_HEVC:
+        /* closed GOP, one IDR per segment; no SEI with the encoder's
+         * version and options; parameter sets in extradata only; VBV from
+         * rc_max_rate and rc_buffer_size */
+        snprintf(params, sizeof(params),
+                 "keyint=%u:min-keyint=%u:scenecut=0:open-gop=0:info=0:"
+                 "repeat-headers=0:aud=0:pools=%u:frame-threads=1:"
+                 "log-level=error", keyint, keyint, m->threads);
+
+        if ((ret = av_opt_set(enc->priv_data, "preset", tw_x265_presets[p],
+                              0)) < 0
+            || (ret = av_opt_set(enc->priv_data, "crf", crf, 0)) < 0
+            || (ret = av_opt_set(enc->priv_data, "x265-params", params, 0))
+               < 0)
+        {
+            goto failed;
+        }
+
+        enc->profile = FF_PROFILE_HEVC_MAIN;
+        break;
+
+    case VO_CODEC_AV1:
+        /* gop_size is SVT's intra period: one key frame (closed, IDR
+         * refresh) per segment, no scene change key frames; capped crf
+         * (rc_max_rate) */
+        snprintf(params, sizeof(params), "lp=%u:scd=0:irefresh-type=2",
+                 m->threads);
+
+        if ((ret = av_opt_set(enc->priv_data, "preset", tw_svt_presets[p],
+                              0)) < 0
+            || (ret = av_opt_set(enc->priv_data, "crf", crf, 0)) < 0
+            || (ret = av_opt_set(enc->priv_data, "svtav1-params", params, 0))
+               < 0)
+        {
+            goto failed;
+        }
+
+        break;
+
+    default:
+        /* min-keyint is clamped by x264 to keyint/2+1; with scenecut off
+         * it does not matter: the only I frame is the first one.  asm:
+         * above. */
+        snprintf(params, sizeof(params),
+                 "scenecut=0:open-gop=0:keyint=%u:min-keyint=%u%s", keyint,
+                 keyint,
+                 (av_get_cpu_flags() & AV_CPU_FLAG_AVX512) ? ":asm=avx2" : "");
+
+        if ((ret = av_opt_set(enc->priv_data, "preset", m->preset, 0)) < 0
+            || (ret = av_opt_set(enc->priv_data, "profile", "high", 0)) < 0
+            || (ret = av_opt_set(enc->priv_data, "crf", crf, 0)) < 0
+            || (ret = av_opt_set(enc->priv_data, "x264-params", params, 0))
+               < 0)
+        {
+            goto failed;
+        }
     }
 
     ret = avcodec_open2(enc, codec, NULL);
     if (ret < 0) {
-        tw_log(TW_LOG_ERR, "cannot open libx264 for \"%s\" (%ux%u): %s",
+        tw_log(TW_LOG_ERR, "cannot open %s for \"%s\" (%ux%u): %s", name,
                v->name, v->width, v->height, tw_strerror(ret));
         goto end;
     }
 
     if (enc->extradata == NULL || enc->extradata_size < 8) {
-        tw_log(TW_LOG_ERR, "libx264 gave no parameter sets");
+        tw_log(TW_LOG_ERR, "%s gave no parameter sets", name);
         ret = AVERROR_BUG;
         goto end;
     }
@@ -113,11 +211,69 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
     *encp = enc;
     enc = NULL;
 
+    goto end;
+
+failed:
+
+    tw_log(TW_LOG_ERR, "cannot set %s options: %s", name, tw_strerror(ret));
+
 end:
 
-    avcodec_free_context(&enc);
+    tw_encoder_free(&enc);
 
     return ret;
+}
+
+
+void
+tw_encoder_free(AVCodecContext **encp)
+{
+    int              ret;
+    AVFrame         *frame;
+    AVPacket        *pkt;
+    AVCodecContext  *enc = *encp;
+
+    /* SVT-AV1 1.4 waits forever in its deinit for the end of a stream
+     * that never ended, and in its flush for a stream that never began:
+     * one gray frame (refused with EOF when the stream has ended), the
+     * end, and the packets drained (thrown away: the encode is over or
+     * was never more than its headers) */
+    if (enc == NULL || !avcodec_is_open(enc)
+        || enc->codec_id != AV_CODEC_ID_AV1)
+    {
+        avcodec_free_context(encp);
+        return;
+    }
+
+    frame = av_frame_alloc();
+    pkt = av_packet_alloc();
+
+    if (frame && pkt) {
+        frame->format = enc->pix_fmt;
+        frame->width = enc->width;
+        frame->height = enc->height;
+        frame->pts = 0;
+
+        if (av_frame_get_buffer(frame, 0) == 0) {
+            memset(frame->data[0], 128, frame->linesize[0] * frame->height);
+            memset(frame->data[1], 128,
+                   frame->linesize[1] * ((frame->height + 1) / 2));
+            memset(frame->data[2], 128,
+                   frame->linesize[2] * ((frame->height + 1) / 2));
+            (void) avcodec_send_frame(enc, frame);
+        }
+
+        ret = avcodec_send_frame(enc, NULL);
+
+        while (ret >= 0 || ret == AVERROR(EAGAIN)) {
+            ret = avcodec_receive_packet(enc, pkt);
+            av_packet_unref(pkt);
+        }
+    }
+
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(encp);
 }
 
 

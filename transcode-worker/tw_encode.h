@@ -11,6 +11,9 @@
  *     every segment, the shorter last one included), scenecut off, a
  *     FIXED thread count, crf with a VBV cap (bufsize = maxrate), profile
  *     high, parameter sets in extradata only;
+ *   - HEVC (libx265) and AV1 (libsvtav1) alike: one closed GOP per
+ *     segment, fixed keyint, no scene cuts, fixed threads, crf capped at
+ *     maxrate; their presets follow the x264 one (tw_encode.c);
  *   - AAC-LC (FFmpeg's native encoder), 48 kHz stereo, bit-exact mode.
  */
 
@@ -28,6 +31,8 @@ uint32_t tw_video_keyint(const vo_media_t *m);
 int tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
     AVCodecContext **enc);
 int tw_audio_encoder(const vo_audio_t *a, AVCodecContext **enc);
+/* avcodec_free_context() for encoders, whatever state they are in */
+void tw_encoder_free(AVCodecContext **enc);
 
 /* "avc1.PPCCLL" from the SPS in Annex B extradata */
 int tw_avc_codec_string(const uint8_t *extradata, int size, char *buf,

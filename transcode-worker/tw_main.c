@@ -405,6 +405,10 @@ main(int argc, char **argv)
 
     tw_log_init();
 
+    /* SVT-AV1 writes its banner and settings to stderr for every encoder
+     * it opens, not through av_log: errors only, unless asked otherwise */
+    setenv("SVT_LOG", "1", 0);
+
     if (argc < 2) {
         tw_usage(stderr);
         return 1;

@@ -9,6 +9,7 @@
 #include <libavutil/error.h>
 
 #include "tw_log.h"
+#include "tw_codec.h"
 #include "tw_encode.h"
 #include "tw_mp4.h"
 
@@ -54,6 +55,11 @@ static void tw_init_head(tw_mp4_t *w, uint32_t timescale, uint32_t width,
     uint32_t height, int video);
 static void tw_init_tail(tw_mp4_t *w);
 static int tw_avcc(tw_mp4_t *w, const uint8_t *extradata, int size);
+static int tw_hvcc(tw_mp4_t *w, const uint8_t *extradata, int size);
+static int tw_av1c(tw_mp4_t *w, const uint8_t *extradata, int size);
+static void tw_sample_nals(unsigned family, const AVPacket *pkt,
+    tw_bytes_t *mdat);
+static int tw_sample_obus(const AVPacket *pkt, tw_bytes_t *mdat);
 static void tw_descr(tw_bytes_t *b, uint32_t tag, uint32_t len);
 static int tw_fragment(uint32_t n, uint64_t tfdt, uint32_t trun_flags,
     uint32_t nsamples, const uint32_t *sizes, const uint32_t *durations,
@@ -429,20 +435,92 @@ tw_avcc(tw_mp4_t *w, const uint8_t *extradata, int size)
 }
 
 
+/* HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3.1) */
+static int
+tw_hvcc(tw_mp4_t *w, const uint8_t *extradata, int size)
+{
+    int               i;
+    tw_bytes_t       *b = w->b;
+    tw_hevc_config_t  c;
+
+    if (tw_hevc_config(extradata, size, &c) != 0) {
+        return AVERROR_BUG;
+    }
+
+    tw_open(w, "hvcC");
+    tw_w8(b, 1);                               /* configurationVersion */
+    tw_w8(b, (c.profile_space << 6) | (c.tier << 5) | c.profile_idc);
+    tw_w32(b, c.compat);
+    tw_bytes_append(b, c.constraint, 6);
+    tw_w8(b, c.level_idc);
+    tw_w16(b, 0xf000);                         /* min_spatial_segmentation */
+    tw_w8(b, 0xfc);                            /* parallelismType unknown */
+    tw_w8(b, 0xfc | c.chroma_format_idc);
+    tw_w8(b, 0xf8 | (c.bit_depth_luma - 8));
+    tw_w8(b, 0xf8 | (c.bit_depth_chroma - 8));
+    tw_w16(b, 0);                              /* avgFrameRate */
+    /* constantFrameRate 0, numTemporalLayers, temporalIdNested, 4-byte
+     * NAL lengths */
+    tw_w8(b, (c.sub_layers << 3) | (c.temporal_id_nesting << 2) | 3);
+    tw_w8(b, 3);                               /* VPS, SPS, PPS arrays */
+
+    for (i = 0; i < 3; i++) {
+        /* array_completeness: every parameter set is here, none in the
+         * samples (hvc1) */
+        tw_w8(b, 0x80 | tw_hevc_nal_types[i]);
+        tw_w16(b, 1);
+        tw_w16(b, c.nal_len[i]);
+        tw_bytes_append(b, c.nal[i], c.nal_len[i]);
+    }
+
+    tw_close(w);
+
+    return 0;
+}
+
+
+/* AV1CodecConfigurationRecord (AV1-ISOBMFF 2.3) */
+static int
+tw_av1c(tw_mp4_t *w, const uint8_t *extradata, int size)
+{
+    tw_bytes_t       *b = w->b;
+    tw_av1_config_t   c;
+
+    if (tw_av1_config(extradata, size, &c) != 0) {
+        return AVERROR_BUG;
+    }
+
+    tw_open(w, "av1C");
+    tw_w8(b, 0x81);                            /* marker, version 1 */
+    tw_w8(b, (c.profile << 5) | c.level);
+    tw_w8(b, (c.tier << 7) | ((c.bit_depth > 8) << 6)
+             | ((c.bit_depth == 12) << 5) | (c.mono << 4) | (c.subx << 3)
+             | (c.suby << 2) | c.chroma_position);
+    tw_w8(b, 0);                               /* no presentation delay */
+    tw_bytes_append(b, c.obu, c.obu_len);
+    tw_close(w);
+
+    return 0;
+}
+
+
 int
 tw_mp4_init_video(const vo_media_t *m, const vo_video_t *v,
     const uint8_t *extradata, int size, tw_bytes_t *out)
 {
     int          ret;
+    unsigned     family;
     tw_mp4_t     w;
     tw_bytes_t  *b = out;
 
     memset(&w, 0, sizeof(tw_mp4_t));
     w.b = out;
+    family = tw_video_family(v);
 
     tw_init_head(&w, m->video_timescale, v->width, v->height, 1);
 
-    tw_open(&w, "avc1");
+    tw_open(&w, family == VO_CODEC_HEVC ? "hvc1"
+                : family == VO_CODEC_AV1 ? "av01" : "avc1");
     tw_wzero(b, 6);
     tw_w16(b, 1);                              /* data_reference_index */
     tw_wzero(b, 16);
@@ -456,7 +534,9 @@ tw_mp4_init_video(const vo_media_t *m, const vo_video_t *v,
     tw_w16(b, 0x0018);                         /* depth */
     tw_w16(b, 0xffff);                         /* pre_defined = -1 */
 
-    ret = tw_avcc(&w, extradata, size);
+    ret = family == VO_CODEC_HEVC ? tw_hvcc(&w, extradata, size)
+          : family == VO_CODEC_AV1 ? tw_av1c(&w, extradata, size)
+          : tw_avcc(&w, extradata, size);
     if (ret < 0) {
         return ret;
     }
@@ -466,7 +546,7 @@ tw_mp4_init_video(const vo_media_t *m, const vo_video_t *v,
     tw_w32(b, 1);
     tw_close(&w);
 
-    tw_close(&w);                              /* avc1 */
+    tw_close(&w);                              /* sample entry */
 
     tw_init_tail(&w);
 
@@ -608,17 +688,81 @@ tw_fragment(uint32_t n, uint64_t tfdt, uint32_t trun_flags,
 }
 
 
+/* an H.264 or HEVC sample: Annex B to 4-byte length prefixes; access
+ * unit delimiters and (HEVC, hvc1) parameter sets dropped, SEI kept */
+static void
+tw_sample_nals(unsigned family, const AVPacket *pkt, tw_bytes_t *mdat)
+{
+    size_t          pos, len;
+    unsigned        type;
+    const uint8_t  *nal;
+    uint8_t         hdr[4];
+
+    pos = 0;
+
+    while (tw_annexb_next(pkt->data, pkt->size, &pos, &nal, &len)) {
+        if (len == 0) {
+            continue;
+        }
+
+        if (family == VO_CODEC_HEVC) {
+            type = (nal[0] >> 1) & 0x3f;
+            if (type == 35 || (type >= 32 && type <= 34)) {
+                continue;
+            }
+
+        } else if ((nal[0] & 0x1f) == 9) {
+            continue;
+        }
+
+        hdr[0] = (uint8_t) (len >> 24);
+        hdr[1] = (uint8_t) (len >> 16);
+        hdr[2] = (uint8_t) (len >> 8);
+        hdr[3] = (uint8_t) len;
+        tw_bytes_append(mdat, hdr, 4);
+        tw_bytes_append(mdat, nal, len);
+    }
+}
+
+
+/* an AV1 sample: the temporal unit's OBUs without temporal delimiters
+ * and padding (AV1-ISOBMFF 2.4) */
+static int
+tw_sample_obus(const AVPacket *pkt, tw_bytes_t *mdat)
+{
+    int             rc;
+    size_t          pos, len;
+    unsigned        type;
+    const uint8_t  *obu;
+
+    pos = 0;
+
+    while ((rc = tw_av1_next_obu(pkt->data, pkt->size, &pos, &obu, &len,
+                                 &type)) > 0)
+    {
+        if (type != TW_OBU_TEMPORAL_DELIMITER && type != TW_OBU_PADDING) {
+            tw_bytes_append(mdat, obu, len);
+        }
+    }
+
+    if (rc < 0) {
+        tw_log(TW_LOG_ERR, "AV1 encoder gave a malformed temporal unit");
+        return AVERROR_BUG;
+    }
+
+    return 0;
+}
+
+
 int
-tw_mp4_video_segment(uint32_t n, uint64_t first, uint32_t ticks,
-    AVPacket **pkts, size_t npkts, tw_bytes_t *out)
+tw_mp4_video_segment(unsigned family, uint32_t n, uint64_t first,
+    uint32_t ticks, AVPacket **pkts, size_t npkts, tw_bytes_t *out)
 {
     int              ret;
-    size_t           k, pos, len, before;
+    size_t           k, before;
     uint32_t        *sizes, *durations, *flags;
     int32_t         *cts;
     tw_bytes_t       mdat;
-    const uint8_t   *nal;
-    uint8_t          hdr[4];
 
     memset(&mdat, 0, sizeof(tw_bytes_t));
 
@@ -631,26 +775,19 @@ tw_mp4_video_segment(uint32_t n, uint64_t first, uint32_t ticks,
     durations = sizes + npkts;
     flags = durations + npkts;
     cts = (int32_t *) (flags + npkts);
+    ret = 0;
 
     for (k = 0; k < npkts; k++) {
         before = mdat.len;
-        pos = 0;
 
-        /* Annex B to 4-byte length prefixes; access unit delimiters
-         * are dropped, SEI kept */
-        while (tw_annexb_next(pkts[k]->data, pkts[k]->size, &pos, &nal,
-                              &len))
-        {
-            if (len == 0 || (nal[0] & 0x1f) == 9) {
-                continue;
+        if (family == VO_CODEC_AV1) {
+            ret = tw_sample_obus(pkts[k], &mdat);
+            if (ret < 0) {
+                goto end;
             }
 
-            hdr[0] = (uint8_t) (len >> 24);
-            hdr[1] = (uint8_t) (len >> 16);
-            hdr[2] = (uint8_t) (len >> 8);
-            hdr[3] = (uint8_t) len;
-            tw_bytes_append(&mdat, hdr, 4);
-            tw_bytes_append(&mdat, nal, len);
+        } else {
+            tw_sample_nals(family, pkts[k], &mdat);
         }
 
         sizes[k] = (uint32_t) (mdat.len - before);
@@ -666,6 +803,8 @@ tw_mp4_video_segment(uint32_t n, uint64_t first, uint32_t ticks,
                       | TW_TRUN_FLAGS | TW_TRUN_CTS,
                       (uint32_t) npkts, sizes, durations, flags, cts, &mdat,
                       out);
+
+end:
 
     tw_bytes_free(&mdat);
     free(sizes);

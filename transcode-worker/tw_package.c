@@ -20,6 +20,7 @@
 
 #include "vo_path.h"
 #include "tw_log.h"
+#include "tw_codec.h"
 #include "tw_store.h"
 #include "tw_source.h"
 #include "tw_segment.h"
@@ -103,7 +104,8 @@ tw_object_key(const vo_media_t *m, vo_req_kind_t kind, const char *name,
 static int
 tw_package_ladder(const tw_opts_t *o, tw_source_t *src, vo_media_t *m)
 {
-    char          buf[1024], *rung, *save, *name, *h, *rate, *end;
+    char          buf[1024], *rung, *save, *name, *h, *rate, *codec, *end;
+    unsigned      family;
     uint32_t      i, k, height, maxrate, lowest;
     uint64_t      num, den;
     vo_video_t   *v, tmp;
@@ -131,6 +133,25 @@ tw_package_ladder(const tw_opts_t *o, tw_source_t *src, vo_media_t *m)
         *h++ = '\0';
         *rate++ = '\0';
 
+        /* an optional fourth field: the codec, H.264 by default */
+        codec = strchr(rate, ':');
+        family = VO_CODEC_AVC;
+
+        if (codec) {
+            *codec++ = '\0';
+            family = vo_codec_family_parse((u_char *) codec, strlen(codec));
+
+            if (family == 0) {
+                goto invalid;
+            }
+
+            if (family != VO_CODEC_AVC && !(o->formats & VO_FORMAT_FMP4)) {
+                tw_log(TW_LOG_ERR, "--ladder: \"%s\" is %s, which is CMAF "
+                       "only, and --formats has no fmp4", name, codec);
+                return -1;
+            }
+        }
+
         height = strtoul(h, &end, 10);
         if (*end || height < 2 || height > 8192 || height % 2) {
             goto invalid;
@@ -149,7 +170,14 @@ tw_package_ladder(const tw_opts_t *o, tw_source_t *src, vo_media_t *m)
             goto invalid;
         }
 
-        if (lowest == 0 || maxrate < lowest) {
+        for (i = 0; i < m->nvideo; i++) {
+            if (strcmp(m->video[i].name, name) == 0) {
+                tw_log(TW_LOG_ERR, "--ladder names \"%s\" twice", name);
+                return -1;
+            }
+        }
+
+        if (family == VO_CODEC_AVC && (lowest == 0 || maxrate < lowest)) {
             lowest = maxrate;
         }
 
@@ -168,19 +196,43 @@ tw_package_ladder(const tw_opts_t *o, tw_source_t *src, vo_media_t *m)
         strcpy(v->name, name);
         v->height = height;
         v->maxrate = maxrate * 1000;
+        /* the family until the encoder gives the whole codecs string */
+        strcpy(v->codec, vo_codec_family_name(family));
     }
 
     if (lowest == 0) {
         goto invalid;
     }
 
-    if (m->nvideo == 0) {
-        /* a source below the lowest rung: one rendition at its size */
+    for (i = 0; i < m->nvideo; i++) {
+        if (tw_video_family(&m->video[i]) == VO_CODEC_AVC) {
+            break;
+        }
+    }
+
+    if (i == m->nvideo) {
+        /* no H.264 rung at or below the source's height: one H.264
+         * rendition at its size, the fallback every device plays */
+        if (m->nvideo == VO_MAX_VIDEO) {
+            tw_log(TW_LOG_ERR, "--ladder has more than %d rungs",
+                   VO_MAX_VIDEO);
+            return -1;
+        }
+
         v = &m->video[m->nvideo++];
         memset(v, 0, sizeof(vo_video_t));
         v->height = src->height & ~1;
         v->maxrate = lowest * 1000;
         snprintf(v->name, sizeof(v->name), "%up", v->height);
+        strcpy(v->codec, "avc1");
+
+        for (i = 0; i + 1 < m->nvideo; i++) {
+            if (strcmp(m->video[i].name, v->name) == 0) {
+                tw_log(TW_LOG_ERR, "--ladder: the source is below every "
+                       "H.264 rung and \"%s\" is taken", v->name);
+                return -1;
+            }
+        }
     }
 
     /* width from the display aspect ratio, rounded to even */
@@ -193,7 +245,7 @@ tw_package_ladder(const tw_opts_t *o, tw_source_t *src, vo_media_t *m)
         if (v->width < 2) {
             v->width = 2;
         }
-        v->crf = o->crf;
+        v->crf = tw_codec_crf(tw_video_family(v), o->crf);
     }
 
     /* highest first */
@@ -212,7 +264,8 @@ tw_package_ladder(const tw_opts_t *o, tw_source_t *src, vo_media_t *m)
 invalid:
 
     tw_log(TW_LOG_ERR, "invalid --ladder \"%s\": expected "
-           "name:height:maxrate_kbps,...", o->ladder);
+           "name:height:maxrate_kbps[:avc1|hvc1|av01],... with at least one "
+           "H.264 rung", o->ladder);
 
     return -1;
 }
@@ -336,9 +389,10 @@ tw_rate_add(tw_rate_t *rate, size_t bytes, uint32_t frames,
 
 /*
  * Which renditions are made now (bit r: m->video[r]); the others are
- * left to the just-in-time worker.  "all" (the default), "none", or
- * names; a name the ladder has but this source dropped (taller than the
- * source) is skipped with a warning, an unknown one refused.
+ * left to the just-in-time worker.  "all" (the default: every H.264
+ * rendition), "none", or names (any codec); a name the ladder has but
+ * this source dropped (taller than the source) is skipped with a
+ * warning, an unknown one refused.
  */
 static int
 tw_package_eager(const tw_opts_t *o, const vo_media_t *m, uint32_t *mask)
@@ -347,7 +401,13 @@ tw_package_eager(const tw_opts_t *o, const vo_media_t *m, uint32_t *mask)
     uint32_t   r;
 
     if (o->eager == NULL || strcmp(o->eager, "all") == 0) {
-        *mask = (1u << m->nvideo) - 1;
+        /* every H.264 rendition: HEVC and AV1 only when a device asks */
+        *mask = 0;
+        for (r = 0; r < m->nvideo; r++) {
+            if (tw_video_family(&m->video[r]) == VO_CODEC_AVC) {
+                *mask |= 1u << r;
+            }
+        }
         return 0;
     }
 
@@ -444,7 +504,9 @@ tw_package_segment(const tw_opts_t *o, vo_media_t *m, tw_source_t *src,
             goto end;
         }
 
-        if (m->formats & VO_FORMAT_TS) {
+        if ((m->formats & VO_FORMAT_TS)
+            && tw_video_family(&m->video[r]) == VO_CODEC_AVC)
+        {
             out.len = 0;
             if (tw_segment_ts(&s, r, &out) < 0
                 || tw_object_key(m, VO_REQ_SEGMENT_TS, m->video[r].name, n,

@@ -13,6 +13,7 @@
 
 #include "tw_log.h"
 #include "tw_encode.h"
+#include "tw_codec.h"
 #include "tw_segment.h"
 #include "tw_ts.h"
 
@@ -588,7 +589,7 @@ tw_segment_free(tw_segment_t *s)
         av_freep(&t->pkts);
         t->npkts = 0;
         t->nalloc = 0;
-        avcodec_free_context(&t->enc);
+        tw_encoder_free(&t->enc);
 
         if (r < VO_MAX_VIDEO) {
             sws_freeContext(s->sws[r]);
@@ -604,9 +605,9 @@ tw_segment_mp4_video(tw_segment_t *s, uint32_t r, tw_bytes_t *out)
 {
     tw_track_t  *t = &s->video[r];
 
-    return tw_mp4_video_segment(s->n, t->first,
-                                vo_video_frame_ticks(s->media), t->pkts,
-                                t->npkts, out);
+    return tw_mp4_video_segment(tw_video_family(&s->media->video[r]), s->n,
+                                t->first, vo_video_frame_ticks(s->media),
+                                t->pkts, t->npkts, out);
 }
 
 
@@ -651,8 +652,9 @@ tw_init_segment(const vo_media_t *m, uint32_t r, tw_bytes_t *out,
         }
 
         if (codec) {
-            ret = tw_avc_codec_string(enc->extradata, enc->extradata_size,
-                                      codec, len);
+            ret = tw_codec_string(tw_video_family(&m->video[r]),
+                                  enc->extradata, enc->extradata_size, codec,
+                                  len);
         }
 
     } else {
@@ -671,7 +673,7 @@ tw_init_segment(const vo_media_t *m, uint32_t r, tw_bytes_t *out,
 
 end:
 
-    avcodec_free_context(&enc);
+    tw_encoder_free(&enc);
 
     return ret;
 }
