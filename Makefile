@@ -37,7 +37,7 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
         sample valgrind worker-test s3-test cdn-test purge-test jit-test \
-        upstream fuzz redis-test
+        upstream fuzz redis-test codecs-test
 
 all: module worker www
 
@@ -53,14 +53,14 @@ $(BUILD)/module-files.txt: FORCE
 	@tmp=$@.$$$$$$$$; echo $(sort $(MODULE_SRCS)) > $$tmp; \
 	    if cmp -s $$tmp $@; then rm -f $$tmp; else mv -f $$tmp $@; fi
 
-$(NGX_BUILD)/Makefile: config $(BUILD)/module-files.txt
+$(NGX_BUILD)/objs/Makefile: config $(BUILD)/module-files.txt
 	@rm -rf $(NGX_BUILD) && mkdir -p $(BUILD) && cp -a $(NGX_SRC) $(NGX_BUILD)
 	cd $(NGX_BUILD) && bash -c '. ./conf_flags 2>/dev/null || true; \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
 	        --with-cc-opt="-g -O2 -fPIC -Wall -Werror" \
 	        --add-dynamic-module=$(CURDIR)' > $(BUILD)/nginx-configure.log
 
-$(MODULE_SO): $(NGX_BUILD)/Makefile $(MODULE_SRCS)
+$(MODULE_SO): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
 	@# a shared object links with symbols missing; catch ours here, not
 	@# at load_module time
@@ -134,6 +134,14 @@ jit-test: module worker sample
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
 	    bash scripts/run-suites.sh jit tests/jit/test-*.sh
 
+# --- HEVC and AV1 renditions of demo made just in time through nginx,
+# decoded by ffprobe, played by hls.js (tests/codecs)
+.PHONY: codecs-test
+codecs-test: module worker www sample
+	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
+	    NODE_MODULES=$(BUILD)/node/node_modules WWW=$(BUILD)/www \
+	    bash scripts/run-suites.sh codecs tests/codecs/test-*.sh
+
 # --- device classes: the shipped rules (conf/vidorigin-devices.conf)
 # against real User-Agent strings, through nginx
 .PHONY: devices-test
@@ -182,6 +190,7 @@ test: deps all
 	@$(MAKE) --no-print-directory s3-test
 	@$(MAKE) --no-print-directory purge-test
 	@$(MAKE) --no-print-directory jit-test
+	@$(MAKE) --no-print-directory codecs-test
 	@$(MAKE) --no-print-directory redis-test
 	@$(MAKE) --no-print-directory e2e
 

@@ -21,6 +21,9 @@ FIXTURE=$VAR/fixtures/demo-source.mp4
 STORE=$VAR/store
 MEDIA=$STORE/demo/media.json
 FONT=/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf
+LADDER="1080p:1080:5000,720p:720:2800,480p:480:1400,360p:360:800"
+LADDER="$LADDER,240p:240:400,720p-hevc:720:1400:hvc1,360p-hevc:360:400:hvc1"
+LADDER="$LADDER,720p-av1:720:1200:av01,360p-av1:360:350:av01"
 
 if [ -f "$MEDIA" ] && [ -f "$FIXTURE" ] \
    && [ "$MEDIA" -nt "$FIXTURE" ] && [ "$MEDIA" -nt "$WORKER" ]; then
@@ -69,7 +72,11 @@ if [ ! -f "$FIXTURE" ]; then
 fi
 
 start=$(date +%s%N)
-"$WORKER" package --store "$STORE" --id demo --source "$FIXTURE"
+# the default H.264 ladder, made now; HEVC and AV1 renditions made just
+# in time, the first time a device that prefers them asks (tests/codecs)
+"$WORKER" package --store "$STORE" --id demo --source "$FIXTURE" \
+    --ladder "$LADDER"
 end=$(date +%s%N)
 echo "make-sample: demo packaged in $(( (end - start) / 1000000 )) ms" \
-     "(60 s of 1080p30, 5 renditions, fmp4 + ts)"
+     "(60 s of 1080p30, 5 H.264 renditions, fmp4 + ts; 2 HEVC and 2 AV1" \
+     "renditions left for later)"

@@ -78,7 +78,7 @@ mj() { jq -r "$1" "$media_json"; }
 seg_ms=$(mj .segment_ms) seg_count=$(mj .segment_count) dur_ms=$(mj .duration_ms)
 fps_num=$(mj .fps_num) fps_den=$(mj .fps_den)
 preset=$(mj .encoder.preset) threads=$(mj .encoder.threads) source_rel=$(mj .source)
-video_names=$(mj '.video[].name') audio_names=$(mj '.audio[0].name // empty')
+video_names=$(mj '.video[] | select(.codec | startswith("avc1")) | .name') audio_names=$(mj '.audio[0].name // empty')
 vrow() { jq -r --arg r "$1" ".video[] | select(.name == \$r) | $2" "$media_json"; }
 [ -n "$(vrow "$rendition" .name)" ] || die "no video rendition \"$rendition\" in $media_json"
 [ -f "$store/$source_rel" ] || die "master copy $store/$source_rel is missing"

@@ -249,7 +249,8 @@ print(s.getsockname()[1])' 2>/dev/null \
 # start_nginx NAME STORE UPSTREAM [EXTRA]: conf/vidorigin-locations.conf
 # rendered by scripts/render-conf.sh, UPSTREAM the server lines of
 # "upstream vidorigin_workers"; prefix $TMP/nginx-NAME (log/error.log at
-# level info); sets NGX_PORT[NAME], NGX_PID[NAME], NGX_VAR[NAME]
+# level info; DEVICES=on in the environment: the shipped device rules);
+# sets NGX_PORT[NAME], NGX_PID[NAME], NGX_VAR[NAME]
 start_nginx() {
     local name=$1 store=$2 upstream=$3 extra=${4:-} var=$TMP/nginx-$1
     local port conf pid i up
@@ -257,7 +258,7 @@ start_nginx() {
         port=$(free_port)
         conf=$(bash "$ROOT/scripts/render-conf.sh" "$var/conf" \
             MODULE="$MODULE_SO" VAR="$var" PORT="$port" STORE="$store" \
-            WWW="$TMP/www" WORKERS=2 LOG_LEVEL=info \
+            WWW="$TMP/www" WORKERS=2 LOG_LEVEL=info DEVICES="${DEVICES:-off}" \
             UPSTREAM="$upstream" EXTRA="$extra") || return 1
         if [ -n "${JIT_CONF_SED:-}" ]; then
             sed -i -e "$JIT_CONF_SED" "$var/conf/vidorigin-locations.conf" \
