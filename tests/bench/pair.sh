@@ -42,6 +42,9 @@ mkdir -p "$out"
 pids=() redis_pid=
 cleanup() {
     [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null
+    for f in "$out"/*/master.pid; do
+        [ -f "$f" ] && pids+=("$(cat "$f")")
+    done
     for p in "${pids[@]}"; do kill -QUIT "$p" 2>/dev/null; done
     for p in "${pids[@]}"; do
         for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -74,7 +77,8 @@ start() {
     sed -i 's#^\(\s*\)access_log .*#\1access_log off;#' "$conf"
     taskset -c "$ngx_cpu" "$nginx_bin" -p "$out/$name" -c "$conf" \
         -e "$out/$name/log/error.log" >"$out/$name/nginx.out" 2>&1 &
-    pids+=($!)
+    # start runs in $(...): the parent's cleanup finds the master here
+    echo $! > "$out/$name/master.pid"
     for _ in $(seq 50); do
         curl -s -o /dev/null "http://127.0.0.1:$port/" && { echo "$port"; return; }
         sleep 0.1
