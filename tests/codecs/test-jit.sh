@@ -107,26 +107,47 @@ check "nothing made yet" bash -c "[ -z \"\$(find '$S/$VIDEO' -mindepth 1 -type d
 
 # --- ffprobe decodes each rendition end to end over HTTP
 
-j0=$(metric w jobs_started_total)
-t0=$(now_ms)
-for r in "${HEVC[@]}" "${AV1[@]}"; do
-    read -r name codec width height <<< "$r"
-    want=$([ "${codec%%.*}" = hvc1 ] && echo "hevc Main" || echo "av1 Main")
-    url="http://127.0.0.1:${NGX_PORT[a]}/v/$VIDEO/$name/index.m3u8"
+# probe NAME CODEC WIDTH HEIGHT: ffprobe decodes the rendition's media
+# playlist; "rc seconds codec profile width height frames" to
+# $TMP/probe.NAME, its stderr to $TMP/probe.NAME.err
+probe() {
+    local name=$1 out rc s0
     s0=$(now_ms)
     out=$(timeout 300 ffprobe -v error -count_frames -select_streams v:0 \
         -show_entries stream=codec_name,profile,width,height,nb_read_frames \
-        -of default=nw=1 "$url" 2>"$TMP/probe.err")
+        -of default=nw=1 \
+        "http://127.0.0.1:${NGX_PORT[a]}/v/$VIDEO/$name/index.m3u8" \
+        2>"$TMP/probe.$name.err")
     rc=$?
-    got=$(awk -F= '{ v[$1] = $2 } END { print v["codec_name"], v["profile"],
-        v["width"], v["height"], v["nb_read_frames"] }' <<< "$out")
-    if [ $rc = 0 ] && [ "$got" = "$want $width $height $frames" ] \
-       && [ ! -s "$TMP/probe.err" ]; then
-        ok "ffprobe decodes $name ($codec) end to end: $frames frames of ${width}x$height in $(( ($(now_ms) - s0) / 1000 )) s"
+    awk -F= -v rc=$rc -v s=$(( ($(now_ms) - s0) / 1000 )) \
+        '{ v[$1] = $2 } END { print rc, s, v["codec_name"], v["profile"],
+          v["width"], v["height"], v["nb_read_frames"] }' <<< "$out" \
+        > "$TMP/probe.$name"
+}
+
+# two at a time (an HEVC and an AV1 one): the worker's two slots busy
+j0=$(metric w jobs_started_total)
+t0=$(now_ms)
+for i in $(seq 0 $(( ${#HEVC[@]} > ${#AV1[@]} ? ${#HEVC[@]} - 1 : ${#AV1[@]} - 1 ))); do
+    probes=()
+    for r in "${HEVC[$i]:-}" "${AV1[$i]:-}"; do
+        [ -n "$r" ] || continue
+        probe "${r%% *}" &
+        probes+=($!)
+    done
+    wait "${probes[@]}"
+done
+for r in "${HEVC[@]}" "${AV1[@]}"; do
+    read -r name codec width height <<< "$r"
+    want=$([ "${codec%%.*}" = hvc1 ] && echo "hevc Main" || echo "av1 Main")
+    read -r rc secs got < "$TMP/probe.$name"
+    if [ "$rc" = 0 ] && [ "$got" = "$want $width $height $frames" ] \
+       && [ ! -s "$TMP/probe.$name.err" ]; then
+        ok "ffprobe decodes $name ($codec) end to end: $frames frames of ${width}x$height in $secs s"
     else
         fail "ffprobe decodes $name ($codec) end to end"
         echo "#   got \"$got\", want \"$want $width $height $frames\" (rc $rc)"
-        head -5 "$TMP/probe.err" | sed 's/^/#   /'
+        head -5 "$TMP/probe.$name.err" | sed 's/^/#   /'
     fi
 done
 echo "# made and decoded in $(( ($(now_ms) - t0) / 1000 )) s"
