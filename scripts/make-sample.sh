@@ -10,7 +10,7 @@
 # gaps, clicks and misaligned switches are visible and audible) into
 # VAR_DIR/fixtures/demo-source.mp4, and packages it with the worker into
 # VAR_DIR/store/demo.  Idempotent: does nothing when media.json is newer
-# than both the fixture and the worker binary.
+# than the fixture, the worker binary and this script (its ladder).
 
 set -euo pipefail
 
@@ -26,7 +26,8 @@ LADDER="$LADDER,240p:240:400,720p-hevc:720:1400:hvc1,360p-hevc:360:400:hvc1"
 LADDER="$LADDER,720p-av1:720:1200:av01,360p-av1:360:350:av01"
 
 if [ -f "$MEDIA" ] && [ -f "$FIXTURE" ] \
-   && [ "$MEDIA" -nt "$FIXTURE" ] && [ "$MEDIA" -nt "$WORKER" ]; then
+   && [ "$MEDIA" -nt "$FIXTURE" ] && [ "$MEDIA" -nt "$WORKER" ] \
+   && [ "$MEDIA" -nt "$0" ]; then
     echo "make-sample: $MEDIA is up to date"
     exit 0
 fi
