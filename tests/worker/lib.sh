@@ -22,7 +22,10 @@ PIDS=""
 
 cleanup() {
     local p
+    # with their children: an nginx master killed alone leaves its
+    # workers running
     for p in $PIDS; do
+        pkill -9 -P "$p" 2>/dev/null
         kill -9 "$p" 2>/dev/null
     done
     for p in $PIDS; do
