@@ -35,20 +35,15 @@ const uint8_t  tw_hevc_nal_types[3] = { 32, 33, 34 };
 unsigned
 tw_video_family(const vo_video_t *v)
 {
-    if (strncmp(v->codec, "avc1", 4) == 0) {
-        return VO_CODEC_AVC;
-    }
+    unsigned  family;
 
-    if (strncmp(v->codec, "hvc1", 4) == 0) {
-        return VO_CODEC_HEVC;
-    }
+    family = vo_codec_family(v->codec);
 
-    if (strncmp(v->codec, "av01", 4) == 0) {
-        return VO_CODEC_AV1;
-    }
-
-    /* media descriptions from before HEVC and AV1 have only H.264 */
-    return v->codec[0] == '\0' ? VO_CODEC_AVC : vo_codec_family(v->codec);
+    /* "hvc1" alone: the packager's rung before the encoder gave the
+     * whole string */
+    return family ? family
+                  : vo_codec_family_parse((u_char *) v->codec,
+                                          strlen(v->codec));
 }
 
 
@@ -251,7 +246,7 @@ tw_leb128(const uint8_t *p, size_t size, size_t *pos)
 
 int
 tw_av1_next_obu(const uint8_t *data, size_t size, size_t *pos,
-    const uint8_t **obu, size_t *len, unsigned *type)
+    const uint8_t **obu, size_t *len, size_t *hdr, unsigned *type)
 {
     size_t    start, p;
     uint64_t  payload;
@@ -277,6 +272,7 @@ tw_av1_next_obu(const uint8_t *data, size_t size, size_t *pos,
     *type = (data[start] >> 3) & 0x0f;
     *obu = data + start;
     *len = p + payload - start;
+    *hdr = p - start;
     *pos = p + payload;
 
     return 1;
@@ -300,7 +296,8 @@ tw_av1_config(const uint8_t *extradata, size_t size, tw_av1_config_t *c)
         pos = 4;
     }
 
-    while ((rc = tw_av1_next_obu(extradata, size, &pos, &obu, &len, &type))
+    while ((rc = tw_av1_next_obu(extradata, size, &pos, &obu, &len, &hdr,
+                                 &type))
            > 0)
     {
         if (type == TW_OBU_SEQUENCE_HEADER) {
@@ -316,16 +313,9 @@ tw_av1_config(const uint8_t *extradata, size_t size, tw_av1_config_t *c)
     c->obu = obu;
     c->obu_len = len;
 
-    /* the payload follows the header and its size */
-    hdr = 1 + ((obu[0] & 0x04) ? 1 : 0);
-    while (hdr < len && (obu[hdr] & 0x80)) {
-        hdr++;
-    }
-    hdr++;
-
     memset(&br, 0, sizeof(tw_bits_t));
     br.p = obu + hdr;
-    br.size = len > hdr ? len - hdr : 0;
+    br.size = len - hdr;
 
     if (tw_av1_parse(&br, c) != 0 || br.overrun) {
         tw_log(TW_LOG_ERR, "AV1 sequence header not understood");
@@ -342,7 +332,7 @@ tw_av1_parse(tw_bits_t *br, tw_av1_config_t *c)
 {
     unsigned  i, reduced, timing, decoder_model, display_delay, points;
     unsigned  idc, level, tier, delay_len, wbits, hbits, order_hint;
-    unsigned  screen, high, twelve;
+    unsigned  screen, high, twelve, primaries, transfer, matrix;
 
     c->profile = (uint8_t) tw_bits(br, 3);
     (void) tw_bits(br, 1);                          /* still_picture */
@@ -445,31 +435,29 @@ tw_av1_parse(tw_bits_t *br, tw_av1_config_t *c)
     c->bit_depth = (uint8_t) (twelve ? 12 : high ? 10 : 8);
     c->mono = (uint8_t) (c->profile == 1 ? 0 : tw_bits(br, 1));
 
-    c->primaries = 2;                               /* unspecified */
-    c->transfer = 2;
-    c->matrix = 2;
+    primaries = 2;                                  /* unspecified */
+    transfer = 2;
+    matrix = 2;
 
     if (tw_bits(br, 1)) {
-        c->color_description = 1;
-        c->primaries = (uint8_t) tw_bits(br, 8);
-        c->transfer = (uint8_t) tw_bits(br, 8);
-        c->matrix = (uint8_t) tw_bits(br, 8);
+        primaries = tw_bits(br, 8);
+        transfer = tw_bits(br, 8);
+        matrix = tw_bits(br, 8);
     }
 
     if (c->mono) {
-        c->full_range = (uint8_t) tw_bits(br, 1);
+        (void) tw_bits(br, 1);                      /* color_range */
         c->subx = 1;
         c->suby = 1;
         return 0;
     }
 
-    if (c->primaries == 1 && c->transfer == 13 && c->matrix == 0) {
+    if (primaries == 1 && transfer == 13 && matrix == 0) {
         /* sRGB: 4:4:4, full range */
-        c->full_range = 1;
         return 0;
     }
 
-    c->full_range = (uint8_t) tw_bits(br, 1);
+    (void) tw_bits(br, 1);                          /* color_range */
 
     if (c->profile == 0) {
         c->subx = 1;

@@ -22,7 +22,7 @@
 
 
 /* the family of a video rendition: from its codecs string, or, while the
- * packager has not filled that in yet, from its first four letters
+ * packager has not filled that in yet, from the family name it holds
  * ("avc1", "hvc1", "av01"); 0 when none */
 unsigned tw_video_family(const vo_video_t *v);
 
@@ -61,8 +61,6 @@ typedef struct {
     uint8_t          subx;
     uint8_t          suby;
     uint8_t          chroma_position;
-    uint8_t          color_description;  /* present in the header */
-    uint8_t          primaries, transfer, matrix, full_range;
 
     const uint8_t   *obu;                /* the sequence header OBU */
     size_t           obu_len;
@@ -71,10 +69,11 @@ typedef struct {
 int tw_av1_config(const uint8_t *extradata, size_t size, tw_av1_config_t *c);
 
 /* next OBU of a low-overhead bitstream at or after *pos (every OBU with
- * its size field): sets *obu, *len (header included), *type; 0 at the
- * end, -1 when malformed */
+ * its size field): sets *obu, *len (header included), *hdr (the header
+ * and size field: where the payload starts), *type; 0 at the end, -1
+ * when malformed */
 int tw_av1_next_obu(const uint8_t *data, size_t size, size_t *pos,
-    const uint8_t **obu, size_t *len, unsigned *type);
+    const uint8_t **obu, size_t *len, size_t *hdr, unsigned *type);
 
 #define TW_OBU_SEQUENCE_HEADER   1
 #define TW_OBU_TEMPORAL_DELIMITER 2

@@ -74,7 +74,7 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
     char             crf[16], params[192];
     unsigned         family;
     uint32_t         keyint;
-    const char      *name;
+    const char      *name, *preset, *profile, *params_opt;
     AVCodecContext  *enc;
     const AVCodec   *codec;
 
@@ -135,26 +135,22 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
 
     snprintf(crf, sizeof(crf), "%u", v->crf);
 
+    /* per encoder: its preset, its parameter string and the option that
+     * takes it; the same crf option everywhere */
+    profile = NULL;
+
     switch (family) {
 
     case VO_CODEC_HEVC:
         /* closed GOP, one IDR per segment; no SEI with the encoder's
          * version and options; parameter sets in extradata only; VBV from
          * rc_max_rate and rc_buffer_size */
+        preset = tw_x265_presets[p];
+        params_opt = "x265-params";
         snprintf(params, sizeof(params),
                  "keyint=%u:min-keyint=%u:scenecut=0:open-gop=0:info=0:"
                  "repeat-headers=0:aud=0:pools=%u:frame-threads=1:"
                  "log-level=error", keyint, keyint, m->threads);
-
-        if ((ret = av_opt_set(enc->priv_data, "preset", tw_x265_presets[p],
-                              0)) < 0
-            || (ret = av_opt_set(enc->priv_data, "crf", crf, 0)) < 0
-            || (ret = av_opt_set(enc->priv_data, "x265-params", params, 0))
-               < 0)
-        {
-            goto failed;
-        }
-
         enc->profile = FF_PROFILE_HEVC_MAIN;
         break;
 
@@ -162,37 +158,34 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
         /* gop_size is SVT's intra period: one key frame (closed, IDR
          * refresh) per segment, no scene change key frames; capped crf
          * (rc_max_rate) */
+        preset = tw_svt_presets[p];
+        params_opt = "svtav1-params";
         snprintf(params, sizeof(params), "lp=%u:scd=0:irefresh-type=2",
                  m->threads);
-
-        if ((ret = av_opt_set(enc->priv_data, "preset", tw_svt_presets[p],
-                              0)) < 0
-            || (ret = av_opt_set(enc->priv_data, "crf", crf, 0)) < 0
-            || (ret = av_opt_set(enc->priv_data, "svtav1-params", params, 0))
-               < 0)
-        {
-            goto failed;
-        }
-
         break;
 
     default:
         /* min-keyint is clamped by x264 to keyint/2+1; with scenecut off
          * it does not matter: the only I frame is the first one.  asm:
          * above. */
+        preset = m->preset;
+        profile = "high";
+        params_opt = "x264-params";
         snprintf(params, sizeof(params),
                  "scenecut=0:open-gop=0:keyint=%u:min-keyint=%u%s", keyint,
                  keyint,
                  (av_get_cpu_flags() & AV_CPU_FLAG_AVX512) ? ":asm=avx2" : "");
+    }
 
-        if ((ret = av_opt_set(enc->priv_data, "preset", m->preset, 0)) < 0
-            || (ret = av_opt_set(enc->priv_data, "profile", "high", 0)) < 0
-            || (ret = av_opt_set(enc->priv_data, "crf", crf, 0)) < 0
-            || (ret = av_opt_set(enc->priv_data, "x264-params", params, 0))
-               < 0)
-        {
-            goto failed;
-        }
+    if ((ret = av_opt_set(enc->priv_data, "preset", preset, 0)) < 0
+        || (profile
+            && (ret = av_opt_set(enc->priv_data, "profile", profile, 0)) < 0)
+        || (ret = av_opt_set(enc->priv_data, "crf", crf, 0)) < 0
+        || (ret = av_opt_set(enc->priv_data, params_opt, params, 0)) < 0)
+    {
+        tw_log(TW_LOG_ERR, "cannot set %s options: %s", name,
+               tw_strerror(ret));
+        goto end;
     }
 
     ret = avcodec_open2(enc, codec, NULL);
@@ -210,12 +203,6 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
 
     *encp = enc;
     enc = NULL;
-
-    goto end;
-
-failed:
-
-    tw_log(TW_LOG_ERR, "cannot set %s options: %s", name, tw_strerror(ret));
 
 end:
 

@@ -731,14 +731,14 @@ static int
 tw_sample_obus(const AVPacket *pkt, tw_bytes_t *mdat)
 {
     int             rc;
-    size_t          pos, len;
+    size_t          pos, len, hdr;
     unsigned        type;
     const uint8_t  *obu;
 
     pos = 0;
 
     while ((rc = tw_av1_next_obu(pkt->data, pkt->size, &pos, &obu, &len,
-                                 &type)) > 0)
+                                 &hdr, &type)) > 0)
     {
         if (type != TW_OBU_TEMPORAL_DELIMITER && type != TW_OBU_PADDING) {
             tw_bytes_append(mdat, obu, len);
