@@ -322,7 +322,7 @@ void ngx_http_vidorigin_purge_stats(ngx_http_request_t *r,
  * is not up or more than "pending" commands wait.
  */
 
-#define NGX_HTTP_VIDORIGIN_REDIS_STATUS_LEN  2048
+#define NGX_HTTP_VIDORIGIN_REDIS_STATUS_LEN  4096
 
 /* a worker's connection: the adapter's and the request side's */
 
@@ -374,6 +374,9 @@ typedef struct {
     ngx_atomic_t        views_dropped_full;    /* worker table full */
     ngx_atomic_t        views_dropped_down;    /* Redis down at flush */
     ngx_atomic_t        views_dropped_lost;    /* sent, no good reply */
+    /* not settled yet: counted = flushed + dropped + queued + sent */
+    ngx_atomic_t        views_queued;     /* in a worker's table */
+    ngx_atomic_t        views_sent;       /* HINCRBY sent, reply due */
 } ngx_http_vidorigin_redis_stats_t;
 
 typedef void (*ngx_http_vidorigin_redis_resume_pt)(ngx_http_request_t *r,

@@ -760,11 +760,17 @@ ngx_http_vidorigin_redis_status(ngx_http_request_t *r, u_char *p)
         "# TYPE vidorigin_views_dropped_total counter\n"
         "vidorigin_views_dropped_total{reason=\"full\"} %uA\n"
         "vidorigin_views_dropped_total{reason=\"down\"} %uA\n"
-        "vidorigin_views_dropped_total{reason=\"lost\"} %uA\n",
+        "vidorigin_views_dropped_total{reason=\"lost\"} %uA\n"
+        "# HELP vidorigin_views_pending views not settled yet: in a "
+        "worker's table, or sent with the reply due\n"
+        "# TYPE vidorigin_views_pending gauge\n"
+        "vidorigin_views_pending{state=\"queued\"} %uA\n"
+        "vidorigin_views_pending{state=\"sent\"} %uA\n",
         st->connected, st->connects, st->disconnects, st->failures,
         st->calls, st->timeouts, st->down,
         st->views_counted, st->views_flushed, st->views_dropped_full,
-        st->views_dropped_down, st->views_dropped_lost);
+        st->views_dropped_down, st->views_dropped_lost, st->views_queued,
+        st->views_sent);
 
     return p;
 }

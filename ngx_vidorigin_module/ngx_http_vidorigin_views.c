@@ -16,7 +16,12 @@
  *
  * per entry (hour in UTC), and empties it.  Redis not connected, or too
  * many commands waiting: the views are dropped and counted as dropped;
- * nothing is kept for later.  The region is $vidorigin_region when that
+ * nothing is kept for later.
+ *
+ * Every view counted is, at any time, flushed (Redis confirmed it),
+ * dropped (full, down, lost), queued (in a worker's table, sent at the
+ * next flush) or sent (its reply is due): the status endpoint shows all
+ * six, so the sum can be checked at any instant, not only at rest.  The region is $vidorigin_region when that
  * variable exists at configuration time, else (and when it is empty or
  * not a short token) "ZZ".
  *
@@ -292,7 +297,9 @@ ngx_http_vidorigin_views_init_process(ngx_cycle_t *cycle,
 void
 ngx_http_vidorigin_views_exit_process(ngx_http_vidorigin_views_t *vw)
 {
-    ngx_uint_t  i, views;
+    ngx_uint_t                         i;
+    ngx_atomic_int_t                   views;
+    ngx_http_vidorigin_redis_stats_t  *st;
 
     if (vw->slots != NULL && vw->nused) {
         views = 0;
@@ -301,9 +308,9 @@ ngx_http_vidorigin_views_exit_process(ngx_http_vidorigin_views_t *vw)
             views += vw->slots[vw->used[i]].views;
         }
 
-        (void) ngx_atomic_fetch_add(
-            &ngx_http_vidorigin_redis_stats(vw->redis)->views_dropped_down,
-            views);
+        st = ngx_http_vidorigin_redis_stats(vw->redis);
+        (void) ngx_atomic_fetch_add(&st->views_dropped_down, views);
+        (void) ngx_atomic_fetch_add(&st->views_queued, -views);
     }
 
     if (vw->timer.timer_set) {
@@ -461,6 +468,7 @@ ngx_http_vidorigin_views_add(ngx_http_vidorigin_views_t *vw, vo_str_t *id,
             && ngx_memcmp(e->region, region->data, region->len) == 0)
         {
             e->views++;
+            (void) ngx_atomic_fetch_add(&st->views_queued, 1);
             return;
         }
     }
@@ -469,6 +477,8 @@ ngx_http_vidorigin_views_add(ngx_http_vidorigin_views_t *vw, vo_str_t *id,
         (void) ngx_atomic_fetch_add(&st->views_dropped_full, 1);
         return;
     }
+
+    (void) ngx_atomic_fetch_add(&st->views_queued, 1);
 
     e = &vw->slots[i];
     e->hour = hour;
@@ -557,16 +567,25 @@ ngx_http_vidorigin_views_send(ngx_http_vidorigin_views_t *vw,
     argv[3] = (const char *) views;
     argvlen[3] = ngx_sprintf(views, "%uD", e->views) - views;
 
+    st = ngx_http_vidorigin_redis_stats(vw->redis);
+
+    /* sent (or dropped) before it leaves the queue: the sum never dips */
+
     if (ngx_http_vidorigin_redis_command(vw->redis,
                                          ngx_http_vidorigin_views_reply,
                                          (void *) (uintptr_t) e->views,
                                          4, argv, argvlen)
         != NGX_OK)
     {
-        st = ngx_http_vidorigin_redis_stats(vw->redis);
         (void) ngx_atomic_fetch_add(&st->views_dropped_down, e->views);
+        (void) ngx_atomic_fetch_add(&st->views_queued,
+                                    -(ngx_atomic_int_t) e->views);
         return;
     }
+
+    (void) ngx_atomic_fetch_add(&st->views_sent, e->views);
+    (void) ngx_atomic_fetch_add(&st->views_queued,
+                                    -(ngx_atomic_int_t) e->views);
 
     argv[0] = "EXPIRE";
     argvlen[0] = 6;
@@ -587,22 +606,24 @@ ngx_http_vidorigin_views_reply(redisAsyncContext *ac, void *reply,
     void *privdata)
 {
     redisReply                        *rp = reply;
+
+    ngx_atomic_int_t                   views;
     ngx_http_vidorigin_redis_t        *rd;
     ngx_http_vidorigin_redis_stats_t  *st;
 
     rd = ngx_http_vidorigin_redis_replied(ac);
     st = ngx_http_vidorigin_redis_stats(rd);
+    views = (ngx_atomic_int_t) (uintptr_t) privdata;
 
     if (rp != NULL && rp->type == REDIS_REPLY_INTEGER) {
-        (void) ngx_atomic_fetch_add(&st->views_flushed,
-                                    (ngx_atomic_int_t) (uintptr_t) privdata);
-        return;
+        (void) ngx_atomic_fetch_add(&st->views_flushed, views);
+
+    } else {
+        ngx_http_vidorigin_redis_error(rd, "HINCRBY", rp);
+        (void) ngx_atomic_fetch_add(&st->views_dropped_lost, views);
     }
 
-    ngx_http_vidorigin_redis_error(rd, "HINCRBY", rp);
-
-    (void) ngx_atomic_fetch_add(&st->views_dropped_lost,
-                                (ngx_atomic_int_t) (uintptr_t) privdata);
+    (void) ngx_atomic_fetch_add(&st->views_sent, -views);
 }
 
 

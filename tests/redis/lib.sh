@@ -210,6 +210,16 @@ dropped() {
     metric "vidorigin_views_dropped_total{reason=\"$1\"}"
 }
 
+# pending STATE: views not settled yet (queued in a table, sent)
+pending() {
+    metric "vidorigin_views_pending{state=\"$1\"}"
+}
+
+# settled: no view waits in a table or for a reply (read the sums after)
+settled() {
+    [ "$(pending queued)" = 0 ] && [ "$(pending sent)" = 0 ]
+}
+
 # both workers connected, as nginx and Redis see it
 both_connected() {
     [ "$(metric vidorigin_redis_connected)" = 2 ] \

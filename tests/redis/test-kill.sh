@@ -76,6 +76,12 @@ check_sh "API p99 $(field "$api_kill" p99) ms, Redis killed; $(field "$api_base"
         "BEGIN { exit !(a <= b + 10) }"'
 check_sh "status: Redis down (0 workers connected)" \
     '[ "$(metric vidorigin_redis_connected)" = 0 ]'
+# views still in a table (flushed every 300 ms) or waiting for a reply
+# are not settled yet: the sums are read once none are
+echo "# right after the load: $(pending queued) queued, $(pending sent) sent"
+wait_for settled 30
+check_sh "views settled in 3 s: $(pending queued) queued, $(pending sent) sent" \
+    settled
 down=$(dropped down)
 lost=$(dropped lost)
 check_sh "dropped views rose: down $up_dropped -> $down, lost $lost" \

@@ -68,6 +68,9 @@ now=$(fds)
 check_sh "fds per worker after reloads: $now (at start: $base)" \
     '[ "$now" = "$base" ]'
 
+wait_for settled 30
+check_sh "views settled: $(pending queued) queued, $(pending sent) sent" \
+    settled
 counted=$(metric vidorigin_views_counted_total)
 flushed=$(metric vidorigin_views_flushed_total)
 in_redis=$(views_in_redis "vo:views:demo:$(hour_key)")
