@@ -29,8 +29,10 @@ CORE_HDRS   := $(wildcard $(CORE_DIR)/vo_*.h)
 CORE_LIBS   := -lcrypto
 MODULE_SRCS := $(wildcard ngx_vidorigin_module/*.c ngx_vidorigin_module/*.h) \
                $(CORE_SRCS) $(CORE_HDRS) config
-WORKER_SRCS := $(wildcard transcode-worker/tw_*.c)
-WORKER_HDRS := $(wildcard transcode-worker/tw_*.h)
+WORKER_DIR  := transcode-worker
+WORKER_SRCS := $(wildcard $(WORKER_DIR)/tw_*.c $(WORKER_DIR)/*/tw_*.c)
+WORKER_OBJS := $(patsubst $(WORKER_DIR)/%.c,$(BUILD)/worker/%.o,$(WORKER_SRCS))
+CORE_OBJS   := $(patsubst $(CORE_DIR)/%.c,$(BUILD)/worker/vo/%.o,$(CORE_SRCS))
 
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
@@ -68,12 +70,27 @@ $(MODULE_SO): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 
 module: $(MODULE_SO)
 
-# --- transcode worker: links the same vo_ core as the module
-$(WORKER): $(WORKER_SRCS) $(WORKER_HDRS) $(CORE_SRCS) $(CORE_HDRS)
-	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) $(WARN) -I$(CORE_DIR) -Itranscode-worker \
-	    $$(pkg-config --cflags $(FFMPEG_PKGS) libcurl) \
-	    -o $@ $(WORKER_SRCS) $(CORE_SRCS) \
+# --- transcode worker: links the same vo_ core as the module.  One object
+# per source file (headers tracked by -MMD); worker headers are named by
+# their folder: #include "media/tw_source.h"
+WORKER_CFLAGS = $(CFLAGS) $(WARN) -I$(CORE_DIR) -I$(WORKER_DIR) \
+    $$(pkg-config --cflags $(FFMPEG_PKGS) libcurl)
+
+$(BUILD)/worker/%.o: $(WORKER_DIR)/%.c
+	@mkdir -p $(@D)
+	@echo "  CC    $<"
+	@$(CC) $(WORKER_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/worker/vo/%.o: $(CORE_DIR)/%.c
+	@mkdir -p $(@D)
+	@echo "  CC    $< (worker)"
+	@$(CC) $(WORKER_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(WORKER_OBJS:.o=.d) $(CORE_OBJS:.o=.d)
+
+$(WORKER): $(WORKER_OBJS) $(CORE_OBJS)
+	@echo "  LINK  $@"
+	@$(CC) $(CFLAGS) -o $@ $^ \
 	    $$(pkg-config --libs $(FFMPEG_PKGS)) \
 	    $$(pkg-config --libs libmicrohttpd hiredis libcurl) $(CORE_LIBS) \
 	    -lm -lpthread

@@ -14,12 +14,12 @@
 #include <libavformat/avformat.h>
 
 #include "vo_path.h"
-#include "tw_catalog.h"
-#include "tw_log.h"
-#include "tw_package.h"
-#include "tw_placer.h"
-#include "tw_purge.h"
-#include "tw_s3.h"
+#include "catalog/tw_catalog.h"
+#include "common/tw_log.h"
+#include "package/tw_package.h"
+#include "placer/tw_placer.h"
+#include "purger/tw_purge.h"
+#include "s3/tw_s3.h"
 
 
 #define TW_VERSION         "0.1.0"

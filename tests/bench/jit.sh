@@ -52,7 +52,7 @@ video=${VIDEO:-demo} rendition=${RENDITION:-720p}
 segments=${SEGMENTS:-1 2 3 4 5 6 7} rung_segments=${RUNG_SEGMENTS:-2 5 8}
 budget=${BUDGET:-300} diag=${DIAG:-0} retries=${RETRIES:-2} noise=${NOISE:-0.3}
 # the worker's scaler flags, from its source (tw_segment.c TW_SWS_FLAGS)
-sws=$(sed -n 's/^#define TW_SWS_FLAGS *(\(.*\)).*/\1/p' "$top/transcode-worker/tw_segment.c" 2>/dev/null |
+sws=$(sed -n 's/^#define TW_SWS_FLAGS *(\(.*\)).*/\1/p' "$top/transcode-worker/media/tw_segment.c" 2>/dev/null |
       tr -d ' ' | sed 's/SWS_//g; s/|/+/g' | tr 'A-Z' 'a-z')
 scale_flags=${SCALE_FLAGS-${sws:-bicubic+accurate_rnd+bitexact}}
 # the worker, like the CLI, seeks to n*D first (tw_source_video), and

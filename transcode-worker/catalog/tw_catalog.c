@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "vo_json.h"
-#include "tw_catalog.h"
-#include "tw_log.h"
+#include "catalog/tw_catalog.h"
+#include "common/tw_log.h"
 
 
 #define TW_META_KEY_MAX  32

@@ -27,7 +27,7 @@
 #include <sys/types.h>
 
 #include "vo_core.h"
-#include "tw_redis.h"
+#include "common/tw_redis.h"
 
 
 #define TW_META_FIELD_MAX    16384

@@ -23,9 +23,9 @@
 
 #include "vo_json.h"
 #include "vo_path.h"
-#include "tw_catalog.h"
-#include "tw_log.h"
-#include "tw_serve.h"
+#include "catalog/tw_catalog.h"
+#include "common/tw_log.h"
+#include "serve/tw_serve.h"
 
 
 #define TW_CATALOG_NOT_FOUND  2

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tw_catalog.h"
+#include "catalog/tw_catalog.h"
 
 
 /* BCP 47's shape, not its registry: a primary subtag of 2 to 8 letters,

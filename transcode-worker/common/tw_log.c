@@ -10,7 +10,7 @@
 #include <libavutil/log.h>
 #include <libavutil/error.h>
 
-#include "tw_log.h"
+#include "common/tw_log.h"
 
 
 static void tw_log_av(void *avcl, int level, const char *fmt, va_list vl);

@@ -11,9 +11,10 @@
 
 #include <hiredis/hiredis.h>
 
-#include "tw_log.h"
-#include "tw_redis.h"
-#include "tw_serve.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "common/tw_redis.h"
+#include "serve/tw_serve.h"
 
 
 #define TW_BACKOFF_MIN   0.1

@@ -8,9 +8,9 @@
 
 #include <libavutil/error.h>
 
-#include "tw_log.h"
-#include "tw_codec.h"
-#include "tw_encode.h"
+#include "common/tw_log.h"
+#include "media/tw_codec.h"
+#include "media/tw_encode.h"
 
 
 /* a most-significant-bit-first reader; reading past the end sets

@@ -10,10 +10,10 @@
 #include <libavutil/cpu.h>
 #include <libavutil/opt.h>
 
-#include "tw_log.h"
-#include "tw_codec.h"
-#include "tw_encode.h"
-#include "tw_source.h"
+#include "common/tw_log.h"
+#include "media/tw_codec.h"
+#include "media/tw_encode.h"
+#include "media/tw_source.h"
 
 
 uint32_t

@@ -8,10 +8,10 @@
 
 #include <libavutil/error.h>
 
-#include "tw_log.h"
-#include "tw_codec.h"
-#include "tw_encode.h"
-#include "tw_mp4.h"
+#include "common/tw_log.h"
+#include "media/tw_codec.h"
+#include "media/tw_encode.h"
+#include "media/tw_mp4.h"
 
 
 /* sample_flags (ISO/IEC 14496-12 8.8.3.1) */

@@ -11,11 +11,11 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
-#include "tw_log.h"
-#include "tw_encode.h"
-#include "tw_codec.h"
-#include "tw_segment.h"
-#include "tw_ts.h"
+#include "common/tw_log.h"
+#include "media/tw_encode.h"
+#include "media/tw_codec.h"
+#include "media/tw_segment.h"
+#include "media/tw_ts.h"
 
 
 /* fixed scaler flags: bit-exact paths, so the pixels do not depend on

@@ -18,8 +18,8 @@
 #include <libavcodec/avcodec.h>
 
 #include "vo_media.h"
-#include "tw_source.h"
-#include "tw_mp4.h"
+#include "media/tw_source.h"
+#include "media/tw_mp4.h"
 
 
 /* AAC frames fed before a segment's first frame so that the encoder's

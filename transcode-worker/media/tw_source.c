@@ -11,8 +11,8 @@
 #include <libavutil/mem.h>
 #include <libswresample/swresample.h>
 
-#include "tw_log.h"
-#include "tw_source.h"
+#include "common/tw_log.h"
+#include "media/tw_source.h"
 
 
 /* how far before the file start the seek of the first video window aims,

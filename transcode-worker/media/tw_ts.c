@@ -8,9 +8,9 @@
 #include <libavformat/avformat.h>
 #include <libavutil/mathematics.h>
 
-#include "tw_log.h"
-#include "tw_source.h"
-#include "tw_ts.h"
+#include "common/tw_log.h"
+#include "media/tw_source.h"
+#include "media/tw_ts.h"
 
 
 static int tw_ts_stream(AVFormatContext *oc, AVCodecContext *enc);

@@ -19,12 +19,13 @@
 #include <libavutil/mathematics.h>
 
 #include "vo_path.h"
-#include "tw_log.h"
-#include "tw_codec.h"
-#include "tw_store.h"
-#include "tw_source.h"
-#include "tw_segment.h"
-#include "tw_package.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "media/tw_codec.h"
+#include "store/tw_store.h"
+#include "media/tw_source.h"
+#include "media/tw_segment.h"
+#include "package/tw_package.h"
 
 
 typedef struct {
@@ -71,7 +72,6 @@ static int tw_package_segment(const tw_opts_t *o, vo_media_t *m,
     tw_source_t *src, uint32_t n, uint32_t eager, tw_rate_t *rates);
 static void tw_rate_add(tw_rate_t *rate, size_t bytes, uint32_t frames,
     uint64_t frame_num, uint64_t frame_den);
-static double tw_now(void);
 static void *tw_package_job(void *data);
 static int tw_package_segments(const tw_opts_t *o, vo_media_t *m,
     const char *file, uint32_t eager, tw_rate_t *rates);
@@ -594,7 +594,7 @@ tw_package_job(void *data)
             break;
         }
 
-        t1 = tw_now();
+        t1 = tw_clock();
 
         if (tw_package_segment(pool->opts, pool->media, src, n, pool->eager,
                                job->rates) != 0)
@@ -611,7 +611,7 @@ tw_package_job(void *data)
         pthread_mutex_lock(&pool->lock);
         pool->done++;
         tw_log(TW_LOG_INFO, "segment %u done in %.2f s (%u/%u)", n,
-               tw_now() - t1, pool->done, pool->media->segment_count);
+               tw_clock() - t1, pool->done, pool->media->segment_count);
         pthread_mutex_unlock(&pool->lock);
     }
 
@@ -766,17 +766,6 @@ tw_package_same(const tw_opts_t *o, const vo_media_t *m, const char *key)
 }
 
 
-static double
-tw_now(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-
 int
 tw_package(const tw_opts_t *o)
 {
@@ -800,7 +789,7 @@ tw_package(const tw_opts_t *o)
     existed = 1;
     memset(&out, 0, sizeof(tw_bytes_t));
     memset(rates, 0, sizeof(rates));
-    t0 = tw_now();
+    t0 = tw_clock();
 
     /* everything that can be refused is checked before the store is
      * touched */
@@ -976,7 +965,7 @@ tw_package(const tw_opts_t *o)
         goto end;
     }
 
-    tw_log(TW_LOG_INFO, "packaged \"%s\" in %.1f s", m.id, tw_now() - t0);
+    tw_log(TW_LOG_INFO, "packaged \"%s\" in %.1f s", m.id, tw_clock() - t0);
 
     rc = 0;
 

@@ -15,9 +15,9 @@
 
 #include "vo_media.h"
 #include "vo_path.h"
-#include "tw_catalog.h"
-#include "tw_mp4.h"
-#include "tw_store.h"
+#include "catalog/tw_catalog.h"
+#include "media/tw_mp4.h"
+#include "store/tw_store.h"
 
 
 typedef struct {

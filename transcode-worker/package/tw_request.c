@@ -15,11 +15,11 @@
 #include <string.h>
 
 #include "vo_path.h"
-#include "tw_log.h"
-#include "tw_store.h"
-#include "tw_source.h"
-#include "tw_segment.h"
-#include "tw_package.h"
+#include "common/tw_log.h"
+#include "store/tw_store.h"
+#include "media/tw_source.h"
+#include "media/tw_segment.h"
+#include "package/tw_package.h"
 
 
 static void tw_companions(const tw_store_t *st, tw_segment_t *s, uint32_t r,

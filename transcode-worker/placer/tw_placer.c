@@ -17,12 +17,12 @@
 
 #include <hiredis/hiredis.h>
 
-#include "tw_log.h"
-#include "tw_placer.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "placer/tw_placer.h"
 
 
 static void tw_placer_signal(int signo);
-static double tw_placer_mono(void);
 static int tw_placer_run(tw_placer_t *p);
 static void tw_placer_status(tw_placer_t *p);
 static void tw_placer_sleep(double until);
@@ -42,17 +42,6 @@ int
 tw_placer_stopping(void)
 {
     return tw_placer_signals != 0;
-}
-
-
-static double
-tw_placer_mono(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 
@@ -226,7 +215,7 @@ tw_placer_sleep(double until)
     struct timespec  ts;
 
     while (!tw_placer_stopping()) {
-        left = until - tw_placer_mono();
+        left = until - tw_clock();
         if (left <= 0) {
             return;
         }
@@ -280,11 +269,11 @@ tw_placer_command(int argc, char **argv)
            p.conf.status, p.conf.once ? ", once" : "");
 
     for ( ;; ) {
-        t0 = tw_placer_mono();
+        t0 = tw_clock();
 
         rc = tw_placer_run(&p);
 
-        p.last_duration = tw_placer_mono() - t0;
+        p.last_duration = tw_clock() - t0;
         p.last_run = (int64_t) time(NULL);
 
         if (rc == 0) {

@@ -32,7 +32,7 @@
 #include <stdio.h>
 
 #include "vo_path.h"
-#include "tw_redis.h"
+#include "common/tw_redis.h"
 
 
 #define TW_REGION_MAX        16          /* bytes of a region field */

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tw_log.h"
-#include "tw_placer.h"
-#include "tw_serve.h"
+#include "common/tw_log.h"
+#include "placer/tw_placer.h"
+#include "serve/tw_serve.h"
 
 
 typedef enum {

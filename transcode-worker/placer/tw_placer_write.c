@@ -36,8 +36,8 @@
 
 #include <hiredis/hiredis.h>
 
-#include "tw_log.h"
-#include "tw_placer.h"
+#include "common/tw_log.h"
+#include "placer/tw_placer.h"
 
 
 typedef struct {

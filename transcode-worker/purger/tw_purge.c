@@ -32,9 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tw_log.h"
-#include "tw_purge.h"
-#include "tw_s3.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "purger/tw_purge.h"
+#include "s3/tw_s3.h"
 
 
 #define TW_PURGE_READ_MAX      65536    /* journal bytes per tick */
@@ -45,7 +46,6 @@
 
 
 static void tw_purge_signal(int signo);
-static int64_t tw_purge_mono_ms(void);
 static int tw_purge_init(tw_purger_t *p, int argc, char **argv);
 static int tw_purge_lock(tw_purger_t *p);
 static int tw_purge_emit(void *data, const tw_purge_t *purge);
@@ -72,28 +72,6 @@ static void
 tw_purge_signal(int signo)
 {
     tw_purge_signals++;
-}
-
-
-int64_t
-tw_purge_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
-static int64_t
-tw_purge_mono_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 
@@ -499,7 +477,7 @@ tw_purge_outcome(tw_purger_t *p, tw_cdn_t *cdn, tw_send_result_t *res,
            e->prefix, send->count > 1 ? ", ..." : "",
            res->verdict == TW_SEND_RETRY ? " after every attempt" : "", why);
 
-    when = tw_purge_now_ms();
+    when = tw_wall_ms();
 
     for (i = 0; i < send->count; i++) {
         e = tw_purge_at(p, send->from + i);
@@ -562,7 +540,7 @@ tw_purge_tick(tw_purger_t *p, int stopping)
     int64_t    now;
     CURLMsg   *msg;
 
-    now = tw_purge_mono_ms();
+    now = tw_clock_ms();
 
     curl_multi_perform(p->multi, &running);
 
@@ -709,21 +687,21 @@ tw_purge_command(int argc, char **argv)
 
     while (tw_purge_signals == 0) {
         (void) tw_purge_tick(&p, 0);
-        tw_purge_wait(&p, tw_purge_mono_ms());
+        tw_purge_wait(&p, tw_clock_ms());
     }
 
     tw_log(TW_LOG_INFO, "stopping");
 
-    deadline = tw_purge_mono_ms() + TW_PURGE_DRAIN_MS;
+    deadline = tw_clock_ms() + TW_PURGE_DRAIN_MS;
 
     do {
         running = tw_purge_tick(&p, 1);
 
         if (running) {
-            tw_purge_wait(&p, tw_purge_mono_ms());
+            tw_purge_wait(&p, tw_clock_ms());
         }
 
-    } while (running && tw_purge_mono_ms() < deadline
+    } while (running && tw_clock_ms() < deadline
              && tw_purge_signals < 2);
 
     if (running) {

@@ -210,7 +210,6 @@ typedef struct {
 
 /* tw_purge.c */
 int tw_purge_command(int argc, char **argv);
-int64_t tw_purge_now_ms(void);             /* wall clock */
 
 /* tw_purge_conf.c: the configuration file and the flags, defaults
  * applied and checked; -1 logged */

@@ -22,7 +22,7 @@
 #include <strings.h>
 
 #include "vo_json.h"
-#include "tw_purge.h"
+#include "purger/tw_purge.h"
 
 
 static void tw_purge_xml(const char *xml, const char *tag, char *out,

@@ -29,8 +29,8 @@
 #include <time.h>
 
 #include "vo_sigv4.h"
-#include "tw_log.h"
-#include "tw_purge.h"
+#include "common/tw_log.h"
+#include "purger/tw_purge.h"
 
 
 #define TW_CLOUDFRONT_API     "/2020-05-31"

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tw_log.h"
-#include "tw_purge.h"
-#include "tw_serve.h"
+#include "common/tw_log.h"
+#include "purger/tw_purge.h"
+#include "serve/tw_serve.h"
 
 
 typedef enum {

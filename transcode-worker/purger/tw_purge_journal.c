@@ -23,8 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tw_log.h"
-#include "tw_purge.h"
+#include "common/tw_log.h"
+#include "purger/tw_purge.h"
 
 
 /* "<seq> <unix_ms> <prefix>\n": 20 digits, 20 digits, two blanks, '\n' */

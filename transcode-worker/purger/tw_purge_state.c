@@ -30,8 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tw_log.h"
-#include "tw_purge.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "purger/tw_purge.h"
 
 
 #define TW_STATE_MAGIC   "# vidorigin purger state 1"
@@ -561,7 +562,7 @@ tw_purge_status_write(tw_purger_t *p)
         }
     }
 
-    now = tw_purge_now_ms();
+    now = tw_wall_ms();
 
     fprintf(f, "# HELP vidorigin_cdn_purge_journal_seq Highest seq read "
             "from the journal since the purger started.\n"

@@ -16,9 +16,10 @@
 
 #include <curl/curl.h>
 
-#include "tw_log.h"
-#include "tw_s3.h"
-#include "tw_s3_request.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "s3/tw_s3.h"
+#include "s3/tw_s3_request.h"
 
 
 static void tw_s3_global(void);
@@ -228,8 +229,8 @@ tw_s3_sleep(uint32_t attempt)
     static __thread unsigned  seed;
 
     if (seed == 0) {
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        seed = (unsigned) (ts.tv_nsec ^ (uintptr_t) &ts) | 1;
+        seed = (unsigned) ((uint64_t) (tw_clock() * 1e9)
+                           ^ (uintptr_t) &seed) | 1;
     }
 
     ms = attempt < 16 ? TW_S3_BACKOFF << (attempt - 1) : TW_S3_BACKOFF_MAX;

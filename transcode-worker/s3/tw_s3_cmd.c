@@ -16,10 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tw_log.h"
-#include "tw_s3.h"
-#include "tw_serve.h"
-#include "tw_store.h"
+#include "common/tw_log.h"
+#include "s3/tw_s3.h"
+#include "serve/tw_serve.h"
+#include "store/tw_store.h"
 
 
 #define TW_S3_MAX_PUT   ((size_t) 5 << 30)   /* S3's single-PUT limit */

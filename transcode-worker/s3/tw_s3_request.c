@@ -22,9 +22,9 @@
 #include <curl/curl.h>
 
 #include "vo_sigv4.h"
-#include "tw_log.h"
-#include "tw_s3.h"
-#include "tw_s3_request.h"
+#include "common/tw_log.h"
+#include "s3/tw_s3.h"
+#include "s3/tw_s3_request.h"
 
 
 static void tw_s3_fail(tw_s3_req_t *r, unsigned retryable, const char *fmt,

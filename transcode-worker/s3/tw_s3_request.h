@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "tw_s3.h"
+#include "s3/tw_s3.h"
 
 
 #define TW_S3_ERR_BODY   4096    /* bytes of an error answer kept */

@@ -22,8 +22,8 @@
 #include <libavutil/md5.h>
 #include <libavutil/mem.h>
 
-#include "tw_log.h"
-#include "tw_s3.h"
+#include "common/tw_log.h"
+#include "s3/tw_s3.h"
 
 
 #define TW_S3_ETAG_MAX     128

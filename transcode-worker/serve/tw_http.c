@@ -31,9 +31,9 @@
 #include <microhttpd.h>
 
 #include "vo_path.h"
-#include "tw_log.h"
-#include "tw_store.h"
-#include "tw_serve.h"
+#include "common/tw_log.h"
+#include "store/tw_store.h"
+#include "serve/tw_serve.h"
 
 
 #define TW_BLOCK_SIZE   (64 * 1024)

@@ -25,9 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tw_log.h"
-#include "tw_store.h"
-#include "tw_serve.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "store/tw_store.h"
+#include "serve/tw_serve.h"
 
 
 /* seconds between two looks at a remote producer's lock */
@@ -44,17 +45,6 @@ typedef struct {
 
 
 static tw_job_t *tw_job_find(tw_server_t *sv, const char *key);
-
-
-double
-tw_clock(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 
 void

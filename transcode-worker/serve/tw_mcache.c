@@ -19,8 +19,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "tw_log.h"
-#include "tw_serve.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "serve/tw_serve.h"
 
 
 static tw_mcache_entry_t *tw_mcache_entry(tw_server_t *sv,

@@ -21,8 +21,9 @@
 
 #include <microhttpd.h>
 
-#include "tw_log.h"
-#include "tw_serve.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "serve/tw_serve.h"
 
 
 #define TW_TICK_NS        50000000       /* 50 ms */

@@ -31,8 +31,8 @@
 
 #include "vo_media.h"
 #include "vo_path.h"
-#include "tw_package.h"
-#include "tw_redis.h"
+#include "package/tw_package.h"
+#include "common/tw_redis.h"
 
 
 #define TW_LISTEN_MAX       8
@@ -252,7 +252,6 @@ void tw_job_unlink(tw_server_t *sv, tw_job_t *job);
 void tw_job_request(const tw_job_t *job, vo_request_t *req);
 void tw_job_observe(tw_server_t *sv, double seconds);
 
-double tw_clock(void);
 
 #define tw_count(sv, field, n)                                               \
     __atomic_add_fetch(&(sv)->metrics.field, (n), __ATOMIC_RELAXED)

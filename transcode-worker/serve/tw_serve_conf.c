@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tw_log.h"
-#include "tw_serve.h"
+#include "common/tw_log.h"
+#include "serve/tw_serve.h"
 
 
 typedef enum {

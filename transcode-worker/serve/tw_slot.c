@@ -17,9 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tw_log.h"
-#include "tw_store.h"
-#include "tw_serve.h"
+#include "common/tw_clock.h"
+#include "common/tw_log.h"
+#include "store/tw_store.h"
+#include "serve/tw_serve.h"
 
 
 /* temporary files of a key older than this were left by a dead writer */

@@ -14,9 +14,9 @@
 #include <libavutil/error.h>
 #include <libavutil/mem.h>
 
-#include "tw_log.h"
-#include "tw_s3.h"
-#include "tw_s3_io.h"
+#include "common/tw_log.h"
+#include "s3/tw_s3.h"
+#include "store/tw_s3_io.h"
 
 
 /* libavformat's own buffer, in front of the read-ahead blocks */

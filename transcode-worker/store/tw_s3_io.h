@@ -19,7 +19,7 @@
 
 #include <libavformat/avio.h>
 
-#include "tw_s3.h"
+#include "s3/tw_s3.h"
 
 
 /* what one context read: for the log and the tests */

@@ -20,8 +20,8 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "tw_log.h"
-#include "tw_store.h"
+#include "common/tw_log.h"
+#include "store/tw_store.h"
 
 
 static int tw_atomic_write(const char *path, const void *data, size_t len,

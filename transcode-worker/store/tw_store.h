@@ -33,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tw_s3.h"
-#include "tw_source.h"
+#include "s3/tw_s3.h"
+#include "media/tw_source.h"
 
 
 #define TW_STORE_LOCAL        0

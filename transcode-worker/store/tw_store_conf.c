@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tw_log.h"
-#include "tw_serve.h"
-#include "tw_store.h"
+#include "common/tw_log.h"
+#include "serve/tw_serve.h"
+#include "store/tw_store.h"
 
 
 typedef enum {

@@ -17,9 +17,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "tw_log.h"
-#include "tw_s3_io.h"
-#include "tw_store.h"
+#include "common/tw_log.h"
+#include "store/tw_s3_io.h"
+#include "store/tw_store.h"
 
 
 /* keys listed for one removal: a video has a few thousand at most */
