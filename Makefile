@@ -185,6 +185,12 @@ placement-test: module worker sample
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
 	    bash scripts/run-suites.sh placement tests/placement/test-*.sh
 
+# --- the layout rules (README "Layout"): no circle between files, no
+# source file over 900 lines, no function over 150 (from the sources)
+.PHONY: test-layout
+test-layout:
+	@python3 tests/layout/check.py
+
 # --- the module against upstream nginx source (--add-dynamic-module)
 upstream:
 	@bash tests/build/upstream.sh $(BUILD)/upstream
