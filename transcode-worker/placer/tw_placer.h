@@ -57,7 +57,7 @@ typedef struct {
     uint32_t            max_pairs;        /* (video, region) per run */
     int64_t             now;              /* 0: the clock (else tests and
                                              replays: a fixed time) */
-    unsigned            once:1;
+    int                 once;             /* --once */
 } tw_placer_conf_t;
 
 

@@ -54,7 +54,6 @@ typedef struct {
     uint32_t            wait_ms;
     uint32_t            connections;     /* HTTP connection limit */
     int                 prefetch;
-    int                 log_level;
 } tw_serve_conf_t;
 
 
@@ -185,25 +184,10 @@ typedef struct tw_server_s {
 } tw_server_t;
 
 
-/* tw_serve_conf.c: the configuration file and the flags */
+/* tw_serve_conf.c: the configuration file and the flags (the worker's
+ * one reader, common/tw_conf.h); 0, or -1 logged */
 int tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf);
 void tw_serve_conf_free(tw_serve_conf_t *conf);
-/* a duration, "30s", "500ms", "2m", "24h", a bare number being seconds (fractions
- * too), in ms; -1 when malformed or above 4e9 ms */
-int tw_parse_ms(const char *s, uint32_t *ms);
-
-/* reads a "key value" configuration file (tw_serve_conf.c), calling set
- * for each pair; where is "path:line" */
-typedef int (*tw_conf_set_pt)(void *data, char *name, char *value,
-    const char *where);
-int tw_conf_read(const char *path, tw_conf_set_pt set, void *data);
-
-/* a setting's value: a number, a duration in ms, within [min, max];
- * 0, or -1 logged as "where: \"name\" must be ..." */
-int tw_conf_u32(const char *where, const char *name, const char *value,
-    uint32_t min, uint32_t max, uint32_t *u);
-int tw_conf_ms(const char *where, const char *name, const char *value,
-    uint32_t min, uint32_t max, uint32_t *u);
 
 /* tw_http.c: the daemons of the listen addresses */
 int tw_http_start(tw_server_t *sv);
