@@ -13,7 +13,8 @@
 
 #include "common/tw_conf.h"
 #include "common/tw_log.h"
-#include "serve/tw_serve.h"
+#include "package/tw_package.h"
+#include "serve/tw_serve_conf.h"
 
 
 static int tw_serve_listen(void *data, const tw_conf_key_t *key,

@@ -19,12 +19,18 @@
 
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
+#include "common/tw_redis.h"
+#include "package/tw_package.h"
+#include "serve/tw_jobs.h"
+#include "serve/tw_slot.h"
 #include "store/tw_store.h"
-#include "serve/tw_serve.h"
 
 
 /* temporary files of a key older than this were left by a dead writer */
 #define TW_TEMP_MAX_AGE      60
+
+/* the largest object answered from an s3 store */
+#define TW_FETCH_MAX         ((size_t) 1 << 30)
 
 
 typedef struct {
@@ -38,14 +44,14 @@ typedef struct {
 
 
 static void *tw_slot_main(void *data);
-static int tw_slot_run(tw_slot_t *sl, tw_job_t *job);
-static int tw_slot_fetch(tw_server_t *sv, tw_job_t *job, int hit);
-static void tw_jobs_store_companions(tw_server_t *sv,
+static int tw_slot_run(tw_slot_t *sl, tw_jit_job_t *job);
+static int tw_slot_fetch(tw_server_t *sv, tw_jit_job_t *job, int hit);
+static void tw_slot_companions(tw_server_t *sv,
     const tw_store_t *store, tw_companion_t *comp);
 
 
 int
-tw_jobs_start(tw_server_t *sv)
+tw_slots_start(tw_server_t *sv)
 {
     uint32_t    i;
     tw_slot_t  *slots;
@@ -79,7 +85,7 @@ tw_jobs_start(tw_server_t *sv)
 
 
 void
-tw_jobs_stop(tw_server_t *sv)
+tw_slots_stop(tw_server_t *sv)
 {
     uint32_t    i;
     tw_slot_t  *slots;
@@ -110,7 +116,7 @@ static void *
 tw_slot_main(void *data)
 {
     int           next;
-    tw_job_t     *job;
+    tw_jit_job_t     *job;
     char          rendition[VO_NAME_MAX + 1];
     tw_slot_t    *sl = data;
     tw_server_t  *sv = sl->sv;
@@ -179,7 +185,7 @@ tw_slot_main(void *data)
  * prefetching.
  */
 static int
-tw_slot_run(tw_slot_t *sl, tw_job_t *job)
+tw_slot_run(tw_slot_t *sl, tw_jit_job_t *job)
 {
     int                 lk, rc, next;
     char                key[TW_KEY_MAX], owner[128];
@@ -322,7 +328,7 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
     if (blob == NULL) {
         tw_bytes_free(&out);
         tw_job_finish(sv, job, 200, NULL, 1, 1, 0);
-        tw_jobs_store_companions(sv, store, comp);
+        tw_slot_companions(sv, store, comp);
         return 0;
     }
 
@@ -343,7 +349,7 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
     tw_blob_unref(blob);
 
     /* after the answer: they are what the next requests will want */
-    tw_jobs_store_companions(sv, store, comp);
+    tw_slot_companions(sv, store, comp);
 
     return rc;
 }
@@ -356,7 +362,7 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
  * job is gone unless 1 comes back.
  */
 static int
-tw_slot_fetch(tw_server_t *sv, tw_job_t *job, int hit)
+tw_slot_fetch(tw_server_t *sv, tw_jit_job_t *job, int hit)
 {
     int               rc;
     size_t            len;
@@ -402,7 +408,7 @@ tw_slot_fetch(tw_server_t *sv, tw_job_t *job, int hit)
  * writes the same bytes, and each write is an atomic rename (s3: a PUT).
  */
 static void
-tw_jobs_store_companions(tw_server_t *sv, const tw_store_t *store,
+tw_slot_companions(tw_server_t *sv, const tw_store_t *store,
     tw_companion_t *comp)
 {
     int  i;
