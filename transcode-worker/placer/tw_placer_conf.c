@@ -16,7 +16,7 @@
 
 #include "common/tw_conf.h"
 #include "common/tw_log.h"
-#include "placer/tw_placer.h"
+#include "placer/tw_placer_conf.h"
 
 
 static int tw_placer_score(void *data, const tw_conf_key_t *key,

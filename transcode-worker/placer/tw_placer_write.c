@@ -37,7 +37,8 @@
 #include <hiredis/hiredis.h>
 
 #include "common/tw_log.h"
-#include "placer/tw_placer.h"
+#include "placer/tw_placer_redis.h"
+#include "placer/tw_placer_write.h"
 
 
 typedef struct {
@@ -75,7 +76,7 @@ tw_placer_write(tw_placer_t *p)
         }
 
         /* the video written is whole: a stop may come now */
-        if (tw_placer_stopping()) {
+        if (*p->stop) {
             return 1;
         }
     }
