@@ -24,6 +24,7 @@
 #include "vo_json.h"
 #include "vo_path.h"
 #include "catalog/tw_catalog.h"
+#include "catalog/tw_catalog_text.h"
 #include "common/tw_conf.h"
 #include "common/tw_log.h"
 
@@ -325,7 +326,7 @@ tw_catalog_print(vo_buf_t *b, const char *name, size_t name_len,
     int        raw;
     vo_json_t  j;
 
-    tw_json_string(b, (const u_char *) name, name_len);
+    vo_json_put_string(b, (const u_char *) name, name_len);
     vo_buf_str(b, ": ");
 
     raw = 0;
@@ -346,7 +347,7 @@ tw_catalog_print(vo_buf_t *b, const char *name, size_t name_len,
     }
 
     if (tw_utf8_valid((const u_char *) value, len)) {
-        tw_json_string(b, (const u_char *) value, len);
+        vo_json_put_string(b, (const u_char *) value, len);
     } else {
         vo_buf_str(b, "null");
     }
