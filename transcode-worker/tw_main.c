@@ -20,6 +20,7 @@
 #include "placer/tw_placer.h"
 #include "purger/tw_purge.h"
 #include "s3/tw_s3.h"
+#include "serve/tw_serve.h"
 
 
 #define TW_VERSION         "0.1.0"

@@ -16,6 +16,7 @@
 
 #include "vo_json.h"
 #include "catalog/tw_catalog.h"
+#include "catalog/tw_catalog_text.h"
 #include "common/tw_log.h"
 
 
@@ -504,7 +505,7 @@ tw_meta_parse_tags(tw_meta_out_t *o, vo_json_t *j, u_char *buf)
             vo_buf_str(&o->buf, ",");
         }
 
-        tw_json_string(&o->buf, buf, len);
+        vo_json_put_string(&o->buf, buf, len);
     }
 
     if (st != VO_NOT_FOUND) {
@@ -530,7 +531,7 @@ tw_meta_thumbnail(vo_buf_t *b, const u_char *url, size_t len,
     uint64_t width, uint64_t height, int first)
 {
     vo_buf_str(b, first ? "{\"url\":" : ",{\"url\":");
-    tw_json_string(b, url, len);
+    vo_json_put_string(b, url, len);
     vo_buf_printf(b, ",\"width\":%llu,\"height\":%llu}",
                   (unsigned long long) width, (unsigned long long) height);
 }
@@ -632,7 +633,7 @@ tw_meta_flags(tw_meta_t *m, const tw_meta_args_t *a)
             }
 
             vo_buf_str(&o.buf, i ? "," : "");
-            tw_json_string(&o.buf, (const u_char *) s, strlen(s));
+            vo_json_put_string(&o.buf, (const u_char *) s, strlen(s));
         }
 
         vo_buf_str(&o.buf, "]");

@@ -110,18 +110,5 @@ int tw_catalog_write(const tw_redis_conf_t *rc, const char *id,
 /* "catalog get|set|delete ID ..." (tw_catalog_cmd.c): the exit status */
 int tw_catalog_command(int argc, char **argv);
 
-/* tw_catalog_text.c */
-
-/* 1 when s has the shape of a BCP 47 tag: a primary subtag of 2 to 8
- * letters, then subtags of 1 to 8 letters or digits */
-int tw_language_valid(const char *s);
-
-/* s[0..len) as a JSON string, quotes included; s is valid UTF-8 */
-void tw_json_string(vo_buf_t *b, const u_char *s, size_t len);
-
-/* 1 when s[0..len) is valid UTF-8 (no overlong forms, surrogates or
- * code points above U+10FFFF) */
-int tw_utf8_valid(const u_char *s, size_t len);
-
 
 #endif /* TW_CATALOG_H */

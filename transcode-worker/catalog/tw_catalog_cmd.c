@@ -24,8 +24,9 @@
 #include "vo_json.h"
 #include "vo_path.h"
 #include "catalog/tw_catalog.h"
+#include "catalog/tw_catalog_text.h"
+#include "common/tw_conf.h"
 #include "common/tw_log.h"
-#include "serve/tw_serve.h"
 
 
 #define TW_CATALOG_NOT_FOUND  2
@@ -40,39 +41,29 @@ static size_t tw_catalog_rank(const char *name);
 static void tw_catalog_print(vo_buf_t *b, const char *name, size_t name_len,
     const char *value, size_t len);
 static int tw_catalog_delete(redisContext *c, const char *id);
-static int tw_meta_conf_set(void *data, char *name, char *value,
-    const char *where);
 
 
-static int
-tw_meta_conf_set(void *data, char *name, char *value, const char *where)
-{
-    char  **addr;
-
-    addr = data;
-
-    if (strcmp(name, "redis") == 0) {
-        free(*addr);
-        *addr = strdup(value);
-        if (*addr == NULL) {
-            tw_log(TW_LOG_ERR, "out of memory");
-            return -1;
-        }
-    }
-
-    return 0;
-}
+/* of a configuration file (serve's, the placer's), the "redis" line */
+static const tw_conf_key_t  tw_catalog_keys[] = {
+    { "redis", TW_CONF_STR, offsetof(tw_meta_args_t, redis_buf), 0, 0,
+      NULL },
+    { NULL, 0, 0, 0, 0, NULL }
+};
 
 
 int
 tw_catalog_redis(tw_meta_args_t *a, tw_redis_conf_t *rc)
 {
-    char  *addr;
+    char             *addr;
+    tw_conf_table_t   tables[] = {
+        { tw_catalog_keys, a, NULL },
+        { NULL, NULL, NULL }
+    };
 
     addr = (char *) a->redis;
 
     if (addr == NULL && a->config) {
-        if (tw_conf_read(a->config, tw_meta_conf_set, &a->redis_buf) != 0) {
+        if (tw_conf_file(a->config, tables, TW_CONF_ANY_KEY) != 0) {
             return -1;
         }
 
@@ -335,7 +326,7 @@ tw_catalog_print(vo_buf_t *b, const char *name, size_t name_len,
     int        raw;
     vo_json_t  j;
 
-    tw_json_string(b, (const u_char *) name, name_len);
+    vo_json_put_string(b, (const u_char *) name, name_len);
     vo_buf_str(b, ": ");
 
     raw = 0;
@@ -356,7 +347,7 @@ tw_catalog_print(vo_buf_t *b, const char *name, size_t name_len,
     }
 
     if (tw_utf8_valid((const u_char *) value, len)) {
-        tw_json_string(b, (const u_char *) value, len);
+        vo_json_put_string(b, (const u_char *) value, len);
     } else {
         vo_buf_str(b, "null");
     }

@@ -2,14 +2,13 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Text checks and JSON output of the catalog: UTF-8, the shape of a
- * BCP 47 language tag, JSON strings.
+ * Text checks of the catalog: UTF-8, the shape of a BCP 47 language
+ * tag.  (Its JSON strings are vo_json_put_string()'s.)
  */
 
-#include <stdio.h>
 #include <string.h>
 
-#include "catalog/tw_catalog.h"
+#include "catalog/tw_catalog_text.h"
 
 
 /* BCP 47's shape, not its registry: a primary subtag of 2 to 8 letters,
@@ -84,37 +83,4 @@ tw_utf8_valid(const u_char *s, size_t len)
     }
 
     return 1;
-}
-
-
-void
-tw_json_string(vo_buf_t *b, const u_char *s, size_t len)
-{
-    size_t   i, from;
-    char     esc[8];
-
-    vo_buf_str(b, "\"");
-
-    for (i = from = 0; i < len; i++) {
-        if (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') {
-            continue;
-        }
-
-        vo_buf_append(b, s + from, i - from);
-        from = i + 1;
-
-        switch (s[i]) {
-        case '"':  vo_buf_str(b, "\\\""); break;
-        case '\\': vo_buf_str(b, "\\\\"); break;
-        case '\n': vo_buf_str(b, "\\n"); break;
-        case '\r': vo_buf_str(b, "\\r"); break;
-        case '\t': vo_buf_str(b, "\\t"); break;
-        default:
-            snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
-            vo_buf_str(b, esc);
-        }
-    }
-
-    vo_buf_append(b, s + from, len - from);
-    vo_buf_str(b, "\"");
 }

@@ -14,7 +14,6 @@
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
 #include "common/tw_redis.h"
-#include "serve/tw_serve.h"
 
 
 #define TW_BACKOFF_MIN   0.1

@@ -49,8 +49,11 @@ typedef struct {
 } tw_redis_t;
 
 
-/* parses "host:port" or "unix:/path"; -1 (logged) if malformed */
+/* parses "host:port" or "unix:/path" into rc, which points into addr
+ * (addr must outlive it); NULL, "" and "off" leave rc->addr NULL: no
+ * Redis.  0, or -1 (logged) if malformed */
 int tw_redis_conf(tw_redis_conf_t *rc, char *addr);
+/* closes r's connection, if any; r may be used again */
 void tw_redis_close(tw_redis_t *r);
 
 /*
@@ -63,6 +66,8 @@ void tw_redis_close(tw_redis_t *r);
 void *tw_redis_open(const tw_redis_conf_t *rc, uint32_t timeout_ms,
     char *err, size_t size);
 
+/* TW_LOCK_TAKEN, TW_LOCK_BUSY or TW_LOCK_NONE; owner is the value that
+ * refresh and release compare */
 int tw_lock_take(tw_redis_t *r, const char *key, const char *owner,
     uint32_t ttl_ms);
 /* 1 still ours (expiry pushed), 0 lost, TW_LOCK_NONE */

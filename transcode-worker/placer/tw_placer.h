@@ -23,16 +23,23 @@
  *
  * One thread, everything owned by one tw_placer_t on the command's
  * stack; the table of a run is freed at its end.
+ *
+ * Files: tw_placer_cmd.c the command (start, the runs, the status file,
+ * stop), tw_placer_conf.c its configuration, tw_placer_redis.c the
+ * connection, tw_placer_scan.c steps 1 and 2, tw_placer_write.c step 3.
+ * This header has the types they share.
  */
 
 #ifndef TW_PLACER_H
 #define TW_PLACER_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "vo_path.h"
 #include "common/tw_redis.h"
+#include "placer/tw_placer_conf.h"
 
 
 #define TW_REGION_MAX        16          /* bytes of a region field */
@@ -41,24 +48,6 @@
 #define TW_HINT_CDN          1
 #define TW_HINT_ORIGIN       2
 #define TW_HINT_BAD          3           /* a field that does not parse */
-
-
-typedef struct {
-    char               *redis;
-    char               *log;              /* the placement log: required */
-    char               *status;           /* NULL: log + ".status" */
-    uint32_t            interval_ms;
-    uint32_t            window_ms;
-    uint32_t            half_life_ms;
-    uint64_t            threshold_milli;  /* decayed views x 1000 */
-    uint32_t            scan_count;
-    uint32_t            stream_max;       /* MAXLEN ~ of vo:placements */
-    uint32_t            redis_timeout_ms;
-    uint32_t            max_pairs;        /* (video, region) per run */
-    int64_t             now;              /* 0: the clock (else tests and
-                                             replays: a fixed time) */
-    unsigned            once:1;
-} tw_placer_conf_t;
 
 
 typedef struct {
@@ -101,6 +90,8 @@ typedef struct {
     tw_redis_conf_t     rconf;
     void               *redis;            /* redisContext, kept across
                                              runs while it works */
+    /* set by a signal: the run stops at its next safe point */
+    const volatile sig_atomic_t  *stop;
     tw_table_t          table;
     FILE               *log;              /* during a run's writes */
     int64_t             now;              /* of the run */
@@ -119,25 +110,9 @@ typedef struct {
 } tw_placer_t;
 
 
-/* tw_placer.c */
+/* "placer ..." (tw_placer_cmd.c): argv[0] is "placer"; the exit
+ * status */
 int tw_placer_command(int argc, char **argv);
-/* the run stops at the next safe point when this is set (SIGTERM) */
-int tw_placer_stopping(void);
-/* a failed Redis call: logged, counted, the connection dropped; -1 */
-int tw_placer_redis_fail(tw_placer_t *p, const char *what, void *reply);
-
-/* tw_placer_conf.c: defaults, the file, the flags; -1 logged */
-int tw_placer_conf(int argc, char **argv, tw_placer_conf_t *conf);
-void tw_placer_conf_free(tw_placer_conf_t *conf);
-
-/* tw_placer_scan.c: steps 1 and 2 into p->table; 0, -1 (logged, the
- * run fails), 1 stopped by a signal */
-int tw_placer_scan(tw_placer_t *p);
-void tw_table_free(tw_table_t *t);
-
-/* tw_placer_write.c: step 3 for every video of the table; 0, -1 (the
- * run fails), 1 stopped by a signal after a whole video */
-int tw_placer_write(tw_placer_t *p);
 
 
 #endif /* TW_PLACER_H */

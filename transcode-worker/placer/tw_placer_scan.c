@@ -18,7 +18,8 @@
 #include <hiredis/hiredis.h>
 
 #include "common/tw_log.h"
-#include "placer/tw_placer.h"
+#include "placer/tw_placer_redis.h"
+#include "placer/tw_placer_scan.h"
 
 
 #define TW_VIEWS_PREFIX  "vo:views:"
@@ -73,7 +74,7 @@ tw_placer_scan_match(tw_placer_t *p, const char *match,
     strcpy(cursor, "0");
 
     do {
-        if (tw_placer_stopping()) {
+        if (*p->stop) {
             return 1;
         }
 

@@ -37,7 +37,8 @@
 #include <hiredis/hiredis.h>
 
 #include "common/tw_log.h"
-#include "placer/tw_placer.h"
+#include "placer/tw_placer_redis.h"
+#include "placer/tw_placer_write.h"
 
 
 typedef struct {
@@ -51,6 +52,11 @@ typedef struct {
 
 
 static int tw_placer_video(tw_placer_t *p, tw_video_t *v);
+static int tw_placer_decide(tw_placer_t *p, tw_video_t *v,
+    tw_decision_t *dec, vo_arena_t *arena, int64_t expires,
+    int64_t *latest);
+static void tw_placer_logged(tw_placer_t *p, tw_video_t *v,
+    tw_decision_t *dec, uint32_t nd);
 static int tw_count_cmp(const void *a, const void *b);
 static uint64_t tw_placer_score(tw_placer_t *p, tw_region_t *r);
 static void tw_placer_line(tw_placer_t *p, tw_video_t *v, tw_decision_t *d,
@@ -75,7 +81,7 @@ tw_placer_write(tw_placer_t *p)
         }
 
         /* the video written is whole: a stop may come now */
-        if (tw_placer_stopping()) {
+        if (*p->stop) {
             return 1;
         }
     }
@@ -174,18 +180,116 @@ tw_placer_line(tw_placer_t *p, tw_video_t *v, tw_decision_t *d,
 }
 
 
+/*
+ * The decisions of v's regions into dec (each one's JSON line allocated
+ * from arena), and in *latest the latest expiry of the hints that stay:
+ * the number of decisions, or -1 (logged).
+ */
+static int
+tw_placer_decide(tw_placer_t *p, tw_video_t *v, tw_decision_t *dec,
+    vo_arena_t *arena, int64_t expires, int64_t *latest)
+{
+    uint32_t        i, nd;
+    tw_region_t    *r;
+    tw_decision_t  *d;
+
+    nd = 0;
+
+    for (i = 0; i < v->nregions; i++) {
+        r = &v->regions[i];
+        d = &dec[nd];
+
+        if (r->seen) {
+            d->score = tw_placer_score(p, r);
+            d->decision = d->score >= p->conf.threshold_milli
+                          ? TW_HINT_CDN : TW_HINT_ORIGIN;
+            d->reason = "views";
+
+        } else if (r->prev == TW_HINT_CDN) {
+            d->score = 0;
+            d->decision = TW_HINT_ORIGIN;
+            d->reason = "no-views";
+
+        } else {
+            if (r->prev == TW_HINT_ORIGIN && r->prev_expires > p->now
+                && r->prev_expires > *latest)
+            {
+                *latest = r->prev_expires;
+            }
+            continue;
+        }
+
+        d->region = r;
+        snprintf(d->hint, sizeof(d->hint), "%s %llu.%03llu %lld",
+                 d->decision == TW_HINT_CDN ? "cdn" : "origin",
+                 (unsigned long long) (d->score / 1000),
+                 (unsigned long long) (d->score % 1000),
+                 (long long) expires);
+
+        if (vo_buf_init(&d->line, vo_arena_alloc(arena), 512) != VO_OK) {
+            tw_log(TW_LOG_ERR, "out of memory");
+            return -1;
+        }
+
+        tw_placer_line(p, v, d, expires);
+        vo_buf_append(&d->line, "", 1);
+
+        if (vo_buf_failed(&d->line)) {
+            tw_log(TW_LOG_ERR, "out of memory");
+            return -1;
+        }
+
+        *latest = expires;
+        nd++;
+    }
+
+    return (int) nd;
+}
+
+
+/* once Redis has taken them: counted, and appended to the placement
+ * log */
+static void
+tw_placer_logged(tw_placer_t *p, tw_video_t *v, tw_decision_t *dec,
+    uint32_t nd)
+{
+    uint32_t  i;
+
+    if (nd) {
+        p->videos++;
+    }
+
+    for (i = 0; i < nd; i++) {
+        p->decisions[dec[i].decision]++;
+
+        tw_log(TW_LOG_DEBUG, "\"%s\" %s: %s", v->id, dec[i].region->name,
+               dec[i].hint);
+
+        if (p->log
+            && fprintf(p->log, "%s\n", (char *) dec[i].line.start) < 0)
+        {
+            p->log_errors++;
+        }
+    }
+
+    if (p->log && nd && fflush(p->log) != 0) {
+        p->log_errors++;
+    }
+}
+
+
 static int
 tw_placer_video(tw_placer_t *p, tw_video_t *v)
 {
-    int             rc, n, nset, ndel, ncmd, *argc;
+    int             rc, n, nd, nset, ndel, ncmd, *argc;
     char            key[VO_ID_MAX + 16], ttl[24], maxlen[24];
     size_t        **argvlen, *lens;
     int64_t         expires, latest;
-    uint32_t        i, nd;
+    uint32_t        i;
     const char   ***argv, **args;
     vo_arena_t     *arena;
     tw_region_t    *r;
-    tw_decision_t  *dec, *d;
+    tw_decision_t  *dec;
 
     snprintf(key, sizeof(key), "vo:hint:%s", v->id);
     snprintf(maxlen, sizeof(maxlen), "%u", p->conf.stream_max);
@@ -214,60 +318,19 @@ tw_placer_video(tw_placer_t *p, tw_video_t *v)
     }
 
     /* decisions, and the HSET */
-    nd = 0;
+    nd = tw_placer_decide(p, v, dec, arena, expires, &latest);
+    if (nd < 0) {
+        goto end;
+    }
+
     n = 0;
     ncmd = 0;
     args[n++] = "HSET";
     args[n++] = key;
 
-    for (i = 0; i < v->nregions; i++) {
-        r = &v->regions[i];
-        d = &dec[nd];
-
-        if (r->seen) {
-            d->score = tw_placer_score(p, r);
-            d->decision = d->score >= p->conf.threshold_milli
-                          ? TW_HINT_CDN : TW_HINT_ORIGIN;
-            d->reason = "views";
-
-        } else if (r->prev == TW_HINT_CDN) {
-            d->score = 0;
-            d->decision = TW_HINT_ORIGIN;
-            d->reason = "no-views";
-
-        } else {
-            if (r->prev == TW_HINT_ORIGIN && r->prev_expires > p->now
-                && r->prev_expires > latest)
-            {
-                latest = r->prev_expires;
-            }
-            continue;
-        }
-
-        d->region = r;
-        snprintf(d->hint, sizeof(d->hint), "%s %llu.%03llu %lld",
-                 d->decision == TW_HINT_CDN ? "cdn" : "origin",
-                 (unsigned long long) (d->score / 1000),
-                 (unsigned long long) (d->score % 1000),
-                 (long long) expires);
-
-        if (vo_buf_init(&d->line, vo_arena_alloc(arena), 512) != VO_OK) {
-            tw_log(TW_LOG_ERR, "out of memory");
-            goto end;
-        }
-
-        tw_placer_line(p, v, d, expires);
-        vo_buf_append(&d->line, "", 1);
-
-        if (vo_buf_failed(&d->line)) {
-            tw_log(TW_LOG_ERR, "out of memory");
-            goto end;
-        }
-
-        args[n++] = r->name;
-        args[n++] = d->hint;
-        latest = expires;
-        nd++;
+    for (i = 0; i < (uint32_t) nd; i++) {
+        args[n++] = dec[i].region->name;
+        args[n++] = dec[i].hint;
     }
 
     nset = n;
@@ -309,7 +372,7 @@ tw_placer_video(tw_placer_t *p, tw_video_t *v)
         args[n++] = ttl;
     }
 
-    for (i = 0; i < nd; i++) {
+    for (i = 0; i < (uint32_t) nd; i++) {
         argc[ncmd] = 8;
         argv[ncmd++] = args + n;
         args[n++] = "XADD";
@@ -339,26 +402,7 @@ tw_placer_video(tw_placer_t *p, tw_video_t *v)
         goto end;
     }
 
-    if (nd) {
-        p->videos++;
-    }
-
-    for (i = 0; i < nd; i++) {
-        p->decisions[dec[i].decision]++;
-
-        tw_log(TW_LOG_DEBUG, "\"%s\" %s: %s", v->id, dec[i].region->name,
-               dec[i].hint);
-
-        if (p->log
-            && fprintf(p->log, "%s\n", (char *) dec[i].line.start) < 0)
-        {
-            p->log_errors++;
-        }
-    }
-
-    if (p->log && nd && fflush(p->log) != 0) {
-        p->log_errors++;
-    }
+    tw_placer_logged(p, v, dec, nd);
 
     rc = 0;
 

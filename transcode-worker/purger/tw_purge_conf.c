@@ -2,137 +2,63 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Configuration of "purger": the same "key value" file as "serve" ('#'
- * starts a comment) and flags "--key value" of the same names, flags
+ * Configuration of "purger": its key table, read by the worker's
+ * configuration reader (common/tw_conf.h) from the "key value" file of
+ * --config and the flags "--key value" of the same names, flags
  * overriding the file.  conf/purger.conf is the commented sample.
  * Secrets are never settings: they come from the environment only.
  */
 
-#include <ctype.h>
-#include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/tw_conf.h"
 #include "common/tw_log.h"
 #include "purger/tw_purge.h"
-#include "serve/tw_serve.h"
 
 
-typedef enum {
-    TW_PCONF_STR,
-    TW_PCONF_U32,
-    TW_PCONF_MS,
-    TW_PCONF_LEVEL
-} tw_pconf_type_t;
-
-
-typedef struct {
-    const char         *name;
-    tw_pconf_type_t     type;
-    size_t              offset;
-    uint32_t            min;
-    uint32_t            max;
-} tw_pconf_key_t;
-
-
-static int tw_purge_conf_set(tw_purge_conf_t *conf, const char *name,
-    const char *value, const char *where);
-static int tw_purge_conf_file_set(void *data, char *name, char *value,
-    const char *where);
 static int tw_purge_conf_default(char **field, const char *value);
 static int tw_purge_origin(tw_purge_conf_t *conf);
 
 
 #define tw_poff(f)  offsetof(tw_purge_conf_t, f)
 
-static const tw_pconf_key_t  tw_purge_keys[] = {
-    { "journal",         TW_PCONF_STR, tw_poff(journal), 0, 0 },
-    { "state",           TW_PCONF_STR, tw_poff(state), 0, 0 },
-    { "status",          TW_PCONF_STR, tw_poff(status), 0, 0 },
-    { "origin",          TW_PCONF_STR, tw_poff(origin), 0, 0 },
-    { "poll",            TW_PCONF_MS,  tw_poff(poll_ms), 10, 10000 },
-    { "connect-timeout", TW_PCONF_MS,  tw_poff(connect_timeout_ms),
-                                       100, 60000 },
-    { "timeout",         TW_PCONF_MS,  tw_poff(timeout_ms), 200, 600000 },
-    { "retry-delay",     TW_PCONF_MS,  tw_poff(retry_ms), 10, 3600000 },
-    { "retry-max-delay", TW_PCONF_MS,  tw_poff(retry_max_ms), 10,
-                                       86400000 },
-    { "attempts",        TW_PCONF_U32, tw_poff(attempts), 1, 100 },
-    { "failures-kept",   TW_PCONF_U32, tw_poff(failures), 1, 1000 },
-    { "queue",           TW_PCONF_U32, tw_poff(queue), 16, 1000000 },
-    { "cloudfront-distribution", TW_PCONF_STR,
-                         tw_poff(cloudfront_distribution), 0, 0 },
-    { "cloudfront-endpoint", TW_PCONF_STR,
-                         tw_poff(cloudfront_endpoint), 0, 0 },
-    { "cloudfront-batch", TW_PCONF_U32, tw_poff(cloudfront_batch), 1, 3000 },
-    { "cloudflare-zone", TW_PCONF_STR, tw_poff(cloudflare_zone), 0, 0 },
-    { "cloudflare-host", TW_PCONF_STR, tw_poff(cloudflare_host), 0, 0 },
-    { "cloudflare-endpoint", TW_PCONF_STR,
-                         tw_poff(cloudflare_endpoint), 0, 0 },
-    { "cloudflare-batch", TW_PCONF_U32, tw_poff(cloudflare_batch), 1, 30 },
-    { "log-level",       TW_PCONF_LEVEL, 0, 0, 0 },
-    { NULL, 0, 0, 0, 0 }
+static const tw_conf_key_t  tw_purge_keys[] = {
+    { "journal",         TW_CONF_STR, tw_poff(journal), 0, 0, NULL },
+    { "state",           TW_CONF_STR, tw_poff(state), 0, 0, NULL },
+    { "status",          TW_CONF_STR, tw_poff(status), 0, 0, NULL },
+    { "origin",          TW_CONF_STR, tw_poff(origin), 0, 0, NULL },
+    { "poll",            TW_CONF_MS,  tw_poff(poll_ms), 10, 10000, NULL },
+    { "connect-timeout", TW_CONF_MS,  tw_poff(connect_timeout_ms),
+                                      100, 60000, NULL },
+    { "timeout",         TW_CONF_MS,  tw_poff(timeout_ms), 200, 600000,
+                                      NULL },
+    { "retry-delay",     TW_CONF_MS,  tw_poff(retry_ms), 10, 3600000,
+                                      NULL },
+    { "retry-max-delay", TW_CONF_MS,  tw_poff(retry_max_ms), 10,
+                                      86400000, NULL },
+    { "attempts",        TW_CONF_U32, tw_poff(attempts), 1, 100, NULL },
+    { "failures-kept",   TW_CONF_U32, tw_poff(failures), 1, 1000, NULL },
+    { "queue",           TW_CONF_U32, tw_poff(queue), 16, 1000000, NULL },
+    { "cloudfront-distribution", TW_CONF_STR,
+                         tw_poff(cloudfront_distribution), 0, 0, NULL },
+    { "cloudfront-endpoint", TW_CONF_STR,
+                         tw_poff(cloudfront_endpoint), 0, 0, NULL },
+    { "cloudfront-batch", TW_CONF_U32, tw_poff(cloudfront_batch), 1, 3000,
+                         NULL },
+    { "cloudflare-zone", TW_CONF_STR, tw_poff(cloudflare_zone), 0, 0,
+                         NULL },
+    { "cloudflare-host", TW_CONF_STR, tw_poff(cloudflare_host), 0, 0,
+                         NULL },
+    { "cloudflare-endpoint", TW_CONF_STR,
+                         tw_poff(cloudflare_endpoint), 0, 0, NULL },
+    { "cloudflare-batch", TW_CONF_U32, tw_poff(cloudflare_batch), 1, 30,
+                         NULL },
+    { "log-level",       TW_CONF_LEVEL, 0, 0, 0, NULL },
+    { NULL, 0, 0, 0, 0, NULL }
 };
-
-
-static int
-tw_purge_conf_set(tw_purge_conf_t *conf, const char *name,
-    const char *value, const char *where)
-{
-    char                 **str;
-    const tw_pconf_key_t  *k;
-
-    for (k = tw_purge_keys; k->name; k++) {
-        if (strcmp(k->name, name) == 0) {
-            break;
-        }
-    }
-
-    if (k->name == NULL) {
-        tw_log(TW_LOG_ERR, "%s: unknown setting \"%s\"", where, name);
-        return -1;
-    }
-
-    switch (k->type) {
-
-    case TW_PCONF_STR:
-        str = (char **) ((char *) conf + k->offset);
-        free(*str);
-        *str = strdup(value);
-        if (*str == NULL) {
-            tw_log(TW_LOG_ERR, "out of memory");
-            return -1;
-        }
-        return 0;
-
-    case TW_PCONF_U32:
-        return tw_conf_u32(where, name, value, k->min, k->max,
-                           (uint32_t *) ((char *) conf + k->offset));
-
-    case TW_PCONF_MS:
-        return tw_conf_ms(where, name, value, k->min, k->max,
-                          (uint32_t *) ((char *) conf + k->offset));
-
-    case TW_PCONF_LEVEL:
-        if (tw_log_set_level(value) != 0) {
-            tw_log(TW_LOG_ERR, "%s: invalid log-level \"%s\"", where, value);
-            return -1;
-        }
-        return 0;
-    }
-
-    return -1;
-}
-
-
-static int
-tw_purge_conf_file_set(void *data, char *name, char *value, const char *where)
-{
-    return tw_purge_conf_set(data, name, value, where);
-}
 
 
 static int
@@ -204,10 +130,12 @@ tw_purge_origin(tw_purge_conf_t *conf)
 int
 tw_purge_conf(int argc, char **argv, tw_purge_conf_t *conf)
 {
-    int          i;
-    char        *s;
-    size_t       n;
-    const char  *file;
+    char              *s;
+    size_t             n;
+    tw_conf_table_t    tables[] = {
+        { tw_purge_keys, conf, NULL },
+        { NULL, NULL, NULL }
+    };
 
     memset(conf, 0, sizeof(tw_purge_conf_t));
     conf->poll_ms = 200;
@@ -221,33 +149,8 @@ tw_purge_conf(int argc, char **argv, tw_purge_conf_t *conf)
     conf->cloudfront_batch = 15;
     conf->cloudflare_batch = 30;
 
-    /* argv[0] is "purger"; flags come in pairs */
-    file = NULL;
-
-    for (i = 1; i < argc; i += 2) {
-        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
-            tw_log(TW_LOG_ERR, "unexpected argument \"%s\": purger takes "
-                   "--name value pairs", argv[i]);
-            return -1;
-        }
-
-        if (strcmp(argv[i], "--config") == 0) {
-            file = argv[i + 1];
-        }
-    }
-
-    if (file && tw_conf_read(file, tw_purge_conf_file_set, conf) != 0) {
+    if (tw_conf_args(argc, argv, tables) != 0) {
         return -1;
-    }
-
-    for (i = 1; i < argc; i += 2) {
-        if (strcmp(argv[i], "--config") != 0
-            && tw_purge_conf_set(conf, argv[i] + 2, argv[i + 1],
-                                 "command line")
-               != 0)
-        {
-            return -1;
-        }
     }
 
     if (conf->journal == NULL) {

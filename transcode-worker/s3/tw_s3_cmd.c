@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/tw_conf.h"
 #include "common/tw_log.h"
 #include "s3/tw_s3.h"
-#include "serve/tw_serve.h"
 #include "store/tw_store.h"
 
 

@@ -32,14 +32,17 @@
 
 #include "vo_path.h"
 #include "common/tw_log.h"
+#include "serve/tw_http.h"
+#include "serve/tw_jobs.h"
+#include "serve/tw_mcache.h"
 #include "store/tw_store.h"
-#include "serve/tw_serve.h"
 
 
 #define TW_BLOCK_SIZE   (64 * 1024)
 
 
 static int tw_http_listen(const char *addr, char **unix_path);
+static void tw_http_resume(tw_ctx_t *ctx);
 static void tw_http_log(void *cls, const char *fmt, va_list ap);
 static enum MHD_Result tw_http_handler(void *cls,
     struct MHD_Connection *conn, const char *url, const char *method,
@@ -68,6 +71,8 @@ tw_http_start(tw_server_t *sv)
     int                  fd;
     uint32_t             i;
     struct MHD_Daemon   *d;
+
+    sv->resume = tw_http_resume;
 
     for (i = 0; i < sv->conf.nlisten; i++) {
         fd = tw_http_listen(sv->conf.listen[i], &sv->unix_paths[i]);
@@ -144,7 +149,7 @@ tw_http_stop(tw_server_t *sv)
 }
 
 
-void
+static void
 tw_http_resume(tw_ctx_t *ctx)
 {
     MHD_resume_connection(ctx->conn);

@@ -27,8 +27,9 @@
 
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
+#include "common/tw_redis.h"
+#include "serve/tw_jobs.h"
 #include "store/tw_store.h"
-#include "serve/tw_serve.h"
 
 
 /* seconds between two looks at a remote producer's lock */
@@ -44,7 +45,7 @@ typedef struct {
 } tw_refresh_t;
 
 
-static tw_job_t *tw_job_find(tw_server_t *sv, const char *key);
+static tw_jit_job_t *tw_job_find(tw_server_t *sv, const char *key);
 
 
 void
@@ -57,10 +58,10 @@ tw_blob_unref(tw_blob_t *b)
 }
 
 
-static tw_job_t *
+static tw_jit_job_t *
 tw_job_find(tw_server_t *sv, const char *key)
 {
-    tw_job_t  *job;
+    tw_jit_job_t  *job;
 
     for (job = sv->jobs; job; job = job->next) {
         if (strcmp(job->key, key) == 0) {
@@ -74,9 +75,9 @@ tw_job_find(tw_server_t *sv, const char *key)
 
 /* removes job from the table (the queue no longer holds it) */
 void
-tw_job_unlink(tw_server_t *sv, tw_job_t *job)
+tw_job_unlink(tw_server_t *sv, tw_jit_job_t *job)
 {
-    tw_job_t  **pp;
+    tw_jit_job_t  **pp;
 
     for (pp = &sv->jobs; *pp; pp = &(*pp)->next) {
         if (*pp == job) {
@@ -88,7 +89,7 @@ tw_job_unlink(tw_server_t *sv, tw_job_t *job)
 
 
 void
-tw_job_request(const tw_job_t *job, vo_request_t *req)
+tw_job_request(const tw_jit_job_t *job, vo_request_t *req)
 {
     req->kind = job->kind;
     req->id.data = (const u_char *) job->media.id;
@@ -104,10 +105,10 @@ tw_jobs_submit(tw_server_t *sv, tw_ctx_t *ctx, const vo_media_t *m,
     const vo_request_t *req)
 {
     int        rc;
-    tw_job_t  *job, *fresh;
+    tw_jit_job_t  *job, *fresh;
 
     /* allocated outside the lock; usually needed (a cold key) */
-    fresh = malloc(sizeof(tw_job_t));
+    fresh = malloc(sizeof(tw_jit_job_t));
     if (fresh == NULL) {
         return TW_SUBMIT_REJECTED;
     }
@@ -137,7 +138,7 @@ tw_jobs_submit(tw_server_t *sv, tw_ctx_t *ctx, const vo_media_t *m,
         job = fresh;
         fresh = NULL;
 
-        memset(job, 0, sizeof(tw_job_t));
+        memset(job, 0, sizeof(tw_jit_job_t));
         strcpy(job->key, ctx->key);
         job->media = *m;
         job->kind = req->kind;
@@ -202,7 +203,7 @@ tw_jobs_prefetch(tw_server_t *sv, const vo_media_t *m,
     const vo_request_t *req)
 {
     char       key[TW_KEY_MAX];
-    tw_job_t  *job;
+    tw_jit_job_t  *job;
 
     if (!sv->conf.prefetch || req->segment >= m->segment_count
         || vo_request_key(req, key, sizeof(key)) == 0)
@@ -213,14 +214,14 @@ tw_jobs_prefetch(tw_server_t *sv, const vo_media_t *m,
     /* cheap checks first, without the store */
     pthread_mutex_lock(&sv->mutex);
     job = (sv->stopping || sv->qhead || sv->phead || sv->busy >= sv->nslots
-           || tw_job_find(sv, key)) ? NULL : (tw_job_t *) 1;
+           || tw_job_find(sv, key)) ? NULL : (tw_jit_job_t *) 1;
     pthread_mutex_unlock(&sv->mutex);
 
     if (job == NULL || tw_store_exists(&sv->conf.store, key)) {
         return;
     }
 
-    job = calloc(1, sizeof(tw_job_t));
+    job = calloc(1, sizeof(tw_jit_job_t));
     if (job == NULL) {
         return;
     }
@@ -261,7 +262,7 @@ tw_jobs_prefetch(tw_server_t *sv, const vo_media_t *m,
  * store when the requests came (an s3 store's), they count as store hits.
  */
 void
-tw_job_finish(tw_server_t *sv, tw_job_t *job, int status, tw_blob_t *blob,
+tw_job_finish(tw_server_t *sv, tw_jit_job_t *job, int status, tw_blob_t *blob,
     int from_store, int transcoded, int hit)
 {
     tw_ctx_t  *w, *next, *list;
@@ -298,7 +299,7 @@ tw_job_finish(tw_server_t *sv, tw_job_t *job, int status, tw_blob_t *blob,
      * once, so next is read first */
     for (w = list; w; w = next) {
         next = w->next;
-        tw_http_resume(w);
+        sv->resume(w);
     }
 
     free(job);
@@ -330,7 +331,7 @@ tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
     double         now;
     uint32_t       live, nremote, nrefresh, i;
     tw_ctx_t      *w, **pp, *expired, *next;
-    tw_job_t      *job, *remote[TW_TICK_MAX];
+    tw_jit_job_t      *job, *remote[TW_TICK_MAX];
     tw_refresh_t  *refresh;
 
     now = tw_clock();
@@ -381,7 +382,7 @@ tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
         next = w->next;
         tw_log(TW_LOG_WARN, "\"%s\" not ready after %u ms: 503", w->key,
                sv->conf.wait_ms);
-        tw_http_resume(w);
+        sv->resume(w);
     }
 
     /* the producer may outlive the lock's TTL: push it while encoding */

@@ -21,7 +21,11 @@
 
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
-#include "serve/tw_serve.h"
+#include "serve/tw_mcache.h"
+
+
+#define TW_MCACHE_S3_TTL    1.0      /* seconds an s3 description is
+                                        trusted */
 
 
 static tw_mcache_entry_t *tw_mcache_entry(tw_server_t *sv,

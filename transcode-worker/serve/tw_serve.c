@@ -23,7 +23,13 @@
 
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
+#include "common/tw_redis.h"
+#include "serve/tw_http.h"
+#include "serve/tw_jobs.h"
 #include "serve/tw_serve.h"
+#include "serve/tw_serve_conf.h"
+#include "serve/tw_server.h"
+#include "serve/tw_slot.h"
 
 
 #define TW_TICK_NS        50000000       /* 50 ms */
@@ -105,7 +111,7 @@ tw_serve_command(int argc, char **argv)
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
 
-    if (tw_jobs_start(&sv) != 0 || tw_http_start(&sv) != 0) {
+    if (tw_slots_start(&sv) != 0 || tw_http_start(&sv) != 0) {
         goto stop;
     }
 
@@ -160,7 +166,7 @@ stop:
         tw_http_stop(&sv);
     }
 
-    tw_jobs_stop(&sv);
+    tw_slots_stop(&sv);
 
     tw_log(TW_LOG_INFO, "stopped");
 

@@ -19,12 +19,18 @@
 
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
+#include "common/tw_redis.h"
+#include "package/tw_package.h"
+#include "serve/tw_jobs.h"
+#include "serve/tw_slot.h"
 #include "store/tw_store.h"
-#include "serve/tw_serve.h"
 
 
 /* temporary files of a key older than this were left by a dead writer */
 #define TW_TEMP_MAX_AGE      60
+
+/* the largest object answered from an s3 store */
+#define TW_FETCH_MAX         ((size_t) 1 << 30)
 
 
 typedef struct {
@@ -38,14 +44,16 @@ typedef struct {
 
 
 static void *tw_slot_main(void *data);
-static int tw_slot_run(tw_slot_t *sl, tw_job_t *job);
-static int tw_slot_fetch(tw_server_t *sv, tw_job_t *job, int hit);
-static void tw_jobs_store_companions(tw_server_t *sv,
+static int tw_slot_run(tw_slot_t *sl, tw_jit_job_t *job);
+static int tw_slot_lock(tw_slot_t *sl, tw_jit_job_t *job);
+static int tw_slot_make(tw_slot_t *sl, tw_jit_job_t *job);
+static int tw_slot_fetch(tw_server_t *sv, tw_jit_job_t *job, int hit);
+static void tw_slot_companions(tw_server_t *sv,
     const tw_store_t *store, tw_companion_t *comp);
 
 
 int
-tw_jobs_start(tw_server_t *sv)
+tw_slots_start(tw_server_t *sv)
 {
     uint32_t    i;
     tw_slot_t  *slots;
@@ -79,7 +87,7 @@ tw_jobs_start(tw_server_t *sv)
 
 
 void
-tw_jobs_stop(tw_server_t *sv)
+tw_slots_stop(tw_server_t *sv)
 {
     uint32_t    i;
     tw_slot_t  *slots;
@@ -110,7 +118,7 @@ static void *
 tw_slot_main(void *data)
 {
     int           next;
-    tw_job_t     *job;
+    tw_jit_job_t     *job;
     char          rendition[VO_NAME_MAX + 1];
     tw_slot_t    *sl = data;
     tw_server_t  *sv = sl->sv;
@@ -179,18 +187,11 @@ tw_slot_main(void *data)
  * prefetching.
  */
 static int
-tw_slot_run(tw_slot_t *sl, tw_job_t *job)
+tw_slot_run(tw_slot_t *sl, tw_jit_job_t *job)
 {
-    int                 lk, rc, next;
-    char                key[TW_KEY_MAX], owner[128];
-    double              t0, spent;
-    tw_blob_t          *blob;
-    tw_bytes_t          out;
+    int                 rc, next;
     tw_server_t        *sv = sl->sv;
-    vo_request_t        req;
-    tw_store_meta_t     meta;
     const tw_store_t   *store = &sv->conf.store;
-    tw_companion_t      comp[TW_COMPANIONS];
 
     if (tw_store_is_local(store)) {
         if (tw_store_exists(store, job->key)) {
@@ -215,6 +216,29 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
         }
     }
 
+    if (tw_slot_lock(sl, job) != 0) {
+        return 0;
+    }
+
+    return tw_slot_make(sl, job);
+}
+
+
+/*
+ * The Redis lock of job's key: 0 when this slot makes the object (the
+ * lock taken, or no Redis: the in-process single-flight only); 1 when
+ * the job is not the slot's any more: another process holds the lock
+ * (the job waits in the main loop, or is dropped if nobody waits), or
+ * the object appeared meanwhile (the job is answered).
+ */
+static int
+tw_slot_lock(tw_slot_t *sl, tw_jit_job_t *job)
+{
+    int                 lk;
+    char                key[TW_KEY_MAX], owner[128];
+    tw_server_t        *sv = sl->sv;
+    const tw_store_t   *store = &sv->conf.store;
+
     snprintf(job->owner, sizeof(job->owner), "%s:%u:%llu", sv->host,
              sl->index, (unsigned long long) ++sl->nonce);
 
@@ -228,7 +252,7 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
             tw_job_unlink(sv, job);
             pthread_mutex_unlock(&sv->mutex);
             free(job);
-            return 0;
+            return 1;
         }
 
         job->state = TW_JOB_REMOTE;
@@ -239,36 +263,60 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
 
         tw_log(TW_LOG_DEBUG, "\"%s\" is being made elsewhere: waiting",
                job->key);
+        return 1;
+    }
+
+    if (lk != TW_LOCK_TAKEN) {
         return 0;
     }
 
-    if (lk == TW_LOCK_TAKEN) {
-        /* the object may have been renamed into place (and its lock
-         * released) between the look above and the SET: look again */
-        if (tw_store_is_local(store)) {
-            if (tw_store_exists(store, job->key)) {
-                tw_lock_release(&sl->redis, job->key, job->owner);
-                tw_job_finish(sv, job, 200, NULL, 1, 0, 0);
-                return 0;
-            }
-
-        } else {
-            /* the job is gone once answered: its lock's names kept */
-            strcpy(key, job->key);
-            strcpy(owner, job->owner);
-
-            if (tw_slot_fetch(sv, job, 0) != 1) {
-                /* made while this job was queued: not a hit */
-                tw_lock_release(&sl->redis, key, owner);
-                return 0;
-            }
+    /* the object may have been renamed into place (and its lock
+     * released) between the look before and the SET: look again */
+    if (tw_store_is_local(store)) {
+        if (tw_store_exists(store, job->key)) {
+            tw_lock_release(&sl->redis, job->key, job->owner);
+            tw_job_finish(sv, job, 200, NULL, 1, 0, 0);
+            return 1;
         }
 
-        pthread_mutex_lock(&sv->mutex);
-        job->locked = 1;
-        job->refreshed = tw_clock();
-        pthread_mutex_unlock(&sv->mutex);
+    } else {
+        /* the job is gone once answered: its lock's names kept */
+        strcpy(key, job->key);
+        strcpy(owner, job->owner);
+
+        if (tw_slot_fetch(sv, job, 0) != 1) {
+            /* made while this job was queued: not a hit */
+            tw_lock_release(&sl->redis, key, owner);
+            return 1;
+        }
     }
+
+    pthread_mutex_lock(&sv->mutex);
+    job->locked = 1;
+    job->refreshed = tw_clock();
+    pthread_mutex_unlock(&sv->mutex);
+
+    return 0;
+}
+
+
+/*
+ * Makes job's object (tw_object_make), stores it, releases the lock and
+ * answers the job, then stores the companions.  1 when the next segment
+ * is worth prefetching.
+ */
+static int
+tw_slot_make(tw_slot_t *sl, tw_jit_job_t *job)
+{
+    int                 rc;
+    double              t0, spent;
+    tw_blob_t          *blob;
+    tw_bytes_t          out;
+    tw_server_t        *sv = sl->sv;
+    vo_request_t        req;
+    tw_store_meta_t     meta;
+    const tw_store_t   *store = &sv->conf.store;
+    tw_companion_t      comp[TW_COMPANIONS];
 
     tw_store_clean_temp(store, job->key, TW_TEMP_MAX_AGE);
 
@@ -322,7 +370,7 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
     if (blob == NULL) {
         tw_bytes_free(&out);
         tw_job_finish(sv, job, 200, NULL, 1, 1, 0);
-        tw_jobs_store_companions(sv, store, comp);
+        tw_slot_companions(sv, store, comp);
         return 0;
     }
 
@@ -343,7 +391,7 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
     tw_blob_unref(blob);
 
     /* after the answer: they are what the next requests will want */
-    tw_jobs_store_companions(sv, store, comp);
+    tw_slot_companions(sv, store, comp);
 
     return rc;
 }
@@ -356,7 +404,7 @@ tw_slot_run(tw_slot_t *sl, tw_job_t *job)
  * job is gone unless 1 comes back.
  */
 static int
-tw_slot_fetch(tw_server_t *sv, tw_job_t *job, int hit)
+tw_slot_fetch(tw_server_t *sv, tw_jit_job_t *job, int hit)
 {
     int               rc;
     size_t            len;
@@ -402,7 +450,7 @@ tw_slot_fetch(tw_server_t *sv, tw_job_t *job, int hit)
  * writes the same bytes, and each write is an atomic rename (s3: a PUT).
  */
 static void
-tw_jobs_store_companions(tw_server_t *sv, const tw_store_t *store,
+tw_slot_companions(tw_server_t *sv, const tw_store_t *store,
     tw_companion_t *comp)
 {
     int  i;

@@ -22,9 +22,10 @@
  *
  * Functions return 0 or -1; they log the failure themselves (once, with
  * the key or path and the reason), so callers only propagate.  A store is
- * configured by tw_store_set() (one setting, as the flags and the serve
- * configuration file name them), checked by tw_store_init(), then only
- * read: every operation may run in several threads at once.
+ * configured from its settings (tw_store_keys, read by the configuration
+ * reader of a subcommand, or one by one with tw_store_set()), checked by
+ * tw_store_init(), then only read: every operation may run in several
+ * threads at once.
  */
 
 #ifndef TW_STORE_H
@@ -33,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/tw_conf.h"
 #include "s3/tw_s3.h"
 #include "media/tw_source.h"
 
@@ -55,18 +57,24 @@ typedef struct {
     char           *prefix;
     char           *endpoint;        /* NULL: AWS's, for the region */
     char           *region;
-    tw_s3_conf_t    s3;
+    tw_s3_conf_t    s3;              /* made by tw_store_init() */
     size_t          read_ahead;      /* ranged GETs of the master copy */
 
-    /* set by tw_store_set(), checked by tw_store_init() */
-    int             retries_set;
-    int             s3_set;          /* an s3-* setting was given */
+    /* the s3-* settings as given, for tw_store_init() */
+    int             path_style;
+    uint32_t        connect_timeout_ms;
+    uint32_t        timeout_ms;
+    uint32_t        retries;
+    size_t          multipart_size;
+    size_t          part_size;
+    uint32_t        given;           /* bit i: tw_store_keys[i] given */
 } tw_store_t;
 
 
 /*
- * Store settings, as flags ("--s3-region x") and serve's configuration
- * file ("s3-region x") name them:
+ * Store settings, as flags ("--s3-region x") and the configuration files
+ * ("s3-region x") name them: the table tw_store_keys, read into a
+ * tw_store_t with its given bits (tw_conf.h):
  *
  *   store               DIR or s3://BUCKET[/PREFIX]
  *   s3-endpoint         http(s)://host[:port]
@@ -79,11 +87,15 @@ typedef struct {
  *   s3-part-size        size (8m)
  *   s3-read-ahead       size (1m)
  *
- * Returns 0, -1 (logged, with where: "command line", "file:line") for a
- * bad value, or 1 when name is not a store setting.  Credentials are
- * never settings: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
- * AWS_SESSION_TOKEN only.
+ * Credentials are never settings: AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN only.
  */
+extern const tw_conf_key_t  tw_store_keys[];
+
+#define tw_store_table(st)  { tw_store_keys, (st), &(st)->given }
+
+/* one setting (a getopt flag): 0, -1 (logged, with where: "command
+ * line") for a bad value, or 1 when name is not a store setting */
 int tw_store_set(tw_store_t *st, const char *name, const char *value,
     const char *where);
 
@@ -93,10 +105,6 @@ int tw_store_init(tw_store_t *st);
 void tw_store_free(tw_store_t *st);
 
 #define tw_store_is_local(st)  ((st)->kind == TW_STORE_LOCAL)
-
-/* "16m", "512k", "1g" (binary multiples) or bytes, from min to max; -1
- * when malformed or out of range (the caller logs) */
-int tw_parse_size(const char *s, size_t min, size_t max, size_t *v);
 
 
 /* mkdir -p of a directory path */

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * "placer": start, the runs every "interval", the status file, stop (see
- * tw_placer.h for the design, docs/placer.md for the operator's view).
+ * placer/tw_placer.h for the design, docs/placer.md for the operator's
+ * view).
  */
 
 #include <errno.h>
@@ -19,7 +20,12 @@
 
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
+#include "common/tw_redis.h"
 #include "placer/tw_placer.h"
+#include "placer/tw_placer_conf.h"
+#include "placer/tw_placer_redis.h"
+#include "placer/tw_placer_scan.h"
+#include "placer/tw_placer_write.h"
 
 
 static void tw_placer_signal(int signo);
@@ -38,62 +44,16 @@ tw_placer_signal(int signo)
 }
 
 
-int
-tw_placer_stopping(void)
-{
-    return tw_placer_signals != 0;
-}
-
-
-int
-tw_placer_redis_fail(tw_placer_t *p, const char *what, void *reply)
-{
-    redisReply    *r;
-    redisContext  *c;
-
-    r = reply;
-    c = p->redis;
-
-    tw_log(TW_LOG_ERR, "redis %s at \"%s\" failed: %s", what,
-           p->rconf.addr,
-           r && r->type == REDIS_REPLY_ERROR ? r->str
-           : r ? "unexpected reply"
-           : c && c->errstr[0] ? c->errstr : "connection lost");
-
-    if (r) {
-        freeReplyObject(r);
-    }
-
-    p->redis_errors++;
-
-    /* a connection in an unknown state is not used again */
-    if (c) {
-        redisFree(c);
-        p->redis = NULL;
-    }
-
-    return -1;
-}
-
-
 /* one run: 0, -1 failed (logged), 1 stopped by a signal */
 static int
 tw_placer_run(tw_placer_t *p)
 {
-    int   rc;
-    char  err[256];
+    int  rc;
 
     p->now = p->conf.now ? p->conf.now : (int64_t) time(NULL);
 
-    if (p->redis == NULL) {
-        p->redis = tw_redis_open(&p->rconf, p->conf.redis_timeout_ms, err,
-                                 sizeof(err));
-        if (p->redis == NULL) {
-            tw_log(TW_LOG_ERR, "redis at \"%s\" unreachable: %s",
-                   p->rconf.addr, err);
-            p->redis_errors++;
-            return -1;
-        }
+    if (tw_placer_connect(p) != 0) {
+        return -1;
     }
 
     p->videos = 0;
@@ -214,7 +174,7 @@ tw_placer_sleep(double until)
     double           left;
     struct timespec  ts;
 
-    while (!tw_placer_stopping()) {
+    while (!tw_placer_signals) {
         left = until - tw_clock();
         if (left <= 0) {
             return;
@@ -238,6 +198,7 @@ tw_placer_command(int argc, char **argv)
     struct sigaction   sa;
 
     memset(&p, 0, sizeof(tw_placer_t));
+    p.stop = &tw_placer_signals;
     rc = 1;
 
     if (tw_placer_conf(argc, argv, &p.conf) != 0
@@ -293,18 +254,18 @@ tw_placer_command(int argc, char **argv)
 
         tw_placer_status(&p);
 
-        if (p.conf.once || tw_placer_stopping()) {
+        if (p.conf.once || tw_placer_signals) {
             break;
         }
 
         tw_placer_sleep(t0 + p.conf.interval_ms / 1000.0);
 
-        if (tw_placer_stopping()) {
+        if (tw_placer_signals) {
             break;
         }
     }
 
-    if (tw_placer_stopping()) {
+    if (tw_placer_signals) {
         tw_log(TW_LOG_INFO, "stopped");
         rc = 0;
 
