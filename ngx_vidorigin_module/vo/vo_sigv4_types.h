@@ -5,8 +5,8 @@
  * The data of AWS Signature Version 4: credentials, a request description
  * and a signing key, and the signer's limits.  Types only, no functions:
  * the signer's two halves (vo_sigv4.c and its canonical form,
- * vo_sigv4_canon.c) share them.  Callers include vo_sigv4.h, which
- * includes this.
+ * vo_sigv4_canon.c) and the request builder (vo_sigv4_http.c) share them.
+ * Callers include vo_sigv4.h or vo_sigv4_http.h, which include this.
  */
 
 #ifndef VO_SIGV4_TYPES_H
