@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * What a CDN answered: the curl callbacks that keep the head of the
- * answer and its Retry-After, and the verdict (see tw_purge.h).
+ * answer and its Retry-After, and the verdict (see tw_purge_answer.h).
  *
  *   - no answer (refused, timed out, reset): retry;
  *   - 5xx, 429, 408: retry, after Retry-After when it says longer than
@@ -22,7 +22,7 @@
 #include <strings.h>
 
 #include "vo_json.h"
-#include "purger/tw_purge.h"
+#include "purger/tw_purge_answer.h"
 
 
 static void tw_purge_xml(const char *xml, const char *tag, char *out,

@@ -2,8 +2,8 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The two CDN APIs: what a batch of purges becomes on the wire, and what
- * an answer means (see tw_purge.h for the contract).
+ * The two CDN APIs: what a batch of purges becomes on the wire (see
+ * tw_purge_cdn.h; what an answer means is tw_purge_answer.c's).
  *
  *   CloudFront  POST {endpoint}/2020-05-31/distribution/{id}/invalidation
  *               an InvalidationBatch (XML), signed with SigV4 (service
@@ -31,6 +31,8 @@
 #include "vo_sigv4.h"
 #include "common/tw_log.h"
 #include "purger/tw_purge.h"
+#include "purger/tw_purge_answer.h"
+#include "purger/tw_purge_cdn.h"
 
 
 #define TW_CLOUDFRONT_API     "/2020-05-31"
