@@ -32,7 +32,7 @@
 
 #include "ngx_http_vidorigin_module.h"
 #include "vo_path.h"
-#include "vo_sigv4.h"
+#include "vo_sigv4_http.h"
 
 
 /* this request's wait for a media description */
@@ -499,81 +499,27 @@ ngx_http_vidorigin_s3_variable(ngx_http_request_t *r,
 }
 
 
-/* the URI, Host and headers of GET key, signed */
+/*
+ * The URI, Host and headers of GET key, signed by the core's request
+ * builder (vo_sigv4_http.h); the strings live in the request's pool.
+ */
 static ngx_int_t
 ngx_http_vidorigin_s3_sign(ngx_http_request_t *r,
     ngx_http_vidorigin_fetch_t *f)
 {
-    u_char                         *p;
-    size_t                          len, size;
-    ngx_uint_t                      n;
+    u_char                         *buf;
+    size_t                          size;
+    time_t                          now;
+    vo_str_t                        path[3];
     const char                     *err;
     vo_status_t                     rc;
     vo_sigv4_creds_t                creds;
-    vo_sigv4_pair_t                 headers[4];
-    vo_sigv4_request_t              req;
+    vo_sigv4_http_t                 http;
+    vo_sigv4_signed_t               out;
     ngx_http_vidorigin_loc_conf_t  *vlcf;
 
     vlcf = f->vlcf;
-
-    /* "/" [bucket "/"] key_prefix key, encoded as S3 signs it */
-
-    size = 1 + 3 * (vlcf->s3_bucket.len + 1 + vlcf->s3_key_prefix.len
-                    + f->key.len);
-
-    f->s3_uri.data = ngx_pnalloc(r->pool, size);
-    if (f->s3_uri.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = f->s3_uri.data;
-    *p++ = '/';
-
-    if (vlcf->s3_path_style) {
-        if (vo_sigv4_uri_encode(vlcf->s3_bucket.data, vlcf->s3_bucket.len,
-                                0, p, size - (p - f->s3_uri.data), &len)
-            != VO_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        p += len;
-        *p++ = '/';
-    }
-
-    if (vo_sigv4_uri_encode(vlcf->s3_key_prefix.data,
-                            vlcf->s3_key_prefix.len, 1, p,
-                            size - (p - f->s3_uri.data), &len)
-        != VO_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    p += len;
-
-    if (vo_sigv4_uri_encode(f->key.data, f->key.len, 1, p,
-                            size - (p - f->s3_uri.data), &len)
-        != VO_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    p += len;
-    f->s3_uri.len = p - f->s3_uri.data;
-
-    f->s3_host = vlcf->s3_host;
-
-    f->s3_date.data = ngx_pnalloc(r->pool, VO_SIGV4_TIMESTAMP_LEN);
-    if (f->s3_date.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (vo_sigv4_timestamp(ngx_time(), f->s3_date.data) != VO_OK) {
-        return NGX_ERROR;
-    }
-
-    f->s3_date.len = VO_SIGV4_TIMESTAMP_LEN;
-    ngx_str_set(&f->s3_sha256, VO_SIGV4_EMPTY_SHA256);
+    now = ngx_time();
 
     creds.access_key.data = vlcf->s3_access_key.data;
     creds.access_key.len = vlcf->s3_access_key.len;
@@ -583,69 +529,52 @@ ngx_http_vidorigin_s3_sign(ngx_http_request_t *r,
     creds.session_token.len = vlcf->s3_token.len;
     creds.region.data = vlcf->s3_region.data;
     creds.region.len = vlcf->s3_region.len;
-    creds.service.data = (u_char *) "s3";
-    creds.service.len = 2;
+    creds.service = (vo_str_t) vo_string("s3");
 
-    n = 0;
+    /* "/" [bucket] "/" key_prefix key */
 
-    headers[n].name = (vo_str_t) vo_string("host");
-    headers[n].value.data = f->s3_host.data;
-    headers[n++].value.len = f->s3_host.len;
+    path[0] = (vo_str_t) vo_string("/");
+    path[1].data = vlcf->s3_key_prefix.data;
+    path[1].len = vlcf->s3_key_prefix.len;
+    path[2].data = f->key.data;
+    path[2].len = f->key.len;
 
-    headers[n].name = (vo_str_t) vo_string("x-amz-content-sha256");
-    headers[n].value.data = f->s3_sha256.data;
-    headers[n++].value.len = f->s3_sha256.len;
+    ngx_memzero(&http, sizeof(vo_sigv4_http_t));
 
-    headers[n].name = (vo_str_t) vo_string("x-amz-date");
-    headers[n].value.data = f->s3_date.data;
-    headers[n++].value.len = f->s3_date.len;
+    http.method = (vo_str_t) vo_string("GET");
+    http.host.data = vlcf->s3_host.data;
+    http.host.len = vlcf->s3_host.len;
 
-    if (vlcf->s3_token.len) {
-        headers[n].name = (vo_str_t) vo_string("x-amz-security-token");
-        headers[n].value = creds.session_token;
-        n++;
+    if (vlcf->s3_path_style) {
+        http.bucket.data = vlcf->s3_bucket.data;
+        http.bucket.len = vlcf->s3_bucket.len;
     }
 
-    ngx_memzero(&req, sizeof(vo_sigv4_request_t));
-
-    req.method = (vo_str_t) vo_string("GET");
-    req.path.data = f->s3_uri.data;
-    req.path.len = f->s3_uri.len;
-    req.path_encoded = 1;
-    req.headers = headers;
-    req.nheaders = n;
-    req.payload_hash.data = f->s3_sha256.data;
-    req.payload_hash.len = f->s3_sha256.len;
-    req.timestamp.data = f->s3_date.data;
-    req.timestamp.len = f->s3_date.len;
+    http.path = path;
+    http.npath = 3;
+    http.payload_hash = (vo_str_t) vo_string(VO_SIGV4_EMPTY_SHA256);
+    http.time = now;
 
     /* the signing key changes once a day: derived again then */
 
-    if (ngx_memcmp(vlcf->s3_key->date, f->s3_date.data, VO_SIGV4_DATE_LEN)
-        != 0)
-    {
-        err = "";
+    err = "";
 
-        if (vo_sigv4_derive_key(&creds, &req.timestamp, vlcf->s3_key, &err)
-            != VO_OK)
-        {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "vidorigin: S3 signing key not derived: %s", err);
-            return NGX_ERROR;
-        }
+    if (vo_sigv4_key_for(&creds, now, vlcf->s3_key, &err) != VO_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vidorigin: S3 signing key not derived: %s", err);
+        return NGX_ERROR;
     }
 
-    size = 512 + vlcf->s3_access_key.len + vlcf->s3_region.len;
+    size = vo_sigv4_http_size(&creds, &http);
 
-    f->s3_authorization.data = ngx_pnalloc(r->pool, size);
-    if (f->s3_authorization.data == NULL) {
+    buf = ngx_pnalloc(r->pool, size);
+    if (buf == NULL) {
         return NGX_ERROR;
     }
 
     err = "";
-    rc = vo_sigv4_authorization(&creds, vlcf->s3_key, &req,
-                                f->s3_authorization.data, size,
-                                &f->s3_authorization.len, &err);
+    rc = vo_sigv4_http_sign(&creds, vlcf->s3_key, &http, buf, size, &out,
+                            &err);
 
     if (rc != VO_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -653,6 +582,17 @@ ngx_http_vidorigin_s3_sign(ngx_http_request_t *r,
                       &f->key, err);
         return NGX_ERROR;
     }
+
+    /* the strings are in buf, or the configuration's */
+
+    f->s3_uri.data = (u_char *) out.path.data;
+    f->s3_uri.len = out.path.len;
+    f->s3_host = vlcf->s3_host;
+    f->s3_date.data = (u_char *) out.timestamp.data;
+    f->s3_date.len = out.timestamp.len;
+    ngx_str_set(&f->s3_sha256, VO_SIGV4_EMPTY_SHA256);
+    f->s3_authorization.data = (u_char *) out.authorization.data;
+    f->s3_authorization.len = out.authorization.len;
 
     f->s3_signed = 1;
 

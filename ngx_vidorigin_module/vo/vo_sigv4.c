@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "vo_sigv4.h"
 #include "vo_sigv4_canon.h"
 
 
@@ -668,4 +669,55 @@ vo_sigv4_timestamp(time_t t, u_char *ts)
     *p = 'Z';
 
     return VO_OK;
+}
+
+
+vo_status_t
+vo_sigv4_uri_encode(const u_char *src, size_t slen, int keep_slash,
+    u_char *out, size_t size, size_t *len)
+{
+    vo_sigv4_out_t  o;
+
+    vo_sigv4_out_init(&o, out, size);
+    vo_sigv4_put_enc(&o, src, slen, keep_slash);
+
+    return vo_sigv4_out_done(&o, len);
+}
+
+
+vo_status_t
+vo_sigv4_trim(const u_char *src, size_t slen, u_char *out, size_t size,
+    size_t *len)
+{
+    vo_sigv4_out_t  o;
+
+    vo_sigv4_out_init(&o, out, size);
+    vo_sigv4_put_trimmed(&o, src, slen);
+
+    return vo_sigv4_out_done(&o, len);
+}
+
+
+vo_status_t
+vo_sigv4_signed_headers(const vo_sigv4_request_t *req, u_char *out,
+    size_t size, size_t *len, const char **err)
+{
+    vo_status_t      rc;
+    vo_sigv4_ctx_t   c;
+    vo_sigv4_out_t   o;
+
+    *len = 0;
+    c.creds = NULL;
+    c.req = req;
+    c.expires = 0;
+
+    rc = vo_sigv4_sort_headers(&c, err);
+    if (rc != VO_OK) {
+        return rc;
+    }
+
+    vo_sigv4_out_init(&o, out, size);
+    vo_sigv4_put_signed_headers(&o, &c, ";", 0);
+
+    return vo_sigv4_out_done(&o, len);
 }

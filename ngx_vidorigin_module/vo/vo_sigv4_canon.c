@@ -39,12 +39,8 @@ static const vo_str_t  vo_sigv4_params[] = {
 };
 
 
-static void vo_sigv4_put_enc(vo_sigv4_out_t *o, const u_char *p, size_t len,
-    int keep_slash);
 static void vo_sigv4_put_lower(vo_sigv4_out_t *o, const vo_str_t *name,
     int encode);
-static void vo_sigv4_put_trimmed(vo_sigv4_out_t *o, const u_char *p,
-    size_t len);
 static void vo_sigv4_put_uint(vo_sigv4_out_t *o, unsigned v);
 static void vo_sigv4_put_headers(vo_sigv4_out_t *o, const vo_sigv4_ctx_t *c);
 static void vo_sigv4_put_param(vo_sigv4_out_t *o, const vo_sigv4_ctx_t *c,
@@ -108,7 +104,7 @@ vo_sigv4_put(vo_sigv4_out_t *o, const void *data, size_t len)
 
 /* runs of unreserved bytes go out in one piece: a digest update per byte
  * would cost more than the encoding */
-static void
+void
 vo_sigv4_put_enc(vo_sigv4_out_t *o, const u_char *p, size_t len,
     int keep_slash)
 {
@@ -167,7 +163,7 @@ vo_sigv4_put_lower(vo_sigv4_out_t *o, const vo_str_t *name, int encode)
 }
 
 
-static void
+void
 vo_sigv4_put_trimmed(vo_sigv4_out_t *o, const u_char *p, size_t len)
 {
     const u_char  *end, *word;
@@ -623,55 +619,4 @@ vo_sigv4_sort_query(vo_sigv4_ctx_t *c, const char **err)
     }
 
     return VO_OK;
-}
-
-
-vo_status_t
-vo_sigv4_uri_encode(const u_char *src, size_t slen, int keep_slash,
-    u_char *out, size_t size, size_t *len)
-{
-    vo_sigv4_out_t  o;
-
-    vo_sigv4_out_init(&o, out, size);
-    vo_sigv4_put_enc(&o, src, slen, keep_slash);
-
-    return vo_sigv4_out_done(&o, len);
-}
-
-
-vo_status_t
-vo_sigv4_trim(const u_char *src, size_t slen, u_char *out, size_t size,
-    size_t *len)
-{
-    vo_sigv4_out_t  o;
-
-    vo_sigv4_out_init(&o, out, size);
-    vo_sigv4_put_trimmed(&o, src, slen);
-
-    return vo_sigv4_out_done(&o, len);
-}
-
-
-vo_status_t
-vo_sigv4_signed_headers(const vo_sigv4_request_t *req, u_char *out,
-    size_t size, size_t *len, const char **err)
-{
-    vo_status_t      rc;
-    vo_sigv4_ctx_t   c;
-    vo_sigv4_out_t   o;
-
-    *len = 0;
-    c.creds = NULL;
-    c.req = req;
-    c.expires = 0;
-
-    rc = vo_sigv4_sort_headers(&c, err);
-    if (rc != VO_OK) {
-        return rc;
-    }
-
-    vo_sigv4_out_init(&o, out, size);
-    vo_sigv4_put_signed_headers(&o, &c, ";", 0);
-
-    return vo_sigv4_out_done(&o, len);
 }

@@ -4,7 +4,8 @@
  *
  * Inside the signer: the canonical form of a request (vo_sigv4_canon.c),
  * which vo_sigv4.c validates, hashes and signs.  Not for callers: they
- * include vo_sigv4.h.
+ * include vo_sigv4.h.  The layer below vo_sigv4.c: it knows the types
+ * (vo_sigv4_types.h) and nothing of the signer's functions.
  */
 
 #ifndef VO_SIGV4_CANON_H
@@ -12,7 +13,7 @@
 
 #include <openssl/evp.h>
 
-#include "vo_sigv4.h"
+#include "vo_sigv4_types.h"
 
 
 #define VO_SIGV4_ALGORITHM   "AWS4-HMAC-SHA256"
@@ -68,6 +69,11 @@ void vo_sigv4_out_init(vo_sigv4_out_t *o, u_char *buf, size_t size);
 vo_status_t vo_sigv4_out_done(vo_sigv4_out_t *o, size_t *len);
 void vo_sigv4_put(vo_sigv4_out_t *o, const void *data, size_t len);
 void vo_sigv4_put_hex(vo_sigv4_out_t *o, const u_char *p, size_t n);
+/* SigV4 URI encoding (see vo_sigv4_uri_encode) */
+void vo_sigv4_put_enc(vo_sigv4_out_t *o, const u_char *p, size_t len,
+    int keep_slash);
+/* a header value as signed (see vo_sigv4_trim) */
+void vo_sigv4_put_trimmed(vo_sigv4_out_t *o, const u_char *p, size_t len);
 
 /* "20130524/us-east-1/s3/aws4_request", or encoded for a query value */
 void vo_sigv4_put_scope(vo_sigv4_out_t *o, const vo_sigv4_ctx_t *c,

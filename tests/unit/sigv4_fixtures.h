@@ -43,8 +43,9 @@ static const vo_sigv4_request_t  get_object = {
 };
 
 
-/* authorization (expires 0) or presigning refuses req, with a reason */
-static void
+/* authorization (expires 0) or presigning refuses req, with a reason
+ * (inline: not every test that includes this uses it) */
+static inline void
 check_refused(const char *name, const vo_sigv4_creds_t *creds,
     const vo_sigv4_request_t *req, unsigned expires)
 {

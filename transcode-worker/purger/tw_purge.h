@@ -21,7 +21,14 @@
  *     file in Prometheus text format for nginx's /admin/status.
  *
  * Everything is owned by one tw_purger_t on the stack of the command;
- * one thread; no globals beyond the signal flag of tw_purge.c.
+ * one thread; no globals beyond the signal flag of tw_purger.c.
+ *
+ * This header is the purger's data, shared by its files, and its two
+ * entry points; it depends on none of them.  The daemon (tw_purger.c:
+ * start, loop, batches, stop) is on top; below it, each with its own
+ * header, the journal (tw_purge_journal.h), the state and status files
+ * (tw_purge_state.h), and the CDNs: what a batch becomes on the wire
+ * (tw_purge_cdn.h) and what an answer means (tw_purge_answer.h).
  */
 
 #ifndef TW_PURGE_H
@@ -208,76 +215,13 @@ typedef struct {
 #define tw_purge_at(p, i)  (&(p)->queue[(i) % (p)->conf.queue])
 
 
-/* tw_purge.c */
+/* tw_purger.c: "transcode-worker purger ..." */
 int tw_purge_command(int argc, char **argv);
 
 /* tw_purge_conf.c: the configuration file and the flags, defaults
  * applied and checked; -1 logged */
 int tw_purge_conf(int argc, char **argv, tw_purge_conf_t *conf);
 void tw_purge_conf_free(tw_purge_conf_t *conf);
-
-/*
- * tw_purge_journal.c.  open() follows path from offset when the file
- * there is still (dev, ino) and offset is the start of a line, from the
- * start otherwise; a missing journal is waited for (logged once).
- * read() takes at most max bytes of complete lines, hands each valid
- * purge with a seq above every one before it to emit (which owns
- * nothing it is given: it copies the prefix) and skips the other lines,
- * each logged once; a line not yet ended by '\n' is left for later.
- * emit returns 0 to go on, 1 when it has no room: that line is read
- * again next time.  It returns the number of purges emitted.
- */
-typedef int (*tw_journal_emit_pt)(void *data, const tw_purge_t *purge);
-
-void tw_journal_open(tw_journal_t *j, const char *path, uint64_t dev,
-    uint64_t ino, int64_t offset);
-int tw_journal_read(tw_journal_t *j, size_t max, tw_journal_emit_pt emit,
-    void *data);
-void tw_journal_close(tw_journal_t *j);
-
-/* what a Cloudflare request carries: one kind per request */
-#define TW_CLOUDFLARE_PREFIXES   0
-#define TW_CLOUDFLARE_FILES      1          /* exact object paths */
-#define TW_CLOUDFLARE_HOSTS      2          /* "/": the whole host */
-
-/*
- * tw_purge_cdn.c.  check() validates a CDN's settings and credentials
- * (-1 logged).  request() makes send's body for its batch (once, at the
- * first attempt) and a signed easy handle for one attempt in send->curl,
- * its private pointer the cdn; -1 logged.  result() reads the outcome
- * of an attempt from its curl code, status and answer; it logs nothing.
- * cloudflare_kind() is what a purge is for Cloudflare (a request takes
- * one kind).
- */
-int tw_purge_cdn_check(tw_purger_t *p, tw_cdn_t *cdn);
-int tw_purge_cdn_request(tw_purger_t *p, tw_cdn_t *cdn, tw_send_t *send);
-int tw_purge_cloudflare_kind(const tw_purge_t *purge);
-
-/* tw_purge_answer.c: the curl callbacks of a send (data: the send) and
- * the verdict on an attempt */
-size_t tw_purge_header(char *b, size_t size, size_t n, void *data);
-size_t tw_purge_write(char *b, size_t size, size_t n, void *data);
-void tw_purge_cdn_result(tw_cdn_t *cdn, tw_send_t *send, CURLcode rc,
-    tw_send_result_t *res);
-/* s as printable ASCII (others '?'), cut to size - 1 bytes; out may be
- * s */
-void tw_purge_clean(char *out, size_t size, const char *s, size_t len);
-
-/*
- * tw_purge_state.c.  load() reads the state file into the CDNs (done,
- * inflight, failures) and the journal position; a missing file is a
- * first start (0), an unreadable or invalid one -1 (logged): the
- * purger must not guess.  save() and status() write their file through
- * a temporary name, fsync and rename; -1 logged.
- */
-int tw_purge_state_load(tw_purger_t *p, uint64_t *dev, uint64_t *ino,
-    int64_t *offset);
-int tw_purge_state_save(tw_purger_t *p);
-int tw_purge_status_write(tw_purger_t *p);
-/* keeps a failure in cdn's ring (copies prefix and message) */
-void tw_purge_failure_keep(tw_purger_t *p, tw_cdn_t *cdn, uint64_t seq,
-    long status, int64_t time_ms, const char *prefix, const char *message);
-void tw_purge_failures_free(tw_purger_t *p, tw_cdn_t *cdn);
 
 
 #endif /* TW_PURGE_H */

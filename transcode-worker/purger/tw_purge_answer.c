@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * What a CDN answered: the curl callbacks that keep the head of the
- * answer and its Retry-After, and the verdict (see tw_purge.h).
+ * answer and its Retry-After, and the verdict (see tw_purge_answer.h).
  *
  *   - no answer (refused, timed out, reset): retry;
  *   - 5xx, 429, 408: retry, after Retry-After when it says longer than
@@ -22,11 +22,10 @@
 #include <strings.h>
 
 #include "vo_json.h"
-#include "purger/tw_purge.h"
+#include "common/tw_xml.h"
+#include "purger/tw_purge_answer.h"
 
 
-static void tw_purge_xml(const char *xml, const char *tag, char *out,
-    size_t size);
 static void tw_cloudfront_result(tw_send_t *send, tw_send_result_t *res);
 static u_char tw_json_peek(vo_json_t *j);
 static int tw_json_is_true(vo_json_t *j, int *yes);
@@ -111,32 +110,6 @@ tw_purge_clean(char *out, size_t size, const char *s, size_t len)
 }
 
 
-/* the text of the first <tag>...</tag>; "" when absent */
-static void
-tw_purge_xml(const char *xml, const char *tag, char *out, size_t size)
-{
-    char         open[32], close[32];
-    const char  *s, *e;
-
-    out[0] = '\0';
-
-    snprintf(open, sizeof(open), "<%s>", tag);
-    snprintf(close, sizeof(close), "</%s>", tag);
-
-    s = strstr(xml, open);
-    if (s == NULL) {
-        return;
-    }
-
-    s += strlen(open);
-    e = strstr(s, close);
-
-    if (e) {
-        tw_purge_clean(out, size, s, (size_t) (e - s));
-    }
-}
-
-
 static void
 tw_cloudfront_result(tw_send_t *send, tw_send_result_t *res)
 {
@@ -144,12 +117,12 @@ tw_cloudfront_result(tw_send_t *send, tw_send_result_t *res)
 
     if (res->status == 201) {
         res->verdict = TW_SEND_OK;
-        tw_purge_xml(send->answer, "Id", res->id, sizeof(res->id));
+        tw_xml_print(send->answer, "Id", res->id, sizeof(res->id));
         return;
     }
 
-    tw_purge_xml(send->answer, "Code", code, sizeof(code));
-    tw_purge_xml(send->answer, "Message", message, sizeof(message));
+    tw_xml_print(send->answer, "Code", code, sizeof(code));
+    tw_xml_print(send->answer, "Message", message, sizeof(message));
 
     snprintf(res->message, sizeof(res->message), "%s%s%.180s", code,
              code[0] && message[0] ? ": " : "", message);

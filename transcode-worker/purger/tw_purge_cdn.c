@@ -2,8 +2,8 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The two CDN APIs: what a batch of purges becomes on the wire, and what
- * an answer means (see tw_purge.h for the contract).
+ * The two CDN APIs: what a batch of purges becomes on the wire (see
+ * tw_purge_cdn.h; what an answer means is tw_purge_answer.c's).
  *
  *   CloudFront  POST {endpoint}/2020-05-31/distribution/{id}/invalidation
  *               an InvalidationBatch (XML), signed with SigV4 (service
@@ -28,9 +28,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "vo_sigv4.h"
+#include "vo_sigv4_http.h"
 #include "common/tw_log.h"
 #include "purger/tw_purge.h"
+#include "purger/tw_purge_answer.h"
+#include "purger/tw_purge_cdn.h"
 
 
 #define TW_CLOUDFRONT_API     "/2020-05-31"
@@ -60,7 +62,7 @@ static void tw_cloudflare_body(tw_purger_t *p, tw_send_t *send,
     tw_text_t *t);
 static int tw_purge_repeated(tw_purger_t *p, tw_send_t *send, uint32_t i);
 static int tw_purge_add_header(struct curl_slist **list, const char *name,
-    const char *value, size_t len);
+    size_t nlen, const char *value, size_t len);
 static int tw_cloudfront_headers(tw_purger_t *p, tw_cdn_t *cdn,
     tw_send_t *send, const char *path);
 static int tw_cloudflare_headers(tw_purger_t *p, tw_cdn_t *cdn,
@@ -422,12 +424,13 @@ tw_purge_cloudflare_kind(const tw_purge_t *purge)
 
 static int
 tw_purge_add_header(struct curl_slist **list, const char *name,
-    const char *value, size_t len)
+    size_t nlen, const char *value, size_t len)
 {
     char                line[TW_PURGE_TOKEN_MAX + 4200];
     struct curl_slist  *l;
 
-    snprintf(line, sizeof(line), "%s: %.*s", name, (int) len, value);
+    snprintf(line, sizeof(line), "%.*s: %.*s", (int) nlen, name, (int) len,
+             value);
 
     l = curl_slist_append(*list, line);
 
@@ -444,39 +447,24 @@ tw_purge_add_header(struct curl_slist **list, const char *name,
 }
 
 
+/* CreateInvalidation, signed by the core's request builder: Host,
+ * Content-Type, X-Amz-Date, [X-Amz-Security-Token,] Authorization */
 static int
 tw_cloudfront_headers(tw_purger_t *p, tw_cdn_t *cdn, tw_send_t *send,
     const char *path)
 {
-    int                  nh;
-    size_t               len;
-    u_char               ts[VO_SIGV4_TIMESTAMP_LEN];
+    int                  rc;
+    size_t               i;
+    u_char               text[TW_PURGE_PATH_MAX + 1024];
     u_char               hash[VO_SIGV4_HEX_LEN];
-    u_char               auth[1024];
+    vo_str_t             piece;
     const char          *reason;
     vo_sigv4_creds_t     creds;
-    vo_sigv4_pair_t      headers[4];
-    vo_sigv4_request_t   req;
-
-    if (vo_sigv4_timestamp(time(NULL), ts) != VO_OK) {
-        tw_log(TW_LOG_ERR, "cloudfront: clock out of range");
-        return -1;
-    }
+    vo_sigv4_pair_t      type;
+    vo_sigv4_http_t      http;
+    vo_sigv4_signed_t    out;
 
     vo_sigv4_sha256_hex((u_char *) send->body, send->body_len, hash);
-
-    /* what is signed, and below, what is sent: the same list */
-    nh = 0;
-    headers[nh].name = (vo_str_t) vo_string("Host");
-    headers[nh].value = (vo_str_t) { strlen(cdn->authority),
-                                     (u_char *) cdn->authority };
-    nh++;
-    headers[nh].name = (vo_str_t) vo_string("Content-Type");
-    headers[nh].value = (vo_str_t) vo_string("application/xml");
-    nh++;
-    headers[nh].name = (vo_str_t) vo_string("X-Amz-Date");
-    headers[nh].value = (vo_str_t) { VO_SIGV4_TIMESTAMP_LEN, ts };
-    nh++;
 
     creds.access_key = (vo_str_t) { strlen(p->aws_access_key),
                                     (u_char *) p->aws_access_key };
@@ -489,21 +477,27 @@ tw_cloudfront_headers(tw_purger_t *p, tw_cdn_t *cdn, tw_send_t *send,
     if (p->aws_session_token && p->aws_session_token[0]) {
         creds.session_token = (vo_str_t) { strlen(p->aws_session_token),
                                         (u_char *) p->aws_session_token };
-        headers[nh].name = (vo_str_t) vo_string("X-Amz-Security-Token");
-        headers[nh].value = creds.session_token;
-        nh++;
     }
 
-    memset(&req, 0, sizeof(vo_sigv4_request_t));
-    req.method = (vo_str_t) vo_string("POST");
-    req.path = (vo_str_t) { strlen(path), (u_char *) path };
-    req.headers = headers;
-    req.nheaders = nh;
-    req.payload_hash = (vo_str_t) { VO_SIGV4_HEX_LEN, hash };
-    req.timestamp = (vo_str_t) { VO_SIGV4_TIMESTAMP_LEN, ts };
+    type.name = (vo_str_t) vo_string("Content-Type");
+    type.value = (vo_str_t) vo_string("application/xml");
+    piece = (vo_str_t) { strlen(path), (u_char *) path };
 
-    if (vo_sigv4_authorization(&creds, NULL, &req, auth, sizeof(auth), &len,
-                               &reason)
+    memset(&http, 0, sizeof(vo_sigv4_http_t));
+    http.method = (vo_str_t) vo_string("POST");
+    http.host = (vo_str_t) { strlen(cdn->authority),
+                             (u_char *) cdn->authority };
+    http.path = &piece;
+    http.npath = 1;
+    http.headers = &type;
+    http.nheaders = 1;
+    http.payload_hash = (vo_str_t) { VO_SIGV4_HEX_LEN, hash };
+    http.time = time(NULL);
+
+    reason = NULL;
+
+    if (vo_sigv4_http_sign(&creds, NULL, &http, text, sizeof(text), &out,
+                           &reason)
         != VO_OK)
     {
         tw_log(TW_LOG_ERR, "cloudfront: cannot sign: %s",
@@ -511,19 +505,20 @@ tw_cloudfront_headers(tw_purger_t *p, tw_cdn_t *cdn, tw_send_t *send,
         return -1;
     }
 
-    for (nh = 0; nh < (int) req.nheaders; nh++) {
-        if (tw_purge_add_header(&send->headers,
-                                (const char *) headers[nh].name.data,
-                                (const char *) headers[nh].value.data,
-                                headers[nh].value.len)
-            != 0)
-        {
-            return -1;
-        }
+    rc = 0;
+
+    for (i = 0; rc == 0 && i < out.nheaders; i++) {
+        rc = tw_purge_add_header(&send->headers,
+                                 (const char *) out.headers[i].name.data,
+                                 out.headers[i].name.len,
+                                 (const char *) out.headers[i].value.data,
+                                 out.headers[i].value.len);
     }
 
-    return tw_purge_add_header(&send->headers, "Authorization",
-                               (const char *) auth, len);
+    /* the Authorization is a credential until it expires */
+    memset(text, 0, sizeof(text));
+
+    return rc;
 }
 
 
@@ -535,11 +530,11 @@ tw_cloudflare_headers(tw_purger_t *p, tw_cdn_t *cdn, tw_send_t *send)
 
     snprintf(bearer, sizeof(bearer), "Bearer %s", p->cloudflare_token);
 
-    rc = tw_purge_add_header(&send->headers, "Host", cdn->authority,
+    rc = tw_purge_add_header(&send->headers, "Host", 4, cdn->authority,
                              strlen(cdn->authority))
-         || tw_purge_add_header(&send->headers, "Content-Type",
+         || tw_purge_add_header(&send->headers, "Content-Type", 12,
                                 "application/json", 16)
-         || tw_purge_add_header(&send->headers, "Authorization", bearer,
+         || tw_purge_add_header(&send->headers, "Authorization", 13, bearer,
                                 strlen(bearer));
 
     memset(bearer, 0, sizeof(bearer));
@@ -597,8 +592,8 @@ tw_purge_cdn_request(tw_purger_t *p, tw_cdn_t *cdn, tw_send_t *send)
 
     /* no "Expect: 100-continue" round trip, no Accept */
     if (rc != 0
-        || tw_purge_add_header(&send->headers, "Expect", "", 0) != 0
-        || tw_purge_add_header(&send->headers, "Accept", "", 0) != 0)
+        || tw_purge_add_header(&send->headers, "Expect", 6, "", 0) != 0
+        || tw_purge_add_header(&send->headers, "Accept", 6, "", 0) != 0)
     {
         goto failed;
     }

@@ -2,8 +2,8 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Following the purge journal (see tw_purge.h for the contract and
- * docs/cdn-purge.md for the format).  The file is only appended to, one
+ * Following the purge journal (see tw_purge_journal.h for the contract
+ * and docs/cdn-purge.md for the format).  The file is only appended to, one
  * write per line, so whatever lies before the last '\n' is final and a
  * line without its '\n' is still being written: it is read again later.
  * The file is read with pread() from the offset of the first line not
@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "common/tw_log.h"
-#include "purger/tw_purge.h"
+#include "purger/tw_purge_journal.h"
 
 
 /* "<seq> <unix_ms> <prefix>\n": 20 digits, 20 digits, two blanks, '\n' */

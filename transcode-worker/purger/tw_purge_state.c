@@ -2,7 +2,7 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The purger's two files (see tw_purge.h for the contract, and
+ * The purger's two files (see tw_purge_state.h for the contract, and
  * docs/cdn-purge.md for their formats):
  *
  *   - the state file, what survives a restart: per CDN the last seq done
@@ -33,6 +33,8 @@
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
 #include "purger/tw_purge.h"
+#include "purger/tw_purge_answer.h"
+#include "purger/tw_purge_state.h"
 
 
 #define TW_STATE_MAGIC   "# vidorigin purger state 1"

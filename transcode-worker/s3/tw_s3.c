@@ -179,7 +179,11 @@ tw_s3_request(tw_s3_req_t *r)
             ((tw_s3_buf_t *) r->data)->len = 0;
         }
 
-        rc = tw_s3_attempt(r);
+        memset(r->res, 0, sizeof(tw_s3_res_t));
+        r->res->size = -1;
+
+        /* logged: curl_global_init() failed */
+        rc = tw_s3_init() == 0 ? tw_s3_attempt(r) : -1;
         r->res->attempts = attempt;
 
         if (rc != -1) {

@@ -25,11 +25,27 @@
 #define TW_S3_MAX_PUT   ((size_t) 5 << 30)   /* S3's single-PUT limit */
 
 
+/* the command line of one operation */
+typedef struct {
+    const char     *op;              /* head, get, put, delete, list */
+    const char     *key;
+    const char     *in_path;         /* put: "-" is stdin */
+    const char     *out_path;        /* get: "-" is stdout */
+    int             ranged;
+    int64_t         first;
+    int64_t         last;
+    tw_s3_conf_t    conf;
+} tw_s3_args_t;
+
+
 static int tw_s3_parse_range(const char *s, int64_t *first, int64_t *last);
 static int tw_s3_parse_seconds(const char *name, const char *s, long *ms);
 static int tw_s3_write_file(void *data, const void *buf, size_t len);
 static int tw_s3_slurp(const char *path, unsigned char **data, size_t *len);
 static int tw_s3_print_key(void *data, const char *key);
+static int tw_s3_option(tw_s3_args_t *a, int c, char **argv);
+static int tw_s3_args(int argc, char **argv, tw_s3_args_t *a);
+static int tw_s3_get_out(tw_s3_args_t *a, tw_s3_res_t *res);
 
 
 static int
@@ -157,19 +173,113 @@ failed:
 }
 
 
-int
-tw_s3_command(int argc, char **argv)
+/*
+ * One option of the command into a; 0, or 1 (logged).  argv[optind] is
+ * what the messages name (optind counts in argv + 1, so it is the
+ * argument getopt has just taken).
+ */
+static int
+tw_s3_option(tw_s3_args_t *a, int c, char **argv)
 {
-    int             c, rc, ranged;
-    size_t          n;
-    FILE           *out;
-    char            tmp[4096];
-    size_t          len;
-    int64_t         first, last;
-    const char     *op, *key, *in_path, *out_path;
-    tw_s3_res_t     res;
-    tw_s3_conf_t    conf;
-    unsigned char  *body;
+    size_t  n;
+
+    /* --range and --out belong to get, --in to put */
+    if ((strchr("Ro", c) && strcmp(a->op, "get") != 0)
+        || (strchr("imP", c) && strcmp(a->op, "put") != 0))
+    {
+        tw_log(TW_LOG_ERR, "option \"%s\" not accepted by \"s3 %s\"",
+               argv[optind], a->op);
+        return 1;
+    }
+
+    switch (c) {
+
+    case 'e':
+        a->conf.endpoint = optarg;
+        break;
+
+    case 'b':
+        a->conf.bucket = optarg;
+        break;
+
+    case 'r':
+        a->conf.region = optarg;
+        break;
+
+    case 'p':
+        a->conf.path_style = 1;
+        break;
+
+    case 'R':
+        if (tw_s3_parse_range(optarg, &a->first, &a->last) != 0) {
+            tw_log(TW_LOG_ERR, "--range takes FIRST-LAST (bytes, "
+                   "inclusive), not \"%s\"", optarg);
+            return 1;
+        }
+        a->ranged = 1;
+        break;
+
+    case 'i':
+        a->in_path = optarg;
+        break;
+
+    case 'o':
+        a->out_path = optarg;
+        break;
+
+    case 't':
+        return tw_s3_parse_seconds("timeout", optarg, &a->conf.timeout_ms)
+               != 0;
+
+    case 'c':
+        return tw_s3_parse_seconds("connect-timeout", optarg,
+                                   &a->conf.connect_timeout_ms)
+               != 0;
+
+    case 'L':
+        if (tw_log_set_level(optarg) != 0) {
+            tw_log(TW_LOG_ERR, "invalid --log-level \"%s\"", optarg);
+            return 1;
+        }
+        break;
+
+    case 'm':
+    case 'P':
+        if (tw_parse_size(optarg, TW_S3_MIN_PART, TW_S3_MAX_PART,
+                          c == 'm' ? &a->conf.multipart_size
+                                   : &a->conf.part_size)
+            != 0)
+        {
+            tw_log(TW_LOG_ERR, "--%s must be a size from 5m to 5g",
+                   c == 'm' ? "multipart-size" : "part-size");
+            return 1;
+        }
+        break;
+
+    case 'T':
+        if (tw_parse_size(optarg, 0, TW_S3_MAX_RETRIES, &n) != 0) {
+            tw_log(TW_LOG_ERR, "--retries must be a number from 0 "
+                   "to %d", TW_S3_MAX_RETRIES);
+            return 1;
+        }
+        a->conf.retries = (uint32_t) n;
+        break;
+
+    default:
+        tw_log(TW_LOG_ERR, "unknown or incomplete option \"%s\"",
+               argv[optind]);
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/* "s3 OP [options] KEY" into a; 0, or 1 (logged) */
+static int
+tw_s3_args(int argc, char **argv, tw_s3_args_t *a)
+{
+    int  c;
 
     static const struct option  opts[] = {
         { "endpoint",        required_argument, NULL, 'e' },
@@ -198,153 +308,133 @@ tw_s3_command(int argc, char **argv)
         return 1;
     }
 
-    op = argv[1];
-    memset(&conf, 0, sizeof(tw_s3_conf_t));
-    ranged = 0;
-    first = 0;
-    last = -1;
-    in_path = "-";
-    out_path = "-";
-    body = NULL;
-    len = 0;
-    rc = 1;
+    memset(a, 0, sizeof(tw_s3_args_t));
+    a->op = argv[1];
+    a->first = 0;
+    a->last = -1;
+    a->in_path = "-";
+    a->out_path = "-";
 
     optind = 1;
     opterr = 0;
 
     while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-
-        /* --range and --out belong to get, --in to put */
-        if ((strchr("Ro", c) && strcmp(op, "get") != 0)
-            || (strchr("imP", c) && strcmp(op, "put") != 0))
-        {
-            tw_log(TW_LOG_ERR, "option \"%s\" not accepted by \"s3 %s\"",
-                   argv[optind], op);
-            return 1;
-        }
-
-        switch (c) {
-
-        case 'e':
-            conf.endpoint = optarg;
-            break;
-
-        case 'b':
-            conf.bucket = optarg;
-            break;
-
-        case 'r':
-            conf.region = optarg;
-            break;
-
-        case 'p':
-            conf.path_style = 1;
-            break;
-
-        case 'R':
-            if (tw_s3_parse_range(optarg, &first, &last) != 0) {
-                tw_log(TW_LOG_ERR, "--range takes FIRST-LAST (bytes, "
-                       "inclusive), not \"%s\"", optarg);
-                return 1;
-            }
-            ranged = 1;
-            break;
-
-        case 'i':
-            in_path = optarg;
-            break;
-
-        case 'o':
-            out_path = optarg;
-            break;
-
-        case 't':
-            if (tw_s3_parse_seconds("timeout", optarg, &conf.timeout_ms)
-                != 0)
-            {
-                return 1;
-            }
-            break;
-
-        case 'c':
-            if (tw_s3_parse_seconds("connect-timeout", optarg,
-                                    &conf.connect_timeout_ms)
-                != 0)
-            {
-                return 1;
-            }
-            break;
-
-        case 'L':
-            if (tw_log_set_level(optarg) != 0) {
-                tw_log(TW_LOG_ERR, "invalid --log-level \"%s\"", optarg);
-                return 1;
-            }
-            break;
-
-        case 'm':
-        case 'P':
-            if (tw_parse_size(optarg, TW_S3_MIN_PART, TW_S3_MAX_PART,
-                              c == 'm' ? &conf.multipart_size
-                                       : &conf.part_size)
-                != 0)
-            {
-                tw_log(TW_LOG_ERR, "--%s must be a size from 5m to 5g",
-                       c == 'm' ? "multipart-size" : "part-size");
-                return 1;
-            }
-            break;
-
-        case 'T':
-            if (tw_parse_size(optarg, 0, TW_S3_MAX_RETRIES, &n) != 0) {
-                tw_log(TW_LOG_ERR, "--retries must be a number from 0 "
-                       "to %d", TW_S3_MAX_RETRIES);
-                return 1;
-            }
-            conf.retries = (uint32_t) n;
-            break;
-
-        default:
-            tw_log(TW_LOG_ERR, "unknown or incomplete option \"%s\"",
-                   argv[optind]);
+        if (tw_s3_option(a, c, argv) != 0) {
             return 1;
         }
     }
 
     /* optind counts in argv + 1 */
     if (optind + 1 != argc - 1) {
-        tw_log(TW_LOG_ERR, "s3 %s needs exactly one KEY", op);
+        tw_log(TW_LOG_ERR, "s3 %s needs exactly one KEY", a->op);
         return 1;
     }
 
-    key = argv[optind + 1];
+    a->key = argv[optind + 1];
 
-    if (conf.endpoint == NULL || conf.bucket == NULL) {
+    if (a->conf.endpoint == NULL || a->conf.bucket == NULL) {
         tw_log(TW_LOG_ERR, "--endpoint and --bucket are required");
         return 1;
     }
 
-    if (tw_s3_conf_check(&conf) != 0 || tw_s3_init() != 0) {
+    return 0;
+}
+
+
+/*
+ * "s3 get": to --out through a temporary file renamed into place, so
+ * that a failed GET leaves no partial FILE behind, or to stdout.  As
+ * tw_s3_get(), or -1 when the file could not be created (logged).
+ */
+static int
+tw_s3_get_out(tw_s3_args_t *a, tw_s3_res_t *res)
+{
+    int    rc;
+    FILE  *out;
+    char   tmp[4096];
+
+    if (strcmp(a->out_path, "-") == 0) {
+        out = stdout;
+
+    } else {
+        snprintf(tmp, sizeof(tmp), "%s.tmp.%d", a->out_path, (int) getpid());
+        out = fopen(tmp, "wb");
+        if (out == NULL) {
+            tw_log(TW_LOG_ERR, "cannot create \"%s\": %s", tmp,
+                   strerror(errno));
+            return -1;
+        }
+    }
+
+    rc = tw_s3_get(&a->conf, a->key, a->first, a->ranged ? a->last : -1,
+                   tw_s3_write_file, out, res);
+
+    if (out == stdout) {
+        if (fflush(stdout) != 0 && rc == 0) {
+            tw_log(TW_LOG_ERR, "cannot write to stdout: %s",
+                   strerror(errno));
+            rc = -1;
+        }
+
+        return rc;
+    }
+
+    if (fclose(out) != 0 && rc == 0) {
+        tw_log(TW_LOG_ERR, "cannot write \"%s\": %s", tmp, strerror(errno));
+        rc = -1;
+    }
+
+    if (rc == 0 && rename(tmp, a->out_path) != 0) {
+        tw_log(TW_LOG_ERR, "cannot rename \"%s\": %s", tmp, strerror(errno));
+        rc = -1;
+    }
+
+    if (rc != 0) {
+        unlink(tmp);
+    }
+
+    return rc;
+}
+
+
+int
+tw_s3_command(int argc, char **argv)
+{
+    int             rc;
+    size_t          len;
+    tw_s3_res_t     res;
+    tw_s3_args_t    a;
+    unsigned char  *body;
+
+    if (tw_s3_args(argc, argv, &a) != 0) {
         return 1;
     }
 
-    if (strcmp(op, "head") == 0) {
-        rc = tw_s3_head(&conf, key, &res);
+    if (tw_s3_conf_check(&a.conf) != 0 || tw_s3_init() != 0) {
+        return 1;
+    }
+
+    body = NULL;
+    len = 0;
+    rc = 1;
+
+    if (strcmp(a.op, "head") == 0) {
+        rc = tw_s3_head(&a.conf, a.key, &res);
         if (rc == 0) {
             printf("size %lld\netag %s\n", (long long) res.size, res.etag);
         }
 
-    } else if (strcmp(op, "delete") == 0) {
-        rc = tw_s3_delete(&conf, key, &res);
+    } else if (strcmp(a.op, "delete") == 0) {
+        rc = tw_s3_delete(&a.conf, a.key, &res);
 
-    } else if (strcmp(op, "put") == 0) {
-        if (tw_s3_slurp(in_path, &body, &len) != 0) {
+    } else if (strcmp(a.op, "put") == 0) {
+        if (tw_s3_slurp(a.in_path, &body, &len) != 0) {
             goto end;
         }
-        rc = tw_s3_upload(&conf, key, body, len, &res);
+        rc = tw_s3_upload(&a.conf, a.key, body, len, &res);
 
-    } else if (strcmp(op, "list") == 0) {
-        rc = tw_s3_list(&conf, key, (size_t) 1 << 30, tw_s3_print_key,
+    } else if (strcmp(a.op, "list") == 0) {
+        rc = tw_s3_list(&a.conf, a.key, (size_t) 1 << 30, tw_s3_print_key,
                         NULL);
         if (fflush(stdout) != 0 && rc == 0) {
             tw_log(TW_LOG_ERR, "cannot write to stdout: %s",
@@ -353,53 +443,12 @@ tw_s3_command(int argc, char **argv)
         }
 
     } else {
-        /* into a temporary file renamed into place: a failed GET leaves
-         * no partial FILE behind */
-        if (strcmp(out_path, "-") == 0) {
-            out = stdout;
-
-        } else {
-            snprintf(tmp, sizeof(tmp), "%s.tmp.%d", out_path, (int) getpid());
-            out = fopen(tmp, "wb");
-            if (out == NULL) {
-                tw_log(TW_LOG_ERR, "cannot create \"%s\": %s", tmp,
-                       strerror(errno));
-                goto end;
-            }
-        }
-
-        rc = tw_s3_get(&conf, key, first, ranged ? last : -1,
-                       tw_s3_write_file, out, &res);
-
-        if (out == stdout) {
-            if (fflush(stdout) != 0 && rc == 0) {
-                tw_log(TW_LOG_ERR, "cannot write to stdout: %s",
-                       strerror(errno));
-                rc = -1;
-            }
-
-        } else {
-            if (fclose(out) != 0 && rc == 0) {
-                tw_log(TW_LOG_ERR, "cannot write \"%s\": %s", tmp,
-                       strerror(errno));
-                rc = -1;
-            }
-
-            if (rc == 0 && rename(tmp, out_path) != 0) {
-                tw_log(TW_LOG_ERR, "cannot rename \"%s\": %s", tmp,
-                       strerror(errno));
-                rc = -1;
-            }
-
-            if (rc != 0) {
-                unlink(tmp);
-            }
-        }
+        rc = tw_s3_get_out(&a, &res);
     }
 
     if (rc == TW_S3_NOT_FOUND) {
-        tw_log(TW_LOG_ERR, "s3 %s \"%s\": not found (HTTP 404%s%s)", op, key,
-               res.code[0] ? " " : "", res.code);
+        tw_log(TW_LOG_ERR, "s3 %s \"%s\": not found (HTTP 404%s%s)", a.op,
+               a.key, res.code[0] ? " " : "", res.code);
     }
 
 end:

@@ -2,8 +2,11 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * One attempt of an S3 request on its own CURL easy handle (the retry
- * loop is tw_s3.c's; see tw_s3.h for the contract).
+ * One attempt of an S3 request (the retry loop is tw_s3.c's; see tw_s3.h
+ * for the contract), in three steps: built and signed by the core's
+ * request builder (tw_s3_build), sent on a CURL easy handle of its own
+ * (tw_s3_send), and its answer classified: done, missing, or failed,
+ * and then worth retrying or not (tw_s3_classify).
  *
  * What is signed is exactly what is sent: the Host header is set by us,
  * not left to curl, and the path goes out encoded once, the way the
@@ -21,10 +24,29 @@
 
 #include <curl/curl.h>
 
-#include "vo_sigv4.h"
+#include "vo_sigv4_http.h"
 #include "common/tw_log.h"
-#include "s3/tw_s3.h"
+#include "common/tw_xml.h"
 #include "s3/tw_s3_request.h"
+
+
+#define TW_S3_MAX_AUTH   1024    /* the date and Authorization, bytes */
+
+
+/*
+ * What one attempt sends, made again for every attempt since the
+ * signature carries the time: the URL, the curl header list, and the
+ * text the core's builder writes (the encoded path and query, the date,
+ * the Authorization).
+ */
+typedef struct {
+    char                 host[TW_S3_MAX_HOST];
+    char                 url[TW_S3_MAX_HOST + TW_S3_MAX_PATH
+                             + TW_S3_MAX_QUERY + 16];
+    struct curl_slist   *headers;
+    u_char               text[TW_S3_MAX_PATH + TW_S3_MAX_QUERY
+                              + TW_S3_MAX_AUTH];
+} tw_s3_wire_t;
 
 
 static void tw_s3_fail(tw_s3_req_t *r, unsigned retryable, const char *fmt,
@@ -39,8 +61,14 @@ static void tw_s3_header_value(const char *p, size_t len, char *out,
 static size_t tw_s3_header(char *p, size_t size, size_t n, void *data);
 static size_t tw_s3_body(char *p, size_t size, size_t n, void *data);
 static size_t tw_s3_read(char *p, size_t size, size_t n, void *data);
-static void tw_s3_xml(const char *xml, const char *tag, char *out,
-    size_t size);
+static int tw_s3_build(tw_s3_req_t *r, tw_s3_wire_t *w);
+static void tw_s3_creds(const tw_s3_conf_t *conf, vo_sigv4_creds_t *creds);
+static int tw_s3_headers(tw_s3_req_t *r, tw_s3_wire_t *w,
+    const vo_sigv4_signed_t *out);
+static int tw_s3_send(tw_s3_req_t *r, tw_s3_wire_t *w, CURLcode *crc,
+    long *status, char *cerr);
+static int tw_s3_classify(tw_s3_req_t *r, const char *host, CURLcode crc,
+    const char *cerr, long status);
 
 
 /* "http(s)://authority[/]": where the authority starts and how long */
@@ -115,51 +143,27 @@ tw_s3_curl_retryable(CURLcode crc)
 
 
 /*
- * One request.  0, TW_S3_NOT_FOUND, or -1 with r->msg set (and
- * r->retryable) for the loop to log; -1 with r->msg empty when the
- * failure was local and is logged here.
+ * The request of r signed, as URL and headers: the core's builder
+ * (vo_sigv4_http.h) gives the path, the query, the signed headers and
+ * the Authorization; the headers curl would add on its own are removed.
+ * 0, or -1 logged.
  */
-int
-tw_s3_attempt(tw_s3_req_t *r)
+static int
+tw_s3_build(tw_s3_req_t *r, tw_s3_wire_t *w)
 {
-    int                  rc, nh;
-    long                 status;
-    CURL                *curl;
-    size_t               i, klen, slen, alen, plen, rawlen, len, qlen, n;
-    u_char               ts[VO_SIGV4_TIMESTAMP_LEN];
+    size_t               i, klen, slen, alen;
+    char                 range[64];
     u_char               hash[VO_SIGV4_HEX_LEN];
-    u_char               path[TW_S3_MAX_PATH];
-    u_char               auth[1024];
-    char                 host[TW_S3_MAX_HOST], range[64];
-    char                 query[TW_S3_MAX_QUERY];
-    char                 url[TW_S3_MAX_HOST + TW_S3_MAX_PATH
-                             + TW_S3_MAX_QUERY + 16];
-    char                 line[TW_S3_MAX_TOKEN + 64];
-    char                 cerr[CURL_ERROR_SIZE];
-    char                 message[256];
-    char                *raw;
-    CURLcode             crc;
     const char          *a, *reason;
+    vo_status_t          rc;
+    vo_str_t             path[2];
     vo_sigv4_creds_t     creds;
-    vo_sigv4_pair_t      headers[5];
-    vo_sigv4_pair_t      params[TW_S3_MAX_PARAMS];
-    vo_sigv4_request_t   req;
-    struct curl_slist   *list, *l;
+    vo_sigv4_pair_t      params[TW_S3_MAX_PARAMS], extra[1];
+    vo_sigv4_http_t      http;
+    vo_sigv4_signed_t    out;
     const tw_s3_conf_t  *conf;
 
     conf = r->conf;
-    curl = NULL;
-    list = NULL;
-    raw = NULL;
-    rc = -1;
-
-    memset(r->res, 0, sizeof(tw_s3_res_t));
-    r->res->size = -1;
-
-    if (tw_s3_init() != 0) {
-        return -1;
-    }
-
     klen = strlen(r->key);
 
     if (klen > TW_S3_MAX_KEY || (klen == 0 && r->op->nquery == 0)) {
@@ -178,85 +182,32 @@ tw_s3_attempt(tw_s3_req_t *r)
         return -1;
     }
 
+    memset(&http, 0, sizeof(vo_sigv4_http_t));
+
     /* path style: host "authority", path "/bucket/key"; virtual-hosted:
      * host "bucket.authority", path "/key"; the bucket itself is
      * "/bucket" or "/" */
-    if (conf->path_style) {
-        snprintf(host, sizeof(host), "%.*s", (int) alen, a);
-
-    } else {
-        snprintf(host, sizeof(host), "%s.%.*s", conf->bucket, (int) alen,
-                 a);
-    }
-
-    raw = malloc(klen + strlen(conf->bucket) + 3);
-    if (raw == NULL) {
-        tw_log(TW_LOG_ERR, "s3 %s: out of memory", r->method);
-        return -1;
-    }
+    path[0] = (vo_str_t) vo_string("/");
+    path[1] = (vo_str_t) { klen, (u_char *) r->key };
+    http.path = path;
+    http.npath = 2;
 
     if (conf->path_style) {
-        rawlen = (size_t) sprintf(raw, klen ? "/%s/%s" : "/%s",
-                                  conf->bucket, r->key);
+        snprintf(w->host, sizeof(w->host), "%.*s", (int) alen, a);
+        http.bucket = (vo_str_t) { strlen(conf->bucket),
+                                   (u_char *) conf->bucket };
+        http.npath = klen ? 2 : 0;
 
     } else {
-        rawlen = (size_t) sprintf(raw, "/%s", r->key);
+        snprintf(w->host, sizeof(w->host), "%s.%.*s", conf->bucket,
+                 (int) alen, a);
     }
-
-    if (vo_sigv4_uri_encode((u_char *) raw, rawlen, 1, path, sizeof(path),
-                            &plen)
-        != VO_OK)
-    {
-        tw_log(TW_LOG_ERR, "s3 %s \"%s\": key too long", r->method, r->key);
-        goto end;
-    }
-
-    /* the query as sent: each name and value encoded as the signer
-     * encodes them; the order does not matter (S3 sorts) */
-    qlen = 0;
 
     for (i = 0; i < r->op->nquery; i++) {
         params[i].name = (vo_str_t) { strlen(r->op->query[i].name),
                                       (u_char *) r->op->query[i].name };
         params[i].value = (vo_str_t) { strlen(r->op->query[i].value),
                                        (u_char *) r->op->query[i].value };
-
-        if (qlen + 2 > sizeof(query)) {
-            goto long_query;
-        }
-
-        query[qlen++] = i ? '&' : '?';
-
-        if (vo_sigv4_uri_encode(params[i].name.data, params[i].name.len, 0,
-                                (u_char *) query + qlen,
-                                sizeof(query) - qlen - 2, &n)
-            != VO_OK)
-        {
-            goto long_query;
-        }
-
-        qlen += n;
-        query[qlen++] = '=';
-
-        if (vo_sigv4_uri_encode(params[i].value.data, params[i].value.len,
-                                0, (u_char *) query + qlen,
-                                sizeof(query) - qlen - 1, &n)
-            != VO_OK)
-        {
-            goto long_query;
-        }
-
-        qlen += n;
-    }
-
-    query[qlen] = '\0';
-
-    snprintf(url, sizeof(url), "%.*s%s%.*s%s", (int) slen, conf->endpoint,
-             host, (int) plen, path, query);
-
-    if (vo_sigv4_timestamp(time(NULL), ts) != VO_OK) {
-        tw_log(TW_LOG_ERR, "s3 %s: clock out of range", r->method);
-        goto end;
     }
 
     if (r->body) {
@@ -266,103 +217,153 @@ tw_s3_attempt(tw_s3_req_t *r)
         memcpy(hash, VO_SIGV4_EMPTY_SHA256, VO_SIGV4_HEX_LEN);
     }
 
-    /* what is signed, and below, what is sent: the same list */
-    nh = 0;
-    headers[nh].name = (vo_str_t) vo_string("Host");
-    headers[nh].value = (vo_str_t) { strlen(host), (u_char *) host };
-    nh++;
-
     if (r->last >= 0) {
         snprintf(range, sizeof(range), "bytes=%lld-%lld",
                  (long long) r->first, (long long) r->last);
-        headers[nh].name = (vo_str_t) vo_string("Range");
-        headers[nh].value = (vo_str_t) { strlen(range), (u_char *) range };
-        nh++;
+        extra[0].name = (vo_str_t) vo_string("Range");
+        extra[0].value = (vo_str_t) { strlen(range), (u_char *) range };
+        http.headers = extra;
+        http.nheaders = 1;
     }
 
-    headers[nh].name = (vo_str_t) vo_string("x-amz-content-sha256");
-    headers[nh].value = (vo_str_t) { VO_SIGV4_HEX_LEN, hash };
-    nh++;
-    headers[nh].name = (vo_str_t) vo_string("x-amz-date");
-    headers[nh].value = (vo_str_t) { VO_SIGV4_TIMESTAMP_LEN, ts };
-    nh++;
+    tw_s3_creds(conf, &creds);
 
-    creds.access_key = (vo_str_t) { strlen(conf->access_key),
-                                    (u_char *) conf->access_key };
-    creds.secret_key = (vo_str_t) { strlen(conf->secret_key),
-                                    (u_char *) conf->secret_key };
-    creds.session_token = (vo_str_t) { 0, NULL };
-    creds.region = (vo_str_t) { strlen(conf->region),
-                                (u_char *) conf->region };
-    creds.service = (vo_str_t) vo_string("s3");
+    http.method = (vo_str_t) { strlen(r->method), (u_char *) r->method };
+    http.host = (vo_str_t) { strlen(w->host), (u_char *) w->host };
+    http.query = params;
+    http.nquery = r->op->nquery;
+    http.payload_hash = (vo_str_t) { VO_SIGV4_HEX_LEN, hash };
+    http.time = time(NULL);
 
-    if (conf->session_token && conf->session_token[0]) {
-        creds.session_token = (vo_str_t) { strlen(conf->session_token),
-                                           (u_char *) conf->session_token };
-        headers[nh].name = (vo_str_t) vo_string("x-amz-security-token");
-        headers[nh].value = creds.session_token;
-        nh++;
-    }
+    reason = NULL;
+    rc = vo_sigv4_http_sign(&creds, NULL, &http, w->text, sizeof(w->text),
+                            &out, &reason);
 
-    memset(&req, 0, sizeof(vo_sigv4_request_t));
-    req.method = (vo_str_t) { strlen(r->method), (u_char *) r->method };
-    req.path = (vo_str_t) { plen, path };
-    req.path_encoded = 1;
-    req.query = params;
-    req.nquery = r->op->nquery;
-    req.headers = headers;
-    req.nheaders = nh;
-    req.payload_hash = (vo_str_t) { VO_SIGV4_HEX_LEN, hash };
-    req.timestamp = (vo_str_t) { VO_SIGV4_TIMESTAMP_LEN, ts };
-
-    if (vo_sigv4_authorization(&creds, NULL, &req, auth, sizeof(auth) - 1,
-                               &len, &reason)
-        != VO_OK)
+    /* the path and key are bounded: only the query can outgrow its
+     * share, TW_S3_MAX_QUERY with its '?' */
+    if (rc == VO_NO_SPACE
+        || (rc == VO_OK && out.target.len - out.path.len >= TW_S3_MAX_QUERY))
     {
+        tw_log(TW_LOG_ERR, "s3 %s \"%s\": query too long", r->method,
+               r->key);
+        return -1;
+    }
+
+    if (rc != VO_OK) {
         tw_log(TW_LOG_ERR, "s3 %s \"%s\": cannot sign: %s", r->method,
                r->key, reason ? reason : "signer failed");
-        goto end;
+        return -1;
     }
 
-    auth[len] = '\0';
+    snprintf(w->url, sizeof(w->url), "%.*s%s%.*s", (int) slen,
+             conf->endpoint, w->host, (int) out.target.len,
+             (const char *) out.target.data);
 
-    for (nh = 0; nh < (int) req.nheaders; nh++) {
+    return tw_s3_headers(r, w, &out);
+}
+
+
+static void
+tw_s3_creds(const tw_s3_conf_t *conf, vo_sigv4_creds_t *creds)
+{
+    creds->access_key = (vo_str_t) { strlen(conf->access_key),
+                                     (u_char *) conf->access_key };
+    creds->secret_key = (vo_str_t) { strlen(conf->secret_key),
+                                     (u_char *) conf->secret_key };
+    creds->session_token = (vo_str_t) { 0, NULL };
+    creds->region = (vo_str_t) { strlen(conf->region),
+                                 (u_char *) conf->region };
+    creds->service = (vo_str_t) vo_string("s3");
+
+    if (conf->session_token && conf->session_token[0]) {
+        creds->session_token = (vo_str_t) { strlen(conf->session_token),
+                                            (u_char *) conf->session_token };
+    }
+}
+
+
+/* w's curl header list: what is signed and Authorization, as the builder
+ * lists them, then the headers curl would add on its own removed */
+static int
+tw_s3_headers(tw_s3_req_t *r, tw_s3_wire_t *w, const vo_sigv4_signed_t *out)
+{
+    size_t              i;
+    char                line[TW_S3_MAX_TOKEN + 64];
+    struct curl_slist  *l;
+
+    for (i = 0; i < out->nheaders; i++) {
         snprintf(line, sizeof(line), "%.*s: %.*s",
-                 (int) headers[nh].name.len, headers[nh].name.data,
-                 (int) headers[nh].value.len, headers[nh].value.data);
-        if ((l = curl_slist_append(list, line)) == NULL) {
+                 (int) out->headers[i].name.len,
+                 (const char *) out->headers[i].name.data,
+                 (int) out->headers[i].value.len,
+                 (const char *) out->headers[i].value.data);
+
+        l = curl_slist_append(w->headers, line);
+        if (l == NULL) {
             goto nomem;
         }
-        list = l;
+
+        w->headers = l;
     }
 
-    snprintf(line, sizeof(line), "Authorization: %s", auth);
+    /* the Authorization line carries no secret, but the signature is
+     * a credential for this request until it expires */
+    memset(line, 0, sizeof(line));
 
     /* no "Expect: 100-continue" round trip before a body, no Accept, and
      * no form Content-Type on a POST */
-    if ((l = curl_slist_append(list, line)) == NULL
-        || (list = l, l = curl_slist_append(list, "Expect:")) == NULL
-        || (list = l, l = curl_slist_append(list, "Accept:")) == NULL
-        || (list = l, l = curl_slist_append(list,
-                          strcmp(r->method, "POST") == 0
-                          ? "Content-Type: application/xml"
-                          : "Content-Type:")) == NULL)
+    if ((l = curl_slist_append(w->headers, "Expect:")) == NULL
+        || (w->headers = l, l = curl_slist_append(w->headers, "Accept:"))
+           == NULL
+        || (w->headers = l, l = curl_slist_append(w->headers,
+                                strcmp(r->method, "POST") == 0
+                                ? "Content-Type: application/xml"
+                                : "Content-Type:")) == NULL)
     {
         goto nomem;
     }
-    list = l;
+
+    w->headers = l;
+
+    return 0;
+
+nomem:
+
+    memset(line, 0, sizeof(line));
+    tw_log(TW_LOG_ERR, "s3 %s \"%s\": out of memory", r->method, r->key);
+
+    return -1;
+}
+
+
+/*
+ * The request of w on an easy handle of its own, made and freed here:
+ * *crc is curl's result, *status the answer's (0 without one), cerr
+ * curl's reason.  0, or -1 (logged) when no handle could be made.
+ */
+static int
+tw_s3_send(tw_s3_req_t *r, tw_s3_wire_t *w, CURLcode *crc, long *status,
+    char *cerr)
+{
+    CURL                *curl;
+    const tw_s3_conf_t  *conf;
+
+    conf = r->conf;
+    *status = 0;
 
     curl = curl_easy_init();
     if (curl == NULL) {
-        goto nomem;
+        tw_log(TW_LOG_ERR, "s3 %s \"%s\": out of memory", r->method,
+               r->key);
+        return -1;
     }
 
     cerr[0] = '\0';
 
-    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_URL, w->url);
     curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, w->headers);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                      conf->connect_timeout_ms);
@@ -394,7 +395,29 @@ tw_s3_attempt(tw_s3_req_t *r)
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, r->method);
     }
 
-    crc = curl_easy_perform(curl);
+    *crc = curl_easy_perform(curl);
+
+    if (*crc == CURLE_OK) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    }
+
+    curl_easy_cleanup(curl);
+
+    return 0;
+}
+
+
+/*
+ * What the attempt came to: 0, TW_S3_NOT_FOUND, or -1 with r->msg, and
+ * whether sending it again may help: no answer but for a refused body,
+ * a 5xx, 408 or 429 may; any other 4xx and a ranged GET answered
+ * otherwise than 206 may not.  r->res gets the status and S3's Code.
+ */
+static int
+tw_s3_classify(tw_s3_req_t *r, const char *host, CURLcode crc,
+    const char *cerr, long status)
+{
+    char  message[256];
 
     if (crc != CURLE_OK) {
         if (r->abort_reason || crc == CURLE_WRITE_ERROR) {
@@ -407,22 +430,21 @@ tw_s3_attempt(tw_s3_req_t *r)
                        "%s", r->method, r->key, host,
                        cerr[0] ? cerr : curl_easy_strerror(crc));
         }
-        goto end;
+
+        return -1;
     }
 
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     r->res->status = status;
 
     r->err[r->nerr] = '\0';
-    tw_s3_xml(r->err, "Code", r->res->code, sizeof(r->res->code));
+    tw_xml_print(r->err, "Code", r->res->code, sizeof(r->res->code));
 
     if (status == 404) {
-        rc = TW_S3_NOT_FOUND;
-        goto end;
+        return TW_S3_NOT_FOUND;
     }
 
     if (status < 200 || status > 299) {
-        tw_s3_xml(r->err, "Message", message, sizeof(message));
+        tw_xml_print(r->err, "Message", message, sizeof(message));
 
         if (r->nerr == 0 && strcmp(r->method, "HEAD") == 0) {
             /* S3 sends no error document with HEAD answers */
@@ -434,39 +456,41 @@ tw_s3_attempt(tw_s3_req_t *r)
                    host, status, r->res->code[0] ? " " : "", r->res->code,
                    message[0] ? (r->res->code[0] ? ": " : " ") : "",
                    message);
-        goto end;
+        return -1;
     }
 
     if (r->last >= 0 && status != 206) {
         tw_s3_fail(r, 0, "s3 %s \"%s\" at %s: HTTP %ld to a ranged "
                    "request, 206 expected", r->method, r->key, host, status);
-        goto end;
+        return -1;
     }
 
-    rc = 0;
-    goto end;
+    return 0;
+}
 
-long_query:
 
-    tw_log(TW_LOG_ERR, "s3 %s \"%s\": query too long", r->method, r->key);
-    goto end;
+int
+tw_s3_attempt(tw_s3_req_t *r)
+{
+    int            rc;
+    long           status;
+    char           cerr[CURL_ERROR_SIZE];
+    CURLcode       crc;
+    tw_s3_wire_t   w;
 
-nomem:
+    rc = -1;
+    w.headers = NULL;
 
-    tw_log(TW_LOG_ERR, "s3 %s \"%s\": out of memory", r->method, r->key);
-
-end:
-
-    if (curl) {
-        curl_easy_cleanup(curl);
+    if (tw_s3_build(r, &w) == 0 && tw_s3_send(r, &w, &crc, &status, cerr)
+        == 0)
+    {
+        rc = tw_s3_classify(r, w.host, crc, cerr, status);
     }
 
-    curl_slist_free_all(list);
-    free(raw);
+    curl_slist_free_all(w.headers);
 
-    /* the Authorization line carries no secret, but the signature is
-     * a credential for this request until it expires */
-    memset(line, 0, sizeof(line));
+    /* the Authorization is a credential until it expires */
+    memset(w.text, 0, sizeof(w.text));
 
     return rc;
 }
@@ -640,44 +664,6 @@ tw_s3_read(char *p, size_t size, size_t n, void *data)
     r->left -= len;
 
     return len;
-}
-
-
-/* the text of the first <tag>...</tag>, printable ASCII only, cut to
- * size; "" when absent */
-static void
-tw_s3_xml(const char *xml, const char *tag, char *out, size_t size)
-{
-    char        open[32], close[32];
-    size_t      i, n;
-    const char *s, *e;
-
-    out[0] = '\0';
-
-    snprintf(open, sizeof(open), "<%s>", tag);
-    snprintf(close, sizeof(close), "</%s>", tag);
-
-    s = strstr(xml, open);
-    if (s == NULL) {
-        return;
-    }
-
-    s += strlen(open);
-    e = strstr(s, close);
-    if (e == NULL) {
-        return;
-    }
-
-    n = (size_t) (e - s);
-    if (n >= size) {
-        n = size - 1;
-    }
-
-    for (i = 0; i < n; i++) {
-        out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    }
-
-    out[n] = '\0';
 }
 
 

@@ -4,6 +4,9 @@
  *
  * Inside the S3 client: one attempt of a request (tw_s3_request.c), for
  * the retry loop and the operations of tw_s3.c.  Not for other callers.
+ * The bottom layer of the client: it knows the client's types
+ * (tw_s3_types.h), the core's request builder and libcurl, and nothing of
+ * tw_s3.c.
  */
 
 #ifndef TW_S3_REQUEST_H
@@ -12,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "s3/tw_s3.h"
+#include "s3/tw_s3_types.h"
 
 
 #define TW_S3_ERR_BODY   4096    /* bytes of an error answer kept */
@@ -60,9 +63,11 @@ typedef struct {
 
 
 /*
- * One request.  0, TW_S3_NOT_FOUND, or -1 with r->msg set (and
- * r->retryable) for the retry loop to log; -1 with r->msg empty when the
- * failure was local and is logged already.  r->res must not be NULL.
+ * One request: built and signed, sent, and its answer classified.  0,
+ * TW_S3_NOT_FOUND, or -1 with r->msg set (and r->retryable) for the retry
+ * loop to log; -1 with r->msg empty when the failure was local and is
+ * logged already.  r->res must not be NULL; the loop resets it, and
+ * makes sure curl is initialized (tw_s3_init), before each attempt.
  */
 int tw_s3_attempt(tw_s3_req_t *r);
 

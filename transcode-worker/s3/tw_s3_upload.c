@@ -23,6 +23,7 @@
 #include <libavutil/mem.h>
 
 #include "common/tw_log.h"
+#include "common/tw_xml.h"
 #include "s3/tw_s3.h"
 
 
@@ -62,8 +63,6 @@ static int tw_s3_complete(const tw_s3_conf_t *conf, const char *key,
 static void tw_s3_abort(const tw_s3_conf_t *conf, const char *key,
     const char *id);
 static int tw_s3_text(void *data, const void *buf, size_t len);
-static int tw_s3_tag(const char *xml, const char *tag, const char **from,
-    char *out, size_t size);
 
 
 /* part size for an object of size bytes: the configured one, or larger
@@ -246,7 +245,7 @@ tw_s3_multipart(const tw_s3_conf_t *conf, const char *key, tw_s3_body_t *b,
         goto end;
     }
 
-    if (tw_s3_tag(text.data, "UploadId", NULL, id, sizeof(id)) != 0
+    if (tw_xml_text(text.data, "UploadId", NULL, id, sizeof(id)) != 0
         || id[0] == '\0')
     {
         tw_log(TW_LOG_ERR, "s3 multipart upload of \"%s\": no UploadId in "
@@ -396,7 +395,7 @@ tw_s3_complete(const tw_s3_conf_t *conf, const char *key, const char *id,
     /* S3 may answer 200 and then fail while it assembles the parts: the
      * error is then the body */
     if (text.data && strstr(text.data, "<Error>") != NULL) {
-        tw_s3_tag(text.data, "Code", NULL, code, sizeof(code));
+        tw_xml_text(text.data, "Code", NULL, code, sizeof(code));
         tw_log(TW_LOG_ERR, "s3 POST \"%s\" (complete): %s", key,
                code[0] ? code : "error in the answer");
         goto end;
@@ -405,8 +404,8 @@ tw_s3_complete(const tw_s3_conf_t *conf, const char *key, const char *id,
     if (res) {
         *res = r;
 
-        if (text.data && tw_s3_tag(text.data, "ETag", NULL, etag,
-                                   sizeof(etag)) == 0)
+        if (text.data && tw_xml_text(text.data, "ETag", NULL, etag,
+                                     sizeof(etag)) == 0)
         {
             memcpy(res->etag, etag, sizeof(res->etag) < sizeof(etag)
                                     ? sizeof(res->etag) : sizeof(etag));
@@ -590,7 +589,7 @@ tw_s3_list(const tw_s3_conf_t *conf, const char *prefix, size_t max,
         }
 
         for (p = text.data;
-             tw_s3_tag(p, "Key", &p, key, sizeof(key)) == 0; /* void */)
+             tw_xml_text(p, "Key", &p, key, sizeof(key)) == 0; /* void */)
         {
             if (++count > max) {
                 tw_log(TW_LOG_ERR, "s3 list \"%s\": more than %zu keys",
@@ -603,13 +602,13 @@ tw_s3_list(const tw_s3_conf_t *conf, const char *prefix, size_t max,
             }
         }
 
-        truncated = tw_s3_tag(text.data, "IsTruncated", NULL, flag,
-                              sizeof(flag)) == 0
+        truncated = tw_xml_text(text.data, "IsTruncated", NULL, flag,
+                                sizeof(flag)) == 0
                     && strcmp(flag, "true") == 0;
 
         if (truncated
-            && (tw_s3_tag(text.data, "NextContinuationToken", NULL, token,
-                          sizeof(token)) != 0
+            && (tw_xml_text(text.data, "NextContinuationToken", NULL,
+                            token, sizeof(token)) != 0
                 || token[0] == '\0'))
         {
             tw_log(TW_LOG_ERR, "s3 list \"%s\": truncated without a "
@@ -658,83 +657,6 @@ tw_s3_text(void *data, const void *buf, size_t len)
     memcpy(t->data + t->len, buf, len);
     t->len += len;
     t->data[t->len] = '\0';
-
-    return 0;
-}
-
-
-/*
- * The text of the first <tag>...</tag> of xml, XML entities decoded;
- * *from, when not NULL, gets where the search may go on.  0, or -1 when
- * the tag is absent or its text does not fit size.
- */
-static int
-tw_s3_tag(const char *xml, const char *tag, const char **from, char *out,
-    size_t size)
-{
-    char         open[40], close[40];
-    size_t       n;
-    const char  *s, *e;
-
-    out[0] = '\0';
-
-    if (xml == NULL) {
-        return -1;
-    }
-
-    snprintf(open, sizeof(open), "<%s>", tag);
-    snprintf(close, sizeof(close), "</%s>", tag);
-
-    s = strstr(xml, open);
-    if (s == NULL) {
-        return -1;
-    }
-
-    s += strlen(open);
-    e = strstr(s, close);
-    if (e == NULL) {
-        return -1;
-    }
-
-    for (n = 0; s < e; n++) {
-        if (n + 1 >= size) {
-            out[0] = '\0';
-            return -1;
-        }
-
-        if (*s != '&') {
-            out[n] = *s++;
-
-        } else if (strncmp(s, "&quot;", 6) == 0) {
-            out[n] = '"';
-            s += 6;
-
-        } else if (strncmp(s, "&amp;", 5) == 0) {
-            out[n] = '&';
-            s += 5;
-
-        } else if (strncmp(s, "&lt;", 4) == 0) {
-            out[n] = '<';
-            s += 4;
-
-        } else if (strncmp(s, "&gt;", 4) == 0) {
-            out[n] = '>';
-            s += 4;
-
-        } else if (strncmp(s, "&apos;", 6) == 0) {
-            out[n] = '\'';
-            s += 6;
-
-        } else {
-            out[n] = *s++;
-        }
-    }
-
-    out[n] = '\0';
-
-    if (from) {
-        *from = e + strlen(close);
-    }
 
     return 0;
 }

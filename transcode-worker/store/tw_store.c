@@ -22,6 +22,7 @@
 
 #include "common/tw_log.h"
 #include "store/tw_store.h"
+#include "store/tw_store_s3.h"
 
 
 static int tw_atomic_write(const char *path, const void *data, size_t len,

@@ -37,38 +37,11 @@
 #include "common/tw_conf.h"
 #include "s3/tw_s3.h"
 #include "media/tw_source.h"
+#include "store/tw_store_types.h"
 
-
-#define TW_STORE_LOCAL        0
-#define TW_STORE_S3           1
 
 #define TW_STORE_READ_AHEAD   ((size_t) 1 << 20)     /* default */
 #define TW_STORE_RETRIES      3                      /* default */
-
-
-typedef struct {
-    int             kind;            /* TW_STORE_LOCAL or TW_STORE_S3 */
-    char           *spec;            /* the "store" setting as given */
-
-    char           *root;            /* local: the directory */
-
-    /* s3: "s3://BUCKET[/PREFIX]"; the prefix is "" or ends with '/' */
-    char           *bucket;
-    char           *prefix;
-    char           *endpoint;        /* NULL: AWS's, for the region */
-    char           *region;
-    tw_s3_conf_t    s3;              /* made by tw_store_init() */
-    size_t          read_ahead;      /* ranged GETs of the master copy */
-
-    /* the s3-* settings as given, for tw_store_init() */
-    int             path_style;
-    uint32_t        connect_timeout_ms;
-    uint32_t        timeout_ms;
-    uint32_t        retries;
-    size_t          multipart_size;
-    size_t          part_size;
-    uint32_t        given;           /* bit i: tw_store_keys[i] given */
-} tw_store_t;
 
 
 /*
@@ -112,12 +85,8 @@ int tw_mkdir_p(const char *path);
 
 /* writes data as key; meta, when not NULL, gets the validators of the
  * stored object where the store gives them (s3: ETag, and the answer's
- * Date as Last-Modified; local: left empty, callers stat the file) */
-typedef struct {
-    char            etag[128];
-    char            last_modified[40];
-} tw_store_meta_t;
-
+ * Date as Last-Modified; local: left empty, callers stat the file);
+ * tw_store_meta_t is in tw_store_types.h */
 int tw_store_put(const tw_store_t *st, const char *key, const void *data,
     size_t len, tw_store_meta_t *meta);
 #define tw_store_write(st, key, data, len)                                   \
@@ -179,23 +148,6 @@ int tw_store_path(const tw_store_t *st, const char *key, char *buf,
 /* writes data to a plain file (atomically, like the store) or to stdout
  * when path is "-" */
 int tw_write_out(const char *path, const void *data, size_t len);
-
-
-/* the S3 side of the operations above (tw_store_s3.c): same keys, the
- * store's prefix is added there */
-int tw_store_s3_put(const tw_store_t *st, const char *key, const void *data,
-    size_t len, tw_store_meta_t *meta);
-int tw_store_s3_copy(const tw_store_t *st, const char *key, const char *src);
-int tw_store_s3_get(const tw_store_t *st, const char *key, size_t max,
-    uint8_t **data, size_t *len, tw_store_meta_t *meta);
-int tw_store_s3_exists(const tw_store_t *st, const char *key);
-int tw_store_s3_exists_tree(const tw_store_t *st, const char *key);
-int tw_store_s3_same(const tw_store_t *st, const char *key,
-    const char *path);
-int tw_store_s3_remove(const tw_store_t *st, const char *key);
-int tw_store_s3_remove_tree(const tw_store_t *st, const char *key);
-int tw_store_s3_source(const tw_store_t *st, const char *key,
-    tw_source_t **src);
 
 
 #endif /* TW_STORE_H */

@@ -2,8 +2,8 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The s3 store (tw_store.h): store keys below the store's prefix in its
- * bucket, through tw_s3.  S3 has no directories: a "tree" is every key
+ * The s3 store (tw_store_s3.h): store keys below the store's prefix in
+ * its bucket, through tw_s3.  S3 has no directories: a "tree" is every key
  * under "key/", found by listing.
  */
 
@@ -18,8 +18,9 @@
 #include <sys/stat.h>
 
 #include "common/tw_log.h"
+#include "s3/tw_s3.h"
 #include "store/tw_s3_io.h"
-#include "store/tw_store.h"
+#include "store/tw_store_s3.h"
 
 
 /* keys listed for one removal: a video has a few thousand at most */

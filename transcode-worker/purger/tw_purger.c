@@ -35,6 +35,10 @@
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
 #include "purger/tw_purge.h"
+#include "purger/tw_purge_answer.h"
+#include "purger/tw_purge_cdn.h"
+#include "purger/tw_purge_journal.h"
+#include "purger/tw_purge_state.h"
 #include "s3/tw_s3.h"
 
 
