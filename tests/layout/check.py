@@ -126,6 +126,7 @@ for f in files:
 edges = defaultdict(dict)          # unit -> unit -> why
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 IDENT = re.compile(r"[A-Za-z_]\w*")
+MEMBER = re.compile(r"(?:->|\.)\s*[A-Za-z_]\w*")
 for f in files:
     u = unit(f)
     for name in INCLUDE.findall(raw[f]):
@@ -135,6 +136,8 @@ for f in files:
     if f.endswith(".c"):
         body = "\n".join(l for l in src[f].split("\n")
                          if not l.lstrip().startswith("#"))
+        # a member (r->main, conf.retries) is not a use of a function
+        body = MEMBER.sub(" ", body)
         for tok in set(IDENT.findall(body)):
             g = defines.get(tok)
             if g and g != f and unit(g) != u:
