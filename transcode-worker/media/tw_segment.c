@@ -12,8 +12,10 @@
 #include <libswscale/swscale.h>
 
 #include "common/tw_log.h"
-#include "media/tw_encode.h"
 #include "media/tw_codec.h"
+#include "media/tw_encode.h"
+#include "media/tw_mp4_fragment.h"
+#include "media/tw_mp4_init.h"
 #include "media/tw_segment.h"
 #include "media/tw_ts.h"
 

@@ -19,7 +19,7 @@
 
 #include "vo_media.h"
 #include "media/tw_source.h"
-#include "media/tw_mp4.h"
+#include "media/tw_bytes.h"
 
 
 /* AAC frames fed before a segment's first frame so that the encoder's

@@ -15,7 +15,7 @@
 #include <libavcodec/avcodec.h>
 
 #include "vo_media.h"
-#include "media/tw_mp4.h"
+#include "media/tw_bytes.h"
 
 
 #define TW_TS_OFFSET   (10 * 90000)     /* 10 s in 90 kHz */

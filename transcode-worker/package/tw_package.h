@@ -16,7 +16,7 @@
 #include "vo_media.h"
 #include "vo_path.h"
 #include "catalog/tw_catalog.h"
-#include "media/tw_mp4.h"
+#include "media/tw_bytes.h"
 #include "store/tw_store.h"
 
 
