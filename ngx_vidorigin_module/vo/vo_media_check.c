@@ -2,15 +2,15 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The invariants of a media description, shared by the parser (a stored
- * description must pass them) and the packager (which checks what it is
- * about to store).  Every bound here also keeps the timeline arithmetic
- * of vo_timeline.c far from overflow.
+ * The invariants of a media description (vo_media_check.h).  Every bound
+ * here also keeps the timeline arithmetic of vo_timeline.c far from
+ * overflow.
  */
 
 #include <string.h>
 
-#include "vo_media.h"
+#include "vo_media_check.h"
+#include "vo_timeline.h"
 
 
 #define VO_DURATION_MAX      (7ULL * 24 * 3600 * 1000)
@@ -32,6 +32,16 @@ static const uint32_t  vo_aac_rates[] = {
 };
 
 
+/* the first reason a description is refused, in *err */
+#define vo_fail(reason)  do { *err = reason; return VO_BAD_DATA; } while (0)
+
+
+static vo_status_t vo_media_check_tracks(const vo_media_t *m,
+    const char **err);
+static vo_status_t vo_media_check_video(const vo_video_t *v,
+    const char **err);
+static vo_status_t vo_media_check_audio(const vo_audio_t *a,
+    const char **err);
 static int vo_media_last_empty(const vo_media_t *m, const char **err);
 static int vo_name_valid(const char *s);
 static int vo_codec_valid(const char *s);
@@ -44,17 +54,12 @@ static int vo_aac_rate_valid(uint32_t rate);
 vo_status_t
 vo_media_check(const vo_media_t *m, const char **err)
 {
-    uint32_t           i, k, n;
-    uint64_t           ticks;
-    const char        *dummy, *names[VO_MAX_VIDEO + VO_MAX_AUDIO];
-    const vo_audio_t  *a;
-    const vo_video_t  *v;
+    uint64_t      ticks;
+    const char   *dummy;
 
     if (err == NULL) {
         err = &dummy;
     }
-
-#define vo_fail(reason)  do { *err = reason; return VO_BAD_DATA; } while (0)
 
     if (m->version != VO_MEDIA_VERSION) {
         vo_fail("unsupported media description version");
@@ -120,6 +125,26 @@ vo_media_check(const vo_media_t *m, const char **err)
         vo_fail("invalid \"formats\"");
     }
 
+    if (vo_media_check_tracks(m, err) != VO_OK
+        || vo_media_last_empty(m, err))
+    {
+        return VO_BAD_DATA;
+    }
+
+    return VO_OK;
+}
+
+
+/* the renditions and audio tracks, whose names must differ: they are
+ * directories and URL components of the same video */
+static vo_status_t
+vo_media_check_tracks(const vo_media_t *m, const char **err)
+{
+    uint32_t           i, k, n;
+    const char        *names[VO_MAX_VIDEO + VO_MAX_AUDIO];
+    const vo_audio_t  *a;
+    const vo_video_t  *v;
+
     if (m->nvideo == 0 || m->nvideo > VO_MAX_VIDEO) {
         vo_fail("no video rendition");
     }
@@ -133,29 +158,8 @@ vo_media_check(const vo_media_t *m, const char **err)
     for (i = 0; i < m->nvideo; i++) {
         v = &m->video[i];
 
-        if (!vo_cstr_ok(v->name, sizeof(v->name)) || !vo_name_valid(v->name))
-        {
-            vo_fail("invalid video \"name\"");
-        }
-
-        if (!vo_cstr_ok(v->codec, sizeof(v->codec))
-            || !vo_codec_valid(v->codec))
-        {
-            vo_fail("invalid video \"codec\"");
-        }
-
-        if (v->width < 2 || v->width > VO_DIM_MAX || v->width % 2
-            || v->height < 2 || v->height > VO_DIM_MAX || v->height % 2)
-        {
-            vo_fail("video size out of range");
-        }
-
-        if (v->bandwidth == 0 || v->average_bandwidth == 0) {
-            vo_fail("video bandwidth out of range");
-        }
-
-        if (v->crf > VO_CRF_MAX) {
-            vo_fail("video \"crf\" out of range");
+        if (vo_media_check_video(v, err) != VO_OK) {
+            return VO_BAD_DATA;
         }
 
         names[n++] = v->name;
@@ -164,38 +168,13 @@ vo_media_check(const vo_media_t *m, const char **err)
     for (i = 0; i < m->naudio; i++) {
         a = &m->audio[i];
 
-        if (!vo_cstr_ok(a->name, sizeof(a->name)) || !vo_name_valid(a->name))
-        {
-            vo_fail("invalid audio \"name\"");
-        }
-
-        if (!vo_cstr_ok(a->codec, sizeof(a->codec))
-            || !vo_codec_valid(a->codec))
-        {
-            vo_fail("invalid audio \"codec\"");
-        }
-
-        if (!vo_cstr_ok(a->lang, sizeof(a->lang)) || !vo_lang_valid(a->lang))
-        {
-            vo_fail("invalid audio \"lang\"");
-        }
-
-        if (a->bandwidth == 0 || a->bitrate == 0) {
-            vo_fail("audio bandwidth out of range");
-        }
-
-        if (!vo_aac_rate_valid(a->sample_rate)) {
-            vo_fail("audio \"sample_rate\" is not an aac rate");
-        }
-
-        if (a->channels == 0 || a->channels > VO_CHANNELS_MAX) {
-            vo_fail("audio \"channels\" out of range");
+        if (vo_media_check_audio(a, err) != VO_OK) {
+            return VO_BAD_DATA;
         }
 
         names[n++] = a->name;
     }
 
-    /* names are directories and URL components of the same video */
     for (i = 0; i < n; i++) {
         for (k = i + 1; k < n; k++) {
             if (strcmp(names[i], names[k]) == 0) {
@@ -204,11 +183,67 @@ vo_media_check(const vo_media_t *m, const char **err)
         }
     }
 
-    if (vo_media_last_empty(m, err)) {
-        return VO_BAD_DATA;
+    return VO_OK;
+}
+
+
+static vo_status_t
+vo_media_check_video(const vo_video_t *v, const char **err)
+{
+    if (!vo_cstr_ok(v->name, sizeof(v->name)) || !vo_name_valid(v->name)) {
+        vo_fail("invalid video \"name\"");
     }
 
-#undef vo_fail
+    if (!vo_cstr_ok(v->codec, sizeof(v->codec)) || !vo_codec_valid(v->codec))
+    {
+        vo_fail("invalid video \"codec\"");
+    }
+
+    if (v->width < 2 || v->width > VO_DIM_MAX || v->width % 2
+        || v->height < 2 || v->height > VO_DIM_MAX || v->height % 2)
+    {
+        vo_fail("video size out of range");
+    }
+
+    if (v->bandwidth == 0 || v->average_bandwidth == 0) {
+        vo_fail("video bandwidth out of range");
+    }
+
+    if (v->crf > VO_CRF_MAX) {
+        vo_fail("video \"crf\" out of range");
+    }
+
+    return VO_OK;
+}
+
+
+static vo_status_t
+vo_media_check_audio(const vo_audio_t *a, const char **err)
+{
+    if (!vo_cstr_ok(a->name, sizeof(a->name)) || !vo_name_valid(a->name)) {
+        vo_fail("invalid audio \"name\"");
+    }
+
+    if (!vo_cstr_ok(a->codec, sizeof(a->codec)) || !vo_codec_valid(a->codec))
+    {
+        vo_fail("invalid audio \"codec\"");
+    }
+
+    if (!vo_cstr_ok(a->lang, sizeof(a->lang)) || !vo_lang_valid(a->lang)) {
+        vo_fail("invalid audio \"lang\"");
+    }
+
+    if (a->bandwidth == 0 || a->bitrate == 0) {
+        vo_fail("audio bandwidth out of range");
+    }
+
+    if (!vo_aac_rate_valid(a->sample_rate)) {
+        vo_fail("audio \"sample_rate\" is not an aac rate");
+    }
+
+    if (a->channels == 0 || a->channels > VO_CHANNELS_MAX) {
+        vo_fail("audio \"channels\" out of range");
+    }
 
     return VO_OK;
 }

@@ -14,7 +14,7 @@
  * by fps_num, fps_den and sample_rate.
  */
 
-#include "vo_media.h"
+#include "vo_timeline.h"
 
 
 static uint64_t vo_video_frames_before(const vo_media_t *m, uint64_t ms);

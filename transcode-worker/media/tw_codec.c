@@ -10,7 +10,6 @@
 
 #include "common/tw_log.h"
 #include "media/tw_codec.h"
-#include "media/tw_encode.h"
 
 
 /* a most-significant-bit-first reader; reading past the end sets
@@ -27,6 +26,9 @@ static uint32_t tw_bits(tw_bits_t *br, unsigned n);
 static uint32_t tw_bits_ue(tw_bits_t *br);
 static uint64_t tw_leb128(const uint8_t *p, size_t size, size_t *pos);
 static int tw_av1_parse(tw_bits_t *br, tw_av1_config_t *c);
+static int tw_av1_color(tw_bits_t *br, tw_av1_config_t *c);
+static int tw_avc_codec_string(const uint8_t *extradata, int size, char *buf,
+    size_t len);
 
 
 const uint8_t  tw_hevc_nal_types[3] = { 32, 33, 34 };
@@ -45,6 +47,72 @@ tw_video_family(const vo_video_t *v)
                   : vo_codec_family_parse((u_char *) v->codec,
                                           strlen(v->codec));
 }
+
+
+int
+tw_annexb_next(const uint8_t *data, size_t size, size_t *pos,
+    const uint8_t **nal, size_t *len)
+{
+    size_t  i, start, end;
+
+    /* find the start code at or after *pos */
+    for (i = *pos; i + 3 <= size; i++) {
+        if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1) {
+            break;
+        }
+    }
+
+    if (i + 3 > size) {
+        *pos = size;
+        return 0;
+    }
+
+    start = i + 3;
+
+    for (i = start; i + 3 <= size; i++) {
+        if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] <= 1) {
+            break;
+        }
+    }
+
+    end = (i + 3 <= size) ? i : size;
+    *pos = end;
+
+    /* trailing_zero_8bits and the first zero of a 4-byte start code */
+    while (end > start && data[end - 1] == 0) {
+        end--;
+    }
+
+    *nal = data + start;
+    *len = end - start;
+
+    return 1;
+}
+
+
+/* "avc1.PPCCLL": profile_idc, the constraint flags and level_idc of the
+ * SPS */
+static int
+tw_avc_codec_string(const uint8_t *extradata, int size, char *buf,
+    size_t len)
+{
+    size_t          pos, n;
+    const uint8_t  *nal;
+
+    pos = 0;
+
+    while (tw_annexb_next(extradata, size, &pos, &nal, &n)) {
+        if ((nal[0] & 0x1f) == 7 && n >= 4) {
+            snprintf(buf, len, "avc1.%02x%02x%02x", nal[1], nal[2], nal[3]);
+            return 0;
+        }
+    }
+
+    tw_log(TW_LOG_ERR, "no SPS in the encoder's parameter sets");
+
+    return AVERROR_BUG;
+}
+
 
 
 static uint32_t
@@ -332,7 +400,7 @@ tw_av1_parse(tw_bits_t *br, tw_av1_config_t *c)
 {
     unsigned  i, reduced, timing, decoder_model, display_delay, points;
     unsigned  idc, level, tier, delay_len, wbits, hbits, order_hint;
-    unsigned  screen, high, twelve, primaries, transfer, matrix;
+    unsigned  screen;
 
     c->profile = (uint8_t) tw_bits(br, 3);
     (void) tw_bits(br, 1);                          /* still_picture */
@@ -429,7 +497,17 @@ tw_av1_parse(tw_bits_t *br, tw_av1_config_t *c)
 
     (void) tw_bits(br, 3);                /* superres, cdef, restoration */
 
-    /* color_config() */
+    return tw_av1_color(br, c);
+}
+
+
+/* color_config() (AV1 5.5.2): bit depth, monochrome, chroma subsampling
+ * and sample position, what av1C records */
+static int
+tw_av1_color(tw_bits_t *br, tw_av1_config_t *c)
+{
+    unsigned  high, twelve, primaries, transfer, matrix;
+
     high = tw_bits(br, 1);
     twelve = (c->profile == 2 && high) ? tw_bits(br, 1) : 0;
     c->bit_depth = (uint8_t) (twelve ? 12 : high ? 10 : 8);

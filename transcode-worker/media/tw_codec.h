@@ -27,6 +27,12 @@
 unsigned tw_video_family(const vo_video_t *v);
 
 
+/* next NAL unit of an Annex B buffer at or after *pos: sets *nal, *len
+ * (without trailing zero bytes) and advances *pos; 0 at the end */
+int tw_annexb_next(const uint8_t *data, size_t size, size_t *pos,
+    const uint8_t **nal, size_t *len);
+
+
 typedef struct {
     uint8_t          profile_space;
     uint8_t          tier;
@@ -48,6 +54,8 @@ typedef struct {
 /* nal_unit_type of VPS, SPS, PPS */
 extern const uint8_t  tw_hevc_nal_types[3];
 
+/* c from the Annex B extradata of libx265; c->nal point into extradata
+ * (valid as long as it is).  0, or AVERROR_BUG (logged) */
 int tw_hevc_config(const uint8_t *extradata, size_t size,
     tw_hevc_config_t *c);
 
@@ -66,6 +74,9 @@ typedef struct {
     size_t           obu_len;
 } tw_av1_config_t;
 
+/* c from the extradata of libsvtav1 (the OBUs, with or without an
+ * av1C record before them); c->obu points into extradata.  0, or
+ * AVERROR_BUG (logged) */
 int tw_av1_config(const uint8_t *extradata, size_t size, tw_av1_config_t *c);
 
 /* next OBU of a low-overhead bitstream at or after *pos (every OBU with
@@ -86,7 +97,8 @@ uint32_t tw_codec_crf(unsigned family, uint32_t crf);
 
 
 /* the RFC 6381 codecs string of a rendition of that family from its
- * encoder's extradata */
+ * encoder's extradata, NUL-terminated into buf: 0, or AVERROR_BUG
+ * (logged) when the headers are not understood or buf is too short */
 int tw_codec_string(unsigned family, const uint8_t *extradata, int size,
     char *buf, size_t len);
 

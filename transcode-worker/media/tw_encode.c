@@ -13,7 +13,6 @@
 #include "common/tw_log.h"
 #include "media/tw_codec.h"
 #include "media/tw_encode.h"
-#include "media/tw_source.h"
 
 
 uint32_t
@@ -312,67 +311,4 @@ end:
     avcodec_free_context(&enc);
 
     return ret;
-}
-
-
-int
-tw_annexb_next(const uint8_t *data, size_t size, size_t *pos,
-    const uint8_t **nal, size_t *len)
-{
-    size_t  i, start, end;
-
-    /* find the start code at or after *pos */
-    for (i = *pos; i + 3 <= size; i++) {
-        if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1) {
-            break;
-        }
-    }
-
-    if (i + 3 > size) {
-        *pos = size;
-        return 0;
-    }
-
-    start = i + 3;
-
-    for (i = start; i + 3 <= size; i++) {
-        if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] <= 1) {
-            break;
-        }
-    }
-
-    end = (i + 3 <= size) ? i : size;
-    *pos = end;
-
-    /* trailing_zero_8bits and the first zero of a 4-byte start code */
-    while (end > start && data[end - 1] == 0) {
-        end--;
-    }
-
-    *nal = data + start;
-    *len = end - start;
-
-    return 1;
-}
-
-
-int
-tw_avc_codec_string(const uint8_t *extradata, int size, char *buf,
-    size_t len)
-{
-    size_t          pos, n;
-    const uint8_t  *nal;
-
-    pos = 0;
-
-    while (tw_annexb_next(extradata, size, &pos, &nal, &n)) {
-        if ((nal[0] & 0x1f) == 7 && n >= 4) {
-            snprintf(buf, len, "avc1.%02x%02x%02x", nal[1], nal[2], nal[3]);
-            return 0;
-        }
-    }
-
-    tw_log(TW_LOG_ERR, "no SPS in the encoder's parameter sets");
-
-    return AVERROR_BUG;
 }

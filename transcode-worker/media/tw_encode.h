@@ -28,20 +28,18 @@
 /* frames of the longest segment: the keyint of every segment */
 uint32_t tw_video_keyint(const vo_media_t *m);
 
+/* An open encoder for rendition v of m (or audio track a) in *enc, its
+ * parameter sets in extradata; the caller frees it with
+ * tw_encoder_free().  0, or a negative AVERROR (logged), libavcodec's
+ * own passed through; *enc is untouched on failure. */
 int tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
     AVCodecContext **enc);
 int tw_audio_encoder(const vo_audio_t *a, AVCodecContext **enc);
-/* avcodec_free_context() for encoders, whatever state they are in */
+
+/* avcodec_free_context() for encoders, whatever state they are in (an
+ * SVT-AV1 encoder is ended and drained first, see tw_encode.c); *enc
+ * may be NULL, and is NULL after */
 void tw_encoder_free(AVCodecContext **enc);
-
-/* "avc1.PPCCLL" from the SPS in Annex B extradata */
-int tw_avc_codec_string(const uint8_t *extradata, int size, char *buf,
-    size_t len);
-
-/* next NAL unit of an Annex B buffer at or after *pos: sets *nal, *len
- * (without trailing zero bytes) and advances *pos; 0 at the end */
-int tw_annexb_next(const uint8_t *data, size_t size, size_t *pos,
-    const uint8_t **nal, size_t *len);
 
 
 #endif /* TW_ENCODE_H */

@@ -12,8 +12,10 @@
 #include <libswscale/swscale.h>
 
 #include "common/tw_log.h"
-#include "media/tw_encode.h"
 #include "media/tw_codec.h"
+#include "media/tw_encode.h"
+#include "media/tw_mp4_fragment.h"
+#include "media/tw_mp4_init.h"
 #include "media/tw_segment.h"
 #include "media/tw_ts.h"
 
@@ -55,6 +57,8 @@ static int tw_encq_push(tw_encq_t *q, AVFrame *frame);
 static int tw_segment_frame(void *data, uint64_t i, const AVFrame *src);
 static int tw_segment_video(tw_segment_t *s);
 static int tw_segment_audio(tw_segment_t *s);
+static int tw_segment_aac(tw_segment_t *s, const float **planes,
+    int64_t start, uint32_t nframes);
 
 
 static int
@@ -396,17 +400,14 @@ static int
 tw_segment_audio(tw_segment_t *s)
 {
     int                ret;
-    uint32_t           count, f, nframes;
+    uint32_t           count, nframes;
     uint64_t           first;
-    int64_t            start, lo, hi;
+    int64_t            start;
     size_t             c;
     float             *planes[TW_AUDIO_CHANNELS];
-    AVFrame           *frame;
-    AVPacket          *pkt;
     tw_track_t        *t;
     const vo_audio_t  *a;
     const vo_media_t  *m = s->media;
-    AVChannelLayout    stereo = AV_CHANNEL_LAYOUT_STEREO;
 
     a = &m->audio[0];
     t = &s->aac;
@@ -432,8 +433,6 @@ tw_segment_audio(tw_segment_t *s)
 
     planes[0] = NULL;
     planes[1] = NULL;
-    frame = NULL;
-    pkt = NULL;
 
     for (c = 0; c < TW_AUDIO_CHANNELS; c++) {
         planes[c] = av_calloc((size_t) nframes * VO_AAC_FRAME, sizeof(float));
@@ -454,6 +453,39 @@ tw_segment_audio(tw_segment_t *s)
         goto end;
     }
 
+    ret = tw_segment_aac(s, (const float **) planes, start, nframes);
+
+end:
+
+    av_freep(&planes[0]);
+    av_freep(&planes[1]);
+
+    return ret;
+}
+
+
+/*
+ * Encodes the nframes AAC frames of planes, timeline frames from start
+ * on, and keeps frames [first, first + count) of the segment.  The
+ * encoder labels each packet with the timeline position of the samples
+ * it decodes to (input pts minus its initial_padding of 1024), so
+ * keeping packets by pts keeps exactly those frames.
+ */
+static int
+tw_segment_aac(tw_segment_t *s, const float **planes, int64_t start,
+    uint32_t nframes)
+{
+    int              ret;
+    size_t           c;
+    int64_t          lo, hi;
+    uint32_t         f;
+    AVFrame         *frame;
+    AVPacket        *pkt;
+    tw_track_t      *t;
+    AVChannelLayout  stereo = AV_CHANNEL_LAYOUT_STEREO;
+
+    t = &s->aac;
+
     frame = av_frame_alloc();
     pkt = av_packet_alloc();
     if (frame == NULL || pkt == NULL) {
@@ -461,11 +493,8 @@ tw_segment_audio(tw_segment_t *s)
         goto end;
     }
 
-    /* the encoder labels each packet with the timeline position of the
-     * samples it decodes to (input pts minus its initial_padding of 1024),
-     * so keeping packets by pts keeps exactly frames [first, first+count) */
-    lo = (int64_t) first * VO_AAC_FRAME;
-    hi = (int64_t) (first + count) * VO_AAC_FRAME;
+    lo = (int64_t) t->first * VO_AAC_FRAME;
+    hi = (int64_t) (t->first + t->count) * VO_AAC_FRAME;
 
     for (f = 0; f <= nframes; f++) {
         if (f < nframes) {
@@ -529,9 +558,9 @@ tw_segment_audio(tw_segment_t *s)
         }
     }
 
-    if (t->npkts != count) {
+    if (t->npkts != t->count) {
         tw_log(TW_LOG_ERR, "audio segment %u: %zu aac frames for %u", s->n,
-               t->npkts, count);
+               t->npkts, t->count);
         ret = AVERROR_BUG;
         goto end;
     }
@@ -540,8 +569,6 @@ tw_segment_audio(tw_segment_t *s)
 
 end:
 
-    av_freep(&planes[0]);
-    av_freep(&planes[1]);
     av_frame_free(&frame);
     av_packet_free(&pkt);
 

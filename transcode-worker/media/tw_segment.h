@@ -19,7 +19,7 @@
 
 #include "vo_media.h"
 #include "media/tw_source.h"
-#include "media/tw_mp4.h"
+#include "media/tw_bytes.h"
 
 
 /* AAC frames fed before a segment's first frame so that the encoder's
@@ -63,17 +63,23 @@ typedef struct {
 } tw_segment_t;
 
 
-/* Encodes segment s->n of the selected tracks.  AVERROR code (logged). */
+/* Encodes segment s->n of the selected tracks: s zeroed, then its "in"
+ * fields set.  0 or a negative AVERROR (logged); either way the caller
+ * calls tw_segment_free(). */
 int tw_segment_encode(tw_segment_t *s);
+/* frees what encoding allocated (packets, encoders, scalers) */
 void tw_segment_free(tw_segment_t *s);
 
-/* Writers of the encoded segment. */
+/* Writers of the encoded segment, appending to out: the fMP4 segment of
+ * video rendition r or of the audio track, the TS segment of rendition r
+ * (with the audio when s->audio).  0 or a negative AVERROR. */
 int tw_segment_mp4_video(tw_segment_t *s, uint32_t r, tw_bytes_t *out);
 int tw_segment_mp4_audio(tw_segment_t *s, tw_bytes_t *out);
 int tw_segment_ts(tw_segment_t *s, uint32_t r, tw_bytes_t *out);
 
 /* init.mp4 of video rendition r (r < nvideo) or, r == VO_MAX_VIDEO, of
- * the audio track; codec, when not NULL, receives the RFC 6381 string */
+ * the audio track, appended to out; codec, when not NULL, receives the
+ * RFC 6381 string (len bytes).  0 or a negative AVERROR (logged). */
 int tw_init_segment(const vo_media_t *m, uint32_t r, tw_bytes_t *out,
     char *codec, size_t len);
 

@@ -12,6 +12,7 @@
 #include <libswresample/swresample.h>
 
 #include "common/tw_log.h"
+#include "media/tw_demux.h"
 #include "media/tw_source.h"
 
 
@@ -19,6 +20,9 @@
  * and the warm-up of audio decoders */
 #define TW_VIDEO_MARGIN_MS   500
 #define TW_AUDIO_MARGIN_MS   500
+
+/* returned by a video window's handlers: decoding must start earlier */
+#define TW_SOURCE_RETRY      (TW_DEMUX_DONE + 1)
 
 /* the last source frame is held to the end of the timeline for at most
  * this long; a source whose video stops earlier is truncated */
@@ -31,9 +35,49 @@
                     "asf,dv,m4v,h264,hevc,yuv4mpegpipe,wav,mp3,aac,flac"
 
 
-static int tw_source_decoder(tw_source_t *src, int idx,
-    AVCodecContext **dec);
-static int tw_source_seek(tw_source_t *src, int idx, int64_t ts);
+/* output frames [first, end) of a video window */
+typedef struct {
+    tw_source_t        *src;
+    AVStream           *st;
+    AVRational          fpsq;            /* the output frame period */
+    uint64_t            first;
+    uint64_t            next;            /* the next output frame */
+    uint64_t            end;
+    AVFrame            *cur;             /* the last frame decoded */
+    int64_t             last;            /* its pts from t0 */
+    unsigned            check:1;
+    unsigned            have:1;          /* cur holds a frame */
+    uint32_t            npkt;            /* packets decoded */
+    tw_video_cb         cb;
+    void               *data;
+} tw_video_window_t;
+
+
+/* timeline samples [start, start + nsamples) of an audio window */
+typedef struct {
+    AVStream           *st;
+    AVRational          rate;            /* 1 / TW_AUDIO_RATE */
+    int64_t             t0;              /* the video's start, st units */
+    int64_t             start;
+    size_t              nsamples;
+    float             **planes;
+    int64_t             pos;             /* of the next resampled sample;
+                                            INT64_MIN before the first */
+    SwrContext         *swr;             /* set up by the first frame */
+    uint8_t            *tmp[TW_AUDIO_CHANNELS];
+    int                 cap;             /* samples tmp holds */
+} tw_audio_window_t;
+
+
+static int tw_source_probe_video(tw_source_t *src, const char *path);
+static void tw_source_probe_audio(tw_source_t *src, const char *path);
+static int tw_video_packet(void *data, const AVPacket *pkt);
+static int tw_video_frame(void *data, AVFrame *frame);
+static int tw_source_decode(tw_source_t *src, AVCodecContext *dec,
+    const vo_media_t *m, uint64_t first, uint32_t count, tw_video_cb cb,
+    void *data, int check);
+static int tw_audio_frame(void *data, AVFrame *frame);
+static int tw_audio_room(tw_audio_window_t *w, int want);
 static void tw_source_place(float **planes, int64_t start, size_t nsamples,
     uint8_t **tmp, int n, int64_t pos);
 
@@ -42,13 +86,9 @@ int
 tw_source_open(tw_source_t **srcp, const char *path, AVIOContext *pb,
     tw_io_close_pt io_close)
 {
-    int                 ret, i, idx;
-    AVStream           *st, *ast;
-    tw_source_t        *src;
-    const char         *p;
-    AVDictionaryEntry  *lang;
-    AVDictionary       *opts;
-    int64_t             dur;
+    int            ret;
+    tw_source_t   *src;
+    AVDictionary  *opts;
 
     src = av_mallocz(sizeof(tw_source_t));
     if (src == NULL) {
@@ -104,6 +144,33 @@ tw_source_open(tw_source_t **srcp, const char *path, AVIOContext *pb,
         goto end;
     }
 
+    ret = tw_source_probe_video(src, path);
+    if (ret < 0) {
+        goto end;
+    }
+
+    tw_source_probe_audio(src, path);
+
+    *srcp = src;
+    src = NULL;
+    ret = 0;
+
+end:
+
+    tw_source_close(&src);
+
+    return ret;
+}
+
+
+/* the video stream, its size, aspect ratio, frame rate and duration */
+static int
+tw_source_probe_video(tw_source_t *src, const char *path)
+{
+    int        i, idx;
+    int64_t    dur;
+    AVStream  *st;
+
     idx = av_find_best_stream(src->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
 
     for (i = 0; idx < 0 && i < (int) src->fmt->nb_streams; i++) {
@@ -124,8 +191,7 @@ tw_source_open(tw_source_t **srcp, const char *path, AVIOContext *pb,
     {
         tw_log(TW_LOG_ERR, "source \"%s\" has no decodable video stream",
                path);
-        ret = AVERROR_STREAM_NOT_FOUND;
-        goto end;
+        return AVERROR_STREAM_NOT_FOUND;
     }
 
     src->vidx = idx;
@@ -162,54 +228,60 @@ tw_source_open(tw_source_t **srcp, const char *path, AVIOContext *pb,
 
     if (dur <= 0) {
         tw_log(TW_LOG_ERR, "source \"%s\" has no duration", path);
-        ret = AVERROR_INVALIDDATA;
-        goto end;
+        return AVERROR_INVALIDDATA;
     }
 
     src->duration_ms = dur;
 
+    return 0;
+}
+
+
+/* the audio stream, when there is one that can be decoded, and its
+ * language; a source without one gives no audio track */
+static void
+tw_source_probe_audio(tw_source_t *src, const char *path)
+{
+    int                 idx;
+    AVStream           *ast;
+    const char         *p;
+    AVDictionaryEntry  *lang;
+
     idx = av_find_best_stream(src->fmt, AVMEDIA_TYPE_AUDIO, -1, src->vidx,
                               NULL, 0);
-    if (idx >= 0) {
-        ast = src->fmt->streams[idx];
+    if (idx < 0) {
+        return;
+    }
 
-        if (avcodec_find_decoder(ast->codecpar->codec_id) == NULL
-            || ast->codecpar->sample_rate <= 0
-            || ast->codecpar->ch_layout.nb_channels <= 0)
+    ast = src->fmt->streams[idx];
+
+    if (avcodec_find_decoder(ast->codecpar->codec_id) == NULL
+        || ast->codecpar->sample_rate <= 0
+        || ast->codecpar->ch_layout.nb_channels <= 0)
+    {
+        tw_log(TW_LOG_WARN, "audio of source \"%s\" cannot be decoded, "
+               "ignored", path);
+        return;
+    }
+
+    src->aidx = idx;
+
+    lang = av_dict_get(ast->metadata, "language", NULL, 0);
+    if (lang == NULL || strlen(lang->value) < 2
+        || strlen(lang->value) > VO_LANG_MAX)
+    {
+        return;
+    }
+
+    for (p = lang->value; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || *p == '-'))
         {
-            tw_log(TW_LOG_WARN, "audio of source \"%s\" cannot be decoded, "
-                   "ignored", path);
-
-        } else {
-            src->aidx = idx;
-
-            lang = av_dict_get(ast->metadata, "language", NULL, 0);
-            if (lang && strlen(lang->value) >= 2
-                && strlen(lang->value) <= VO_LANG_MAX)
-            {
-                for (p = lang->value; *p; p++) {
-                    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-                          || *p == '-'))
-                    {
-                        break;
-                    }
-                }
-                if (*p == '\0') {
-                    strcpy(src->lang, lang->value);
-                }
-            }
+            return;
         }
     }
 
-    *srcp = src;
-    src = NULL;
-    ret = 0;
-
-end:
-
-    tw_source_close(&src);
-
-    return ret;
+    strcpy(src->lang, lang->value);
 }
 
 
@@ -231,229 +303,127 @@ tw_source_close(tw_source_t **srcp)
 }
 
 
+/* with "check", packets before the first keyframe are skipped, and
+ * decoding must start earlier when that keyframe is after the window
+ * start */
 static int
-tw_source_decoder(tw_source_t *src, int idx, AVCodecContext **decp)
+tw_video_packet(void *data, const AVPacket *pkt)
 {
-    int              ret;
-    AVStream        *st;
-    AVCodecContext  *dec;
-    const AVCodec   *codec;
+    tw_video_window_t  *w = data;
 
-    st = src->fmt->streams[idx];
+    if (w->check && w->npkt == 0) {
+        if (!(pkt->flags & AV_PKT_FLAG_KEY)) {
+            return TW_DEMUX_SKIP;
+        }
 
-    codec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (codec == NULL) {
-        return AVERROR_DECODER_NOT_FOUND;
+        if (pkt->pts == AV_NOPTS_VALUE
+            || av_compare_ts(pkt->pts - w->src->vstart, w->st->time_base,
+                             w->first, w->fpsq) > 0)
+        {
+            tw_log(TW_LOG_DEBUG, "frame %llu: first keyframe after the seek "
+                   "is at %lld, too late", (unsigned long long) w->first,
+                   (long long) pkt->pts);
+            return TW_SOURCE_RETRY;
+        }
     }
 
-    dec = avcodec_alloc_context3(codec);
-    if (dec == NULL) {
-        return AVERROR(ENOMEM);
+    if (w->npkt++ == 0) {
+        tw_log(TW_LOG_DEBUG, "frame %llu: decoding from %lld",
+               (unsigned long long) w->first, (long long) pkt->pts);
     }
 
-    ret = avcodec_parameters_to_context(dec, st->codecpar);
-    if (ret < 0) {
-        goto end;
-    }
-
-    /* one thread: frame-threaded decoders are bit-exact on valid streams,
-     * but their concealment of missing references (the leading pictures
-     * of an open GOP after a seek) is not promised to be */
-    dec->thread_count = src->threads;
-    dec->pkt_timebase = st->time_base;
-
-    ret = avcodec_open2(dec, codec, NULL);
-    if (ret < 0) {
-        goto end;
-    }
-
-    *decp = dec;
-    dec = NULL;
-
-end:
-
-    if (ret < 0) {
-        tw_log(TW_LOG_ERR, "cannot open the %s decoder: %s",
-               avcodec_get_name(st->codecpar->codec_id), tw_strerror(ret));
-    }
-
-    avcodec_free_context(&dec);
-
-    return ret;
+    return 0;
 }
 
 
-/* to the last keyframe at or before ts, or the first one after it when
- * there is none before (ts before the first keyframe) */
+/* the output frames shown before this frame's time show the previous
+ * one (or this one when there is none); this one becomes cur */
 static int
-tw_source_seek(tw_source_t *src, int idx, int64_t ts)
+tw_video_frame(void *data, AVFrame *frame)
 {
-    int  ret;
+    int                 ret;
+    int64_t             p;
+    tw_video_window_t  *w = data;
 
-    ret = avformat_seek_file(src->fmt, idx, INT64_MIN, ts, ts, 0);
-    if (ret < 0) {
-        ret = avformat_seek_file(src->fmt, idx, INT64_MIN, ts, INT64_MAX, 0);
+    p = frame->best_effort_timestamp;
+    if (p == AV_NOPTS_VALUE) {
+        return 0;
     }
 
-    if (ret < 0) {
-        tw_log(TW_LOG_ERR, "seek in source failed: %s", tw_strerror(ret));
+    p -= w->src->vstart;
+
+    if (w->check && !w->have
+        && av_compare_ts(p, w->st->time_base, w->first, w->fpsq) > 0)
+    {
+        /* the frame the window starts on was not decoded */
+        return TW_SOURCE_RETRY;
     }
 
-    return ret;
+    while (w->next < w->end
+           && av_compare_ts(p, w->st->time_base, w->next, w->fpsq) > 0)
+    {
+        ret = w->cb(w->data, w->next, w->have ? w->cur : frame);
+        if (ret < 0) {
+            return ret;
+        }
+        w->next++;
+    }
+
+    av_frame_unref(w->cur);
+    av_frame_move_ref(w->cur, frame);
+    w->last = p;
+    w->have = 1;
+
+    return w->next == w->end ? TW_DEMUX_DONE : 0;
 }
 
 
 /*
  * Decodes after a seek already done: frame i of [first, first + count)
- * shows the last source frame with pts <= i/fps.  With "check", video
- * packets before the first keyframe are skipped, and TW_SOURCE_RETRY,
- * returned before anything was given to cb, tells that decoding must
- * start earlier: that keyframe is after the window start, or the frame
- * the window starts on was not decoded.
+ * shows the last source frame with pts <= i/fps.  With "check",
+ * TW_SOURCE_RETRY, returned before anything was given to cb, tells that
+ * decoding must start earlier: the first keyframe read is after the
+ * window start, or the frame the window starts on was not decoded.
  */
-#define TW_SOURCE_RETRY  1
-
 static int
 tw_source_decode(tw_source_t *src, AVCodecContext *dec, const vo_media_t *m,
     uint64_t first, uint32_t count, tw_video_cb cb, void *data, int check)
 {
-    int          ret, eof, have, npkt;
-    int64_t      p, last;
-    uint64_t     next, end, next_ms;
-    AVFrame     *frame, *cur;
-    AVPacket    *pkt;
-    AVStream    *st;
-    AVRational   fpsq;
+    int                 ret;
+    uint64_t            next_ms;
+    tw_demux_t          d;
+    tw_video_window_t   w;
 
-    st = src->fmt->streams[src->vidx];
-    fpsq = (AVRational) { m->fps_den, m->fps_num };
+    memset(&w, 0, sizeof(tw_video_window_t));
+    w.src = src;
+    w.st = src->fmt->streams[src->vidx];
+    w.fpsq = (AVRational) { m->fps_den, m->fps_num };
+    w.first = first;
+    w.next = first;
+    w.end = first + count;
+    w.check = check ? 1 : 0;
+    w.cb = cb;
+    w.data = data;
 
-    frame = av_frame_alloc();
-    cur = av_frame_alloc();
-    pkt = av_packet_alloc();
+    w.cur = av_frame_alloc();
+    if (w.cur == NULL) {
+        return AVERROR(ENOMEM);
+    }
 
-    if (frame == NULL || cur == NULL || pkt == NULL) {
-        ret = AVERROR(ENOMEM);
+    d.fmt = src->fmt;
+    d.idx = src->vidx;
+    d.kind = "video";
+    d.dec = dec;
+    d.packet = tw_video_packet;
+    d.frame = tw_video_frame;
+    d.data = &w;
+
+    ret = tw_demux_loop(&d);
+    if (ret != 0) {
         goto end;
     }
 
-    next = first;
-    end = first + count;
-    eof = 0;
-    have = 0;
-    npkt = 0;
-    last = 0;
-
-    while (next < end) {
-
-        if (!eof) {
-            ret = av_read_frame(src->fmt, pkt);
-
-            if (ret < 0) {
-                if (ret != AVERROR_EOF) {
-                    tw_log(TW_LOG_WARN, "reading source stopped early: %s",
-                           tw_strerror(ret));
-                }
-                eof = 1;
-                ret = avcodec_send_packet(dec, NULL);
-
-            } else if (pkt->stream_index != src->vidx) {
-                av_packet_unref(pkt);
-                continue;
-
-            } else {
-                if (check && npkt == 0) {
-                    if (!(pkt->flags & AV_PKT_FLAG_KEY)) {
-                        av_packet_unref(pkt);
-                        continue;
-                    }
-
-                    if (pkt->pts == AV_NOPTS_VALUE
-                        || av_compare_ts(pkt->pts - src->vstart,
-                                         st->time_base, first, fpsq) > 0)
-                    {
-                        tw_log(TW_LOG_DEBUG, "frame %llu: first keyframe "
-                               "after the seek is at %lld, too late",
-                               (unsigned long long) first,
-                               (long long) pkt->pts);
-                        av_packet_unref(pkt);
-                        ret = TW_SOURCE_RETRY;
-                        goto end;
-                    }
-                }
-
-                if (npkt++ == 0) {
-                    tw_log(TW_LOG_DEBUG, "frame %llu: decoding from %lld",
-                           (unsigned long long) first, (long long) pkt->pts);
-                }
-
-                ret = avcodec_send_packet(dec, pkt);
-                av_packet_unref(pkt);
-
-                if (ret < 0 && ret != AVERROR(EAGAIN)) {
-                    /* a corrupt packet: skip it, like players do */
-                    tw_log(TW_LOG_WARN, "video packet skipped: %s",
-                           tw_strerror(ret));
-                }
-            }
-        }
-
-        for ( ;; ) {
-            ret = avcodec_receive_frame(dec, frame);
-            if (ret < 0) {
-                break;
-            }
-
-            p = frame->best_effort_timestamp;
-            if (p == AV_NOPTS_VALUE) {
-                av_frame_unref(frame);
-                continue;
-            }
-
-            p -= src->vstart;
-
-            if (check && !have
-                && av_compare_ts(p, st->time_base, first, fpsq) > 0)
-            {
-                /* the frame the window starts on was not decoded */
-                ret = TW_SOURCE_RETRY;
-                goto end;
-            }
-
-            /* outputs shown before this frame's time show the previous
-             * frame (or this one when there is none) */
-            while (next < end && av_compare_ts(p, st->time_base,
-                                               next, fpsq) > 0)
-            {
-                ret = cb(data, next, have ? cur : frame);
-                if (ret < 0) {
-                    goto end;
-                }
-                next++;
-            }
-
-            av_frame_unref(cur);
-            av_frame_move_ref(cur, frame);
-            last = p;
-            have = 1;
-
-            if (next == end) {
-                break;
-            }
-        }
-
-        if (ret == AVERROR_EOF) {
-            break;
-        }
-
-        if (ret < 0 && ret != AVERROR(EAGAIN)) {
-            tw_log(TW_LOG_ERR, "decoding video failed: %s",
-                   tw_strerror(ret));
-            goto end;
-        }
-    }
-
-    if (!have) {
+    if (!w.have) {
         if (check) {
             ret = TW_SOURCE_RETRY;
             goto end;
@@ -467,23 +437,23 @@ tw_source_decode(tw_source_t *src, AVCodecContext *dec, const vo_media_t *m,
     }
 
     /* the window's last frame must not be far past the source's end */
-    next_ms = (end - 1) * 1000 * m->fps_den / m->fps_num;
+    next_ms = (w.end - 1) * 1000 * m->fps_den / m->fps_num;
 
-    if (next < end
-        && (int64_t) next_ms - av_rescale_q(last, st->time_base,
+    if (w.next < w.end
+        && (int64_t) next_ms - av_rescale_q(w.last, w.st->time_base,
                                             (AVRational) { 1, 1000 })
            > TW_VIDEO_HOLD_MS)
     {
         tw_log(TW_LOG_ERR, "source video ends at %.3f s, before frame at "
                "%.3f s: truncated or broken source",
-               last * av_q2d(st->time_base), next_ms / 1000.0);
+               w.last * av_q2d(w.st->time_base), next_ms / 1000.0);
         ret = AVERROR_INVALIDDATA;
         goto end;
     }
 
     /* past the end of the source: hold the last frame */
-    for ( /* void */ ; next < end; next++) {
-        ret = cb(data, next, cur);
+    for ( /* void */ ; w.next < w.end; w.next++) {
+        ret = cb(data, w.next, w.cur);
         if (ret < 0) {
             goto end;
         }
@@ -493,9 +463,7 @@ tw_source_decode(tw_source_t *src, AVCodecContext *dec, const vo_media_t *m,
 
 end:
 
-    av_frame_free(&frame);
-    av_frame_free(&cur);
-    av_packet_free(&pkt);
+    av_frame_free(&w.cur);
 
     return ret;
 }
@@ -542,10 +510,9 @@ tw_source_video(tw_source_t *src, const vo_media_t *m, uint64_t first,
         /* a fresh decoder for every try */
         avcodec_free_context(&dec);
 
-        if (tw_source_decoder(src, src->vidx, &dec) < 0
-            || tw_source_seek(src, src->vidx, target) < 0)
+        ret = tw_demux_decoder(src->fmt, src->vidx, src->threads, &dec);
+        if (ret < 0 || (ret = tw_demux_seek(src->fmt, src->vidx, target)) < 0)
         {
-            ret = AVERROR_EXTERNAL;
             goto end;
         }
 
@@ -557,13 +524,12 @@ tw_source_video(tw_source_t *src, const vo_media_t *m, uint64_t first,
 
     avcodec_free_context(&dec);
 
-    if (tw_source_decoder(src, src->vidx, &dec) < 0
-        || tw_source_seek(src, src->vidx,
-                          src->vstart - av_rescale_q(TW_VIDEO_MARGIN_MS,
-                                                     (AVRational) { 1, 1000 },
-                                                     st->time_base)) < 0)
-    {
-        ret = AVERROR_EXTERNAL;
+    target = src->vstart - av_rescale_q(TW_VIDEO_MARGIN_MS,
+                                        (AVRational) { 1, 1000 },
+                                        st->time_base);
+
+    ret = tw_demux_decoder(src->fmt, src->vidx, src->threads, &dec);
+    if (ret < 0 || (ret = tw_demux_seek(src->fmt, src->vidx, target)) < 0) {
         goto end;
     }
 
@@ -574,6 +540,165 @@ end:
     avcodec_free_context(&dec);
 
     return ret;
+}
+
+
+int
+tw_source_audio(tw_source_t *src, int64_t start, size_t nsamples,
+    float **planes)
+{
+    int                 ret, n, want;
+    int64_t             target;
+    tw_demux_t          d;
+    AVCodecContext     *dec;
+    tw_audio_window_t   w;
+
+    if (src->aidx < 0) {
+        return 0;
+    }
+
+    memset(&w, 0, sizeof(tw_audio_window_t));
+    w.st = src->fmt->streams[src->aidx];
+    w.rate = (AVRational) { 1, TW_AUDIO_RATE };
+    w.start = start;
+    w.nsamples = nsamples;
+    w.planes = planes;
+    w.pos = INT64_MIN;
+
+    dec = NULL;
+
+    ret = tw_demux_decoder(src->fmt, src->aidx, src->threads, &dec);
+    if (ret < 0) {
+        goto end;
+    }
+
+    /* t0 is the video's start; audio is placed relative to it */
+    w.t0 = av_rescale_q(src->vstart, src->fmt->streams[src->vidx]->time_base,
+                        w.st->time_base);
+
+    target = w.t0 + av_rescale_q(start, w.rate, w.st->time_base)
+             - av_rescale_q(TW_AUDIO_MARGIN_MS, (AVRational) { 1, 1000 },
+                            w.st->time_base);
+
+    ret = tw_demux_seek(src->fmt, src->aidx, target);
+    if (ret < 0) {
+        goto end;
+    }
+
+    d.fmt = src->fmt;
+    d.idx = src->aidx;
+    d.kind = "audio";
+    d.dec = dec;
+    d.packet = NULL;
+    d.frame = tw_audio_frame;
+    d.data = &w;
+
+    ret = tw_demux_loop(&d);
+    if (ret < 0) {
+        goto end;
+    }
+
+    if (w.swr && w.pos < start + (int64_t) nsamples) {
+        /* the source's end: what the resampler still holds */
+        want = swr_get_out_samples(w.swr, 0);
+        if (want > 0) {
+            ret = tw_audio_room(&w, want);
+            if (ret < 0) {
+                goto end;
+            }
+
+            n = swr_convert(w.swr, w.tmp, w.cap, NULL, 0);
+            if (n > 0) {
+                tw_source_place(planes, start, nsamples, w.tmp, n, w.pos);
+            }
+        }
+    }
+
+    ret = 0;
+
+end:
+
+    av_freep(&w.tmp[0]);
+    swr_free(&w.swr);
+    avcodec_free_context(&dec);
+
+    return ret;
+}
+
+
+/* resampled into the window: the first frame with a timestamp anchors
+ * it, the following ones are taken as contiguous */
+static int
+tw_audio_frame(void *data, AVFrame *frame)
+{
+    int                 ret, n;
+    int64_t             p;
+    tw_audio_window_t  *w = data;
+    AVChannelLayout     stereo = AV_CHANNEL_LAYOUT_STEREO;
+
+    if (w->swr == NULL) {
+        p = frame->best_effort_timestamp;
+        if (p == AV_NOPTS_VALUE) {
+            return 0;
+        }
+
+        w->pos = av_rescale_q(p - w->t0, w->st->time_base, w->rate);
+
+        tw_log(TW_LOG_DEBUG, "audio window at %lld: first frame pts %lld "
+               "(%d samples) placed at %lld", (long long) w->start,
+               (long long) p, frame->nb_samples, (long long) w->pos);
+
+        ret = swr_alloc_set_opts2(&w->swr, &stereo, AV_SAMPLE_FMT_FLTP,
+                                  TW_AUDIO_RATE, &frame->ch_layout,
+                                  frame->format, frame->sample_rate, 0, NULL);
+        if (ret < 0 || (ret = swr_init(w->swr)) < 0) {
+            tw_log(TW_LOG_ERR, "cannot set up the audio resampler: %s",
+                   tw_strerror(ret));
+            return ret;
+        }
+    }
+
+    ret = tw_audio_room(w, swr_get_out_samples(w->swr, frame->nb_samples));
+    if (ret < 0) {
+        return ret;
+    }
+
+    n = swr_convert(w->swr, w->tmp, w->cap,
+                    (const uint8_t **) frame->extended_data,
+                    frame->nb_samples);
+    if (n < 0) {
+        tw_log(TW_LOG_ERR, "resampling audio failed: %s", tw_strerror(n));
+        return n;
+    }
+
+    tw_source_place(w->planes, w->start, w->nsamples, w->tmp, n, w->pos);
+    w->pos += n;
+
+    return w->pos >= w->start + (int64_t) w->nsamples ? TW_DEMUX_DONE : 0;
+}
+
+
+/* room for want samples in w->tmp */
+static int
+tw_audio_room(tw_audio_window_t *w, int want)
+{
+    int  ret;
+
+    if (want <= w->cap) {
+        return 0;
+    }
+
+    av_freep(&w->tmp[0]);
+
+    ret = av_samples_alloc(w->tmp, NULL, TW_AUDIO_CHANNELS, want,
+                           AV_SAMPLE_FMT_FLTP, 0);
+    if (ret < 0) {
+        return ret;
+    }
+
+    w->cap = want;
+
+    return 0;
 }
 
 
@@ -598,196 +723,4 @@ tw_source_place(float **planes, int64_t start, size_t nsamples,
         memcpy(planes[c] + (from - start), (float *) tmp[c] + (from - pos),
                (to - from) * sizeof(float));
     }
-}
-
-
-int
-tw_source_audio(tw_source_t *src, int64_t start, size_t nsamples,
-    float **planes)
-{
-    int               ret, eof, n, cap, want;
-    int64_t           t0, target, pos, p;
-    uint8_t          *tmp[TW_AUDIO_CHANNELS];
-    AVFrame          *frame;
-    AVPacket         *pkt;
-    AVStream         *st;
-    SwrContext       *swr;
-    AVRational        rate;
-    AVCodecContext   *dec;
-    AVChannelLayout   stereo = AV_CHANNEL_LAYOUT_STEREO;
-
-    if (src->aidx < 0) {
-        return 0;
-    }
-
-    st = src->fmt->streams[src->aidx];
-    rate = (AVRational) { 1, TW_AUDIO_RATE };
-
-    dec = NULL;
-    swr = NULL;
-    tmp[0] = NULL;
-    tmp[1] = NULL;
-    cap = 0;
-    frame = av_frame_alloc();
-    pkt = av_packet_alloc();
-
-    if (frame == NULL || pkt == NULL) {
-        ret = AVERROR(ENOMEM);
-        goto end;
-    }
-
-    ret = tw_source_decoder(src, src->aidx, &dec);
-    if (ret < 0) {
-        goto end;
-    }
-
-    /* t0 is the video's start; audio is placed relative to it */
-    t0 = av_rescale_q(src->vstart, src->fmt->streams[src->vidx]->time_base,
-                      st->time_base);
-
-    target = t0 + av_rescale_q(start, rate, st->time_base)
-             - av_rescale_q(TW_AUDIO_MARGIN_MS, (AVRational) { 1, 1000 },
-                            st->time_base);
-
-    ret = tw_source_seek(src, src->aidx, target);
-    if (ret < 0) {
-        goto end;
-    }
-
-    pos = INT64_MIN;
-    eof = 0;
-
-    while (pos == INT64_MIN || pos < start + (int64_t) nsamples) {
-
-        if (!eof) {
-            ret = av_read_frame(src->fmt, pkt);
-
-            if (ret < 0) {
-                if (ret != AVERROR_EOF) {
-                    tw_log(TW_LOG_WARN, "reading source stopped early: %s",
-                           tw_strerror(ret));
-                }
-                eof = 1;
-                ret = avcodec_send_packet(dec, NULL);
-
-            } else if (pkt->stream_index != src->aidx) {
-                av_packet_unref(pkt);
-                continue;
-
-            } else {
-                ret = avcodec_send_packet(dec, pkt);
-                av_packet_unref(pkt);
-
-                if (ret < 0 && ret != AVERROR(EAGAIN)) {
-                    tw_log(TW_LOG_WARN, "audio packet skipped: %s",
-                           tw_strerror(ret));
-                }
-            }
-        }
-
-        for ( ;; ) {
-            ret = avcodec_receive_frame(dec, frame);
-            if (ret < 0) {
-                break;
-            }
-
-            if (swr == NULL) {
-                p = frame->best_effort_timestamp;
-                if (p == AV_NOPTS_VALUE) {
-                    av_frame_unref(frame);
-                    continue;
-                }
-
-                /* the first frame anchors the window; the following ones
-                 * are taken as contiguous */
-                pos = av_rescale_q(p - t0, st->time_base, rate);
-
-                tw_log(TW_LOG_DEBUG, "audio window at %lld: first frame "
-                       "pts %lld (%d samples) placed at %lld", (long long)
-                       start, (long long) p, frame->nb_samples,
-                       (long long) pos);
-
-                ret = swr_alloc_set_opts2(&swr, &stereo, AV_SAMPLE_FMT_FLTP,
-                                          TW_AUDIO_RATE, &frame->ch_layout,
-                                          frame->format, frame->sample_rate,
-                                          0, NULL);
-                if (ret < 0 || (ret = swr_init(swr)) < 0) {
-                    tw_log(TW_LOG_ERR, "cannot set up the audio resampler: "
-                           "%s", tw_strerror(ret));
-                    goto end;
-                }
-            }
-
-            want = swr_get_out_samples(swr, frame->nb_samples);
-            if (want > cap) {
-                av_freep(&tmp[0]);
-                ret = av_samples_alloc(tmp, NULL, TW_AUDIO_CHANNELS, want,
-                                       AV_SAMPLE_FMT_FLTP, 0);
-                if (ret < 0) {
-                    goto end;
-                }
-                cap = want;
-            }
-
-            n = swr_convert(swr, tmp, cap,
-                            (const uint8_t **) frame->extended_data,
-                            frame->nb_samples);
-            av_frame_unref(frame);
-
-            if (n < 0) {
-                ret = n;
-                tw_log(TW_LOG_ERR, "resampling audio failed: %s",
-                       tw_strerror(ret));
-                goto end;
-            }
-
-            tw_source_place(planes, start, nsamples, tmp, n, pos);
-            pos += n;
-        }
-
-        if (ret == AVERROR_EOF) {
-            break;
-        }
-
-        if (ret < 0 && ret != AVERROR(EAGAIN)) {
-            tw_log(TW_LOG_ERR, "decoding audio failed: %s",
-                   tw_strerror(ret));
-            goto end;
-        }
-    }
-
-    if (swr && pos < start + (int64_t) nsamples) {
-        /* the source's end: what the resampler still holds */
-        want = swr_get_out_samples(swr, 0);
-        if (want > 0) {
-            if (want > cap) {
-                av_freep(&tmp[0]);
-                ret = av_samples_alloc(tmp, NULL, TW_AUDIO_CHANNELS, want,
-                                       AV_SAMPLE_FMT_FLTP, 0);
-                if (ret < 0) {
-                    goto end;
-                }
-                cap = want;
-            }
-
-            n = swr_convert(swr, tmp, cap, NULL, 0);
-            if (n > 0) {
-                tw_source_place(planes, start, nsamples, tmp, n, pos);
-            }
-        }
-    }
-
-    ret = 0;
-
-end:
-
-    if (tmp[0]) {
-        av_freep(&tmp[0]);
-    }
-    swr_free(&swr);
-    av_frame_free(&frame);
-    av_packet_free(&pkt);
-    avcodec_free_context(&dec);
-
-    return ret;
 }

@@ -67,17 +67,22 @@ typedef int (*tw_video_cb)(void *data, uint64_t i, const AVFrame *src);
  */
 int tw_source_open(tw_source_t **src, const char *name, AVIOContext *pb,
     tw_io_close_pt io_close);
+/* NULL-safe; *src is NULL after */
 void tw_source_close(tw_source_t **src);
 
 /* Calls cb for output frames [first, first + count) at m's frame rate,
  * in order: frame i shows the last source frame with pts <= i/fps (the
- * first source frame before that exists, the last one after the end). */
+ * first source frame before that exists, the last one after the end).
+ * 0, cb's negative return, or a negative AVERROR (logged): a source whose
+ * video ends more than a second before the window is AVERROR_INVALIDDATA
+ * (truncated). */
 int tw_source_video(tw_source_t *src, const vo_media_t *m, uint64_t first,
     uint32_t count, tw_video_cb cb, void *data);
 
 /* Fills planes[0..1] (float, nsamples each, zeroed by the caller) with
  * the timeline samples [start, start + nsamples) at 48 kHz stereo;
- * samples before 0 or past the source's end stay silent. */
+ * samples before 0 or past the source's end stay silent.  0 (also for a
+ * source without audio) or a negative AVERROR (logged). */
 int tw_source_audio(tw_source_t *src, int64_t start, size_t nsamples,
     float **planes);
 

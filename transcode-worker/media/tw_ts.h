@@ -15,7 +15,7 @@
 #include <libavcodec/avcodec.h>
 
 #include "vo_media.h"
-#include "media/tw_mp4.h"
+#include "media/tw_bytes.h"
 
 
 #define TW_TS_OFFSET   (10 * 90000)     /* 10 s in 90 kHz */
@@ -23,7 +23,8 @@
 
 /* venc/aenc give codec parameters (extradata); vpkts in decode order with
  * pts/dts in frames; apkts AAC frames with pts in samples; aenc NULL for
- * video only */
+ * video only.  Appended to out: 0 or a negative AVERROR (logged),
+ * libavformat's passed through */
 int tw_ts_segment(const vo_media_t *m, AVCodecContext *venc,
     AVPacket **vpkts, size_t nv, AVCodecContext *aenc, AVPacket **apkts,
     size_t na, tw_bytes_t *out);

@@ -1,29 +1,40 @@
 /*
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
- *
- * One object of a packaged video, made from the master copy with every
- * setting read from its media description: tw_object_make(), used by the
- * "segment" command and by the "serve" daemon alike.  It goes through the
- * same tw_segment_encode() as the packager, so the bytes are the packaged
- * ones.
  */
 
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "vo_path.h"
 #include "common/tw_log.h"
-#include "store/tw_store.h"
-#include "media/tw_source.h"
 #include "media/tw_segment.h"
-#include "package/tw_package.h"
+#include "media/tw_source.h"
+#include "package/tw_request.h"
 
 
 static void tw_companions(const tw_store_t *st, tw_segment_t *s, uint32_t r,
     const vo_request_t *req, tw_companion_t *comp);
+
+
+int
+tw_object_key(const vo_media_t *m, vo_req_kind_t kind, const char *name,
+    uint32_t n, char *key, size_t size)
+{
+    vo_request_t  req;
+
+    req.kind = kind;
+    req.id.data = (const u_char *) m->id;
+    req.id.len = strlen(m->id);
+    req.rendition.data = (const u_char *) name;
+    req.rendition.len = strlen(name);
+    req.segment = n;
+
+    if (vo_request_key(&req, key, size) == 0) {
+        tw_log(TW_LOG_ERR, "no store key for \"%s\" of \"%s\"", name, m->id);
+        return -1;
+    }
+
+    return 0;
+}
 
 
 int
@@ -148,94 +159,4 @@ tw_companions(const tw_store_t *st, tw_segment_t *s, uint32_t r,
             comp[i].key[0] = '\0';
         }
     }
-}
-
-
-int
-tw_segment_command(const tw_opts_t *o)
-{
-    int                 rc, ret;
-    char                key[TW_KEY_MAX];
-    size_t              len;
-    uint8_t            *json;
-    vo_str_t            id;
-    const char         *err;
-    vo_media_t          m;
-    tw_bytes_t          out;
-    vo_request_t        req;
-
-    rc = 1;
-    json = NULL;
-    memset(&out, 0, sizeof(tw_bytes_t));
-
-    id.data = (const u_char *) o->id;
-    id.len = strlen(o->id);
-
-    if (vo_media_key(&id, key, sizeof(key)) == 0) {
-        tw_log(TW_LOG_ERR, "invalid id \"%s\"", o->id);
-        goto end;
-    }
-
-    ret = tw_store_read(&o->store, key, VO_MEDIA_FILE_MAX, &json, &len);
-    if (ret == 1) {
-        tw_log(TW_LOG_ERR, "video \"%s\" is not packaged (no \"%s\")",
-               o->id, key);
-    }
-    if (ret != 0) {
-        goto end;
-    }
-
-    if (vo_media_parse(json, len, &m, &err) != VO_OK) {
-        tw_log(TW_LOG_ERR, "media description \"%s\" invalid: %s", key, err);
-        goto end;
-    }
-
-    req.kind = o->init ? VO_REQ_INIT
-                       : (o->format == VO_FORMAT_TS ? VO_REQ_SEGMENT_TS
-                                                    : VO_REQ_SEGMENT);
-    req.id = id;
-    req.rendition.data = (const u_char *) o->rendition;
-    req.rendition.len = strlen(o->rendition);
-    req.segment = o->init ? 0 : (uint32_t) o->segment;
-
-    if (!o->init && (o->segment < 0 || o->segment > UINT32_MAX)) {
-        tw_log(TW_LOG_ERR, "segment number out of range");
-        goto end;
-    }
-
-    if (vo_request_check(&req, &m, &err) != VO_OK) {
-        tw_log(TW_LOG_ERR, "no such object: \"%s\" rendition \"%s\": %s",
-               o->id, o->rendition, err);
-        goto end;
-    }
-
-    if (vo_request_key(&req, key, sizeof(key)) == 0) {
-        tw_log(TW_LOG_ERR, "no store key for the object");
-        goto end;
-    }
-
-    if (tw_object_make(&o->store, &m, &req, &out, NULL) != 0) {
-        tw_log(TW_LOG_ERR, "making \"%s\" failed", key);
-        goto end;
-    }
-
-    if (o->out) {
-        if (tw_write_out(o->out, out.data, out.len) != 0) {
-            goto end;
-        }
-
-    } else if (tw_store_write(&o->store, key, out.data, out.len) != 0) {
-        goto end;
-    }
-
-    tw_log(TW_LOG_INFO, "made \"%s\" (%zu bytes)", key, out.len);
-
-    rc = 0;
-
-end:
-
-    free(json);
-    tw_bytes_free(&out);
-
-    return rc;
 }
