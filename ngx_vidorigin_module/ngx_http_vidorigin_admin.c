@@ -24,7 +24,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_admin.h"
+#include "ngx_http_vidorigin_headers.h"
+#include "ngx_http_vidorigin_purge.h"
+#include "ngx_http_vidorigin_redis.h"
 #include "vo_purge.h"
 
 

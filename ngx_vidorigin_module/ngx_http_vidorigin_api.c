@@ -24,11 +24,16 @@
  *     vidorigin_hint_cache zone=NAME:SIZE [valid=TIME];   (http)
  */
 
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
-
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin.h"
+#include "ngx_http_vidorigin_device.h"
+#include "ngx_http_vidorigin_direct.h"
+#include "ngx_http_vidorigin_headers.h"
+#include "ngx_http_vidorigin_media_cache.h"
+#include "ngx_http_vidorigin_redis.h"
+#include "ngx_http_vidorigin_redis_call.h"
+#include "ngx_http_vidorigin_region.h"
+#include "ngx_http_vidorigin_s3.h"
+#include "ngx_http_vidorigin_views.h"
 #include "vo_json.h"
 #include "vo_path.h"
 #include "vo_sign.h"

@@ -11,7 +11,14 @@
  * location instead (ngx_http_vidorigin_s3.c).
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_handler.h"
+#include "ngx_http_vidorigin_device.h"
+#include "ngx_http_vidorigin_direct.h"
+#include "ngx_http_vidorigin_headers.h"
+#include "ngx_http_vidorigin_jit.h"
+#include "ngx_http_vidorigin_manifest_cache.h"
+#include "ngx_http_vidorigin_media_cache.h"
+#include "ngx_http_vidorigin_s3.h"
 #include "vo_path.h"
 #include "vo_manifest.h"
 
@@ -32,7 +39,8 @@ static ngx_str_t *ngx_http_vidorigin_object_type(vo_request_t *req,
 static ngx_int_t ngx_http_vidorigin_tag(ngx_http_request_t *r, vo_str_t *id);
 static ngx_int_t ngx_http_vidorigin_fail(ngx_http_request_t *r,
     vo_status_t rc, const char *err);
-static void *ngx_http_vidorigin_palloc(void *pool, size_t size);
+static ngx_int_t ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r,
+    ngx_str_t *value, ngx_uint_t success);
 
 
 /* one table from core status to HTTP status */
@@ -676,7 +684,12 @@ ngx_http_vidorigin_fail(ngx_http_request_t *r, vo_status_t rc,
 }
 
 
-ngx_int_t
+/*
+ * The Cache-Control of an answer (value, if not empty), and the
+ * CDN-Cache-Control of a successful one, unless it is origin-direct: then
+ * vidorigin_direct_header instead, whatever the answer.
+ */
+static ngx_int_t
 ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r, ngx_str_t *value,
     ngx_uint_t success)
 {
@@ -704,34 +717,4 @@ ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r, ngx_str_t *value,
     }
 
     return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_vidorigin_add_header(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.len = ngx_strlen(name);
-    h->key.data = (u_char *) name;
-    h->value = *value;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-
-    return NGX_OK;
-}
-
-
-static void *
-ngx_http_vidorigin_palloc(void *pool, size_t size)
-{
-    return ngx_palloc(pool, size);
 }

@@ -17,7 +17,8 @@
  * with one memcpy and never keeps a reference into the zone.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_media_cache.h"
+#include "ngx_http_vidorigin_purge.h"
 #include "vo_path.h"
 
 

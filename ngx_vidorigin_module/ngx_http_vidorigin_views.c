@@ -29,7 +29,8 @@
  * second for the replies.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_views.h"
+#include "ngx_http_vidorigin_redis.h"
 #include "vo_path.h"
 
 

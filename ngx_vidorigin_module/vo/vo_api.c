@@ -153,6 +153,7 @@ vo_api_playback(const vo_api_answer_t *a, vo_buf_t *b)
     unsigned        i;
     uint64_t        expires;
     vo_buf_t        url;
+    const char     *from;
     const vo_str_t *host;
 
     qlen = 0;
@@ -175,10 +176,11 @@ vo_api_playback(const vo_api_answer_t *a, vo_buf_t *b)
         host = &a->cdn_host;
     }
 
+    from = a->placement_from ? a->placement_from : "default";
+
     vo_buf_printf(b, ",\"placement\":\"%s\",\"placement_from\":",
                   a->placement == VO_API_PLACE_ORIGIN ? "origin" : "cdn");
-    vo_json_put_string(b, (const u_char *) a->placement_from,
-                       strlen(a->placement_from));
+    vo_json_put_string(b, (const u_char *) from, strlen(from));
     vo_buf_str(b, ",\"playback\":{");
 
     for (i = 0; i < sizeof(vo_api_urls) / sizeof(vo_api_urls[0]); i++) {

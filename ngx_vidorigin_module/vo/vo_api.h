@@ -54,7 +54,7 @@ typedef struct {
     unsigned            catalog;      /* the catalog was read */
 
     unsigned            placement;    /* VO_API_PLACE_CDN or _ORIGIN */
-    const char         *placement_from;    /* "hint" or "default" */
+    const char         *placement_from;    /* "hint", "default" (NULL) */
 
     /* playback URLs: {host}{prefix}{id}/master.{device}.m3u8, on cdn_host
      * or, placed on the origin, on origin_host, signed with secret (len
