@@ -30,9 +30,9 @@ typedef struct {
 
 
 typedef struct {
-    ngx_array_t         classes;          /* ngx_http_vidorigin_device_class_t */
-    ngx_http_vidorigin_ua_t  ua;          /* User-Agent rules */
-    ngx_array_t         headers;          /* ngx_http_vidorigin_header_rule_t */
+    ngx_array_t         classes;     /* ngx_http_vidorigin_device_class_t */
+    ngx_http_vidorigin_ua_t  ua;     /* User-Agent rules */
+    ngx_array_t         headers;     /* ngx_http_vidorigin_header_rule_t */
     ngx_str_t           default_name;
     ngx_uint_t          default_class;
     ngx_str_t           vary;             /* Vary of plain manifests */

@@ -12,7 +12,8 @@
  * which changes with every purge.  purge records a purge of a checked
  * prefix: NGX_OK with *res set (res->purged is prefix or a leading part
  * of it, pointing into prefix), or NGX_ERROR (logged) when the journal
- * could not keep it, in which case nothing changed.  purge_stats fills *st for the status endpoint.
+ * could not keep it, in which case nothing changed.  purge_stats fills
+ * *st for the status endpoint.
  */
 
 #ifndef NGX_HTTP_VIDORIGIN_PURGE_H
