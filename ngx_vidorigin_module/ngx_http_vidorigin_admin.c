@@ -24,7 +24,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_admin.h"
+#include "ngx_http_vidorigin_headers.h"
+#include "ngx_http_vidorigin_purge.h"
+#include "ngx_http_vidorigin_redis.h"
 #include "vo_purge.h"
 
 
@@ -38,8 +41,6 @@ static ngx_int_t ngx_http_vidorigin_admin_auth(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r,
     ngx_str_t *secret, ngx_str_t *date, ngx_str_t *sig, ngx_str_t *body);
-static ngx_table_elt_t *ngx_http_vidorigin_admin_header(
-    ngx_http_request_t *r, const char *name);
 static ngx_int_t ngx_http_vidorigin_admin_purge(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_vidorigin_admin_status(ngx_http_request_t *r);
@@ -51,6 +52,11 @@ static ngx_int_t ngx_http_vidorigin_admin_text(ngx_http_request_t *r,
 
 static ngx_str_t  ngx_http_vidorigin_purge_op = ngx_string("purge");
 static ngx_str_t  ngx_http_vidorigin_status_op = ngx_string("status");
+
+static ngx_str_t  ngx_http_vidorigin_signature_header =
+    ngx_string("X-Vidorigin-Signature");
+static ngx_str_t  ngx_http_vidorigin_date_header =
+    ngx_string("X-Vidorigin-Date");
 
 
 ngx_int_t
@@ -183,8 +189,9 @@ ngx_http_vidorigin_admin_auth(ngx_http_request_t *r, ngx_str_t *body)
         body = &empty;
     }
 
-    sig = ngx_http_vidorigin_admin_header(r, "X-Vidorigin-Signature");
-    date = ngx_http_vidorigin_admin_header(r, "X-Vidorigin-Date");
+    sig = ngx_http_vidorigin_find_header(r,
+                                         &ngx_http_vidorigin_signature_header);
+    date = ngx_http_vidorigin_find_header(r, &ngx_http_vidorigin_date_header);
 
     if (sig != NULL) {
         if (date == NULL) {
@@ -312,39 +319,6 @@ ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r, ngx_str_t *secret,
     }
 
     return NGX_OK;
-}
-
-
-static ngx_table_elt_t *
-ngx_http_vidorigin_admin_header(ngx_http_request_t *r, const char *name)
-{
-    size_t            len;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    len = ngx_strlen(name);
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
 }
 
 

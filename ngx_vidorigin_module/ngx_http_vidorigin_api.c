@@ -10,9 +10,10 @@
  * origin host, signed (vidorigin_direct_secret), when it says "origin".
  * Hints (Redis hash vo:hint:{id}, field region: "cdn|origin score
  * expires", written by "transcode-worker placer") are kept a few seconds
- * in shared memory.  Every Redis read has the vidorigin_redis budget;
- * past it, or with Redis down, the answer comes from what is known: the
- * media description, a stale hint or the default, no catalog fields.
+ * in shared memory (ngx_http_vidorigin_hint_cache.c).  Every Redis read
+ * has the vidorigin_redis budget; past it, or with Redis down, the answer
+ * comes from what is known: the media description, a stale hint or the
+ * default, no catalog fields.  The JSON is written by the core (vo_api.h).
  * A module of its own in the vidorigin .so.
  *
  *     vidorigin_api;                          (location)
@@ -24,21 +25,19 @@
  *     vidorigin_hint_cache zone=NAME:SIZE [valid=TIME];   (http)
  */
 
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
-
-#include "ngx_http_vidorigin_module.h"
-#include "vo_json.h"
+#include "ngx_http_vidorigin.h"
+#include "ngx_http_vidorigin_device.h"
+#include "ngx_http_vidorigin_direct.h"
+#include "ngx_http_vidorigin_headers.h"
+#include "ngx_http_vidorigin_hint_cache.h"
+#include "ngx_http_vidorigin_media_cache.h"
+#include "ngx_http_vidorigin_redis.h"
+#include "ngx_http_vidorigin_redis_call.h"
+#include "ngx_http_vidorigin_region.h"
+#include "ngx_http_vidorigin_s3.h"
+#include "ngx_http_vidorigin_views.h"
+#include "vo_api.h"
 #include "vo_path.h"
-#include "vo_sign.h"
-
-
-#define NGX_HTTP_VIDORIGIN_PLACE_NONE    0
-#define NGX_HTTP_VIDORIGIN_PLACE_CDN     1
-#define NGX_HTTP_VIDORIGIN_PLACE_ORIGIN  2
-
-#define NGX_HTTP_VIDORIGIN_FIELD_MAX     (16 * 1024)
 
 
 typedef struct {
@@ -51,92 +50,45 @@ typedef struct {
 } ngx_http_vidorigin_api_conf_t;
 
 
-/* one (video, region) hint, in shared memory */
+/* one viewer's answer while Redis is read */
 typedef struct {
-    uint32_t            hash;             /* 0: empty */
-    u_char              id[VO_ID_MAX];
-    u_char              id_len;
-    u_char              region[2];
-    u_char              placement;
-    time_t              expires;          /* of the hint */
-    time_t              fetched;
-} ngx_http_vidorigin_hint_slot_t;
-
-typedef struct {
-    ngx_uint_t          nslots;
-    ngx_http_vidorigin_hint_slot_t  slots[1];
-} ngx_http_vidorigin_hint_table_t;
-
-
-typedef struct {
-    ngx_shm_zone_t     *zone;
-    time_t              valid;
-} ngx_http_vidorigin_api_main_conf_t;
-
-
-/* catalog fields: the strings, then those holding JSON text */
-static ngx_str_t  ngx_http_vidorigin_api_fields[] = {
-    ngx_string("title"),
-    ngx_string("description"),
-    ngx_string("creator"),
-    ngx_string("language"),
-    ngx_string("thumbnails"),
-    ngx_string("ads"),
-    ngx_string("tags"),
-    ngx_null_string
-};
-
-#define NGX_HTTP_VIDORIGIN_API_TEXT_FIELDS  4
-#define NGX_HTTP_VIDORIGIN_API_NFIELDS      7
-
-
-typedef struct {
-    vo_str_t                            id;
+    vo_api_answer_t                     answer;   /* id, catalog fields,
+                                                     placement so far */
     ngx_http_vidorigin_media_t          vm;
     ngx_str_t                           region;
     ngx_http_vidorigin_device_class_t  *device;
-    ngx_str_t                           field[NGX_HTTP_VIDORIGIN_API_NFIELDS];
-    ngx_uint_t                          catalog;     /* read from Redis */
-    ngx_uint_t                          placement;
-    const char                         *placement_from;
 } ngx_http_vidorigin_api_ctx_t;
 
 
 static ngx_int_t ngx_http_vidorigin_api_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vidorigin_api_start(ngx_http_request_t *r,
+    ngx_http_vidorigin_api_ctx_t *ctx);
 static void ngx_http_vidorigin_api_catalog(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_vidorigin_api_hint(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx);
 static void ngx_http_vidorigin_api_hint_done(ngx_http_request_t *r,
     void *data, redisReply *reply, ngx_int_t rc);
-static ngx_uint_t ngx_http_vidorigin_api_hint_parse(const char *s,
-    size_t len, time_t *expires);
-static ngx_int_t ngx_http_vidorigin_hint_get(ngx_http_request_t *r,
+static ngx_int_t ngx_http_vidorigin_api_known(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx, ngx_uint_t fresh_only);
-static void ngx_http_vidorigin_hint_put(ngx_http_request_t *r,
-    ngx_http_vidorigin_api_ctx_t *ctx, ngx_uint_t placement, time_t expires);
+static void ngx_http_vidorigin_api_place(ngx_http_request_t *r,
+    ngx_http_vidorigin_api_ctx_t *ctx, ngx_uint_t placement);
 static ngx_int_t ngx_http_vidorigin_api_send(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx);
 static ngx_int_t ngx_http_vidorigin_api_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *text);
 static ngx_int_t ngx_http_vidorigin_api_out(ngx_http_request_t *r,
     ngx_uint_t status, vo_buf_t *b);
-static void *ngx_http_vidorigin_api_alloc(void *pool, size_t size);
-static void *ngx_http_vidorigin_api_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_vidorigin_api_create_conf(ngx_conf_t *cf);
 static char *ngx_http_vidorigin_api_merge_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_vidorigin_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_vidorigin_hint_cache(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static ngx_int_t ngx_http_vidorigin_hint_init_zone(ngx_shm_zone_t *shm_zone,
-    void *data);
 
 
 static ngx_conf_enum_t  ngx_http_vidorigin_api_placements[] = {
-    { ngx_string("cdn"), NGX_HTTP_VIDORIGIN_PLACE_CDN },
-    { ngx_string("origin"), NGX_HTTP_VIDORIGIN_PLACE_ORIGIN },
+    { ngx_string("cdn"), VO_API_PLACE_CDN },
+    { ngx_string("origin"), VO_API_PLACE_ORIGIN },
     { ngx_null_string, 0 }
 };
 
@@ -200,8 +152,8 @@ static ngx_http_module_t  ngx_http_vidorigin_api_module_ctx = {
     NULL,                                  /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
-    ngx_http_vidorigin_api_create_main_conf, /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_vidorigin_hint_cache_create_conf, /* create main configuration */
+    ngx_http_vidorigin_hint_cache_init_conf, /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -233,13 +185,10 @@ ngx_http_vidorigin_api_handler(ngx_http_request_t *r)
     size_t                           len;
     ngx_int_t                        rc;
     vo_str_t                         none;
-    ngx_str_t                       *vary, key;
-    const char                      *argv[2];
-    size_t                           argvlen[2];
+    ngx_str_t                       *vary;
     ngx_http_core_loc_conf_t        *clcf;
     ngx_http_vidorigin_api_ctx_t    *ctx;
     ngx_http_vidorigin_loc_conf_t   *vlcf;
-    ngx_http_vidorigin_main_conf_t  *vmcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -268,14 +217,14 @@ ngx_http_vidorigin_api_handler(ngx_http_request_t *r)
                                             "no such video");
     }
 
-    ctx->id.data = r->uri.data + len;
-    ctx->id.len = r->uri.len - len;
+    ctx->answer.id.data = r->uri.data + len;
+    ctx->answer.id.len = r->uri.len - len;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
 
     rc = vlcf->s3_media.len
-         ? ngx_http_vidorigin_s3_media_get(r, &ctx->id, &ctx->vm)
-         : ngx_http_vidorigin_media_get(r, &ctx->id, &ctx->vm);
+         ? ngx_http_vidorigin_s3_media_get(r, &ctx->answer.id, &ctx->vm)
+         : ngx_http_vidorigin_media_get(r, &ctx->answer.id, &ctx->vm);
 
     if (rc == NGX_DECLINED) {
         return ngx_http_vidorigin_api_error(r, NGX_HTTP_NOT_FOUND,
@@ -290,7 +239,7 @@ ngx_http_vidorigin_api_handler(ngx_http_request_t *r)
     }
 
     /* a playback start: one view for (video, region, hour) */
-    ngx_http_vidorigin_views_count(r, &ctx->id);
+    ngx_http_vidorigin_views_count(r, &ctx->answer.id);
 
     if (ngx_http_vidorigin_region(r, &ctx->region) != NGX_OK
         || ctx->region.len != 2)
@@ -306,23 +255,39 @@ ngx_http_vidorigin_api_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    return ngx_http_vidorigin_api_start(r, ctx);
+}
+
+
+/* the catalog, HGETALL vo:video:{id}, then the hint; without Redis what
+ * is known, at once */
+static ngx_int_t
+ngx_http_vidorigin_api_start(ngx_http_request_t *r,
+    ngx_http_vidorigin_api_ctx_t *ctx)
+{
+    ngx_int_t                        rc;
+    ngx_str_t                        key;
+    vo_str_t                        *id;
+    const char                      *argv[2];
+    size_t                           argvlen[2];
+    ngx_http_vidorigin_main_conf_t  *vmcf;
+
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+    id = &ctx->answer.id;
 
     if (vmcf->redis == NULL) {
         return ngx_http_vidorigin_api_hint(r, ctx) == NGX_DONE
                ? NGX_DONE : ngx_http_vidorigin_api_send(r, ctx);
     }
 
-    /* the catalog: HGETALL vo:video:{id} */
-
-    key.len = sizeof("vo:video:") - 1 + ctx->id.len;
+    key.len = sizeof("vo:video:") - 1 + id->len;
     key.data = ngx_pnalloc(r->pool, key.len);
     if (key.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ngx_memcpy(ngx_cpymem(key.data, "vo:video:", sizeof("vo:video:") - 1),
-               ctx->id.data, ctx->id.len);
+               id->data, id->len);
 
     argv[0] = "HGETALL";
     argvlen[0] = 7;
@@ -352,52 +317,45 @@ ngx_http_vidorigin_api_catalog(ngx_http_request_t *r, void *data,
 {
     ngx_http_vidorigin_api_ctx_t *ctx = data;
 
-    size_t                           i, k, len;
+    size_t                           i;
     u_char                          *p;
+    unsigned                         k;
+    vo_status_t                      vrc;
     redisReply                      *name, *value;
+    vo_api_answer_t                 *a;
     ngx_http_vidorigin_main_conf_t  *vmcf;
 
+    a = &ctx->answer;
+
     if (rc == NGX_OK && reply->type == REDIS_REPLY_ARRAY) {
-        ctx->catalog = 1;
+        a->catalog = 1;
 
         for (i = 0; i + 1 < reply->elements; i += 2) {
             name = reply->element[i];
             value = reply->element[i + 1];
 
             if (name->type != REDIS_REPLY_STRING
-                || value->type != REDIS_REPLY_STRING
-                || value->len > NGX_HTTP_VIDORIGIN_FIELD_MAX)
+                || value->type != REDIS_REPLY_STRING)
             {
                 continue;
             }
 
-            for (k = 0; k < NGX_HTTP_VIDORIGIN_API_NFIELDS; k++) {
-                len = ngx_http_vidorigin_api_fields[k].len;
+            vrc = vo_api_field((u_char *) name->str, name->len,
+                               (u_char *) value->str, value->len, &k);
 
-                if ((size_t) name->len == len
-                    && ngx_strncmp(name->str,
-                                   ngx_http_vidorigin_api_fields[k].data,
-                                   len) == 0)
-                {
-                    break;
-                }
-            }
-
-            if (k == NGX_HTTP_VIDORIGIN_API_NFIELDS) {
+            if (vrc == VO_NOT_FOUND) {
                 continue;
             }
 
-            /* JSON fields are sent as they are: only when they are JSON */
-            if (k >= NGX_HTTP_VIDORIGIN_API_TEXT_FIELDS
-                && !vo_json_valid((u_char *) value->str, value->len))
-            {
+            if (vrc != VO_OK) {
                 ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                              "vidorigin: catalog of \"%*s\": field \"%V\" "
-                              "is not JSON, left out", ctx->id.len,
-                              ctx->id.data, &ngx_http_vidorigin_api_fields[k]);
+                              "vidorigin: catalog of \"%*s\": field \"%s\" "
+                              "is not JSON, left out", a->id.len, a->id.data,
+                              vo_api_field_name(k));
                 continue;
             }
 
+            /* the reply goes when this returns */
             p = ngx_pnalloc(r->pool, value->len);
             if (p == NULL) {
                 ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -405,8 +363,8 @@ ngx_http_vidorigin_api_catalog(ngx_http_request_t *r, void *data,
             }
 
             ngx_memcpy(p, value->str, value->len);
-            ctx->field[k].data = p;
-            ctx->field[k].len = value->len;
+            a->field[k].data = p;
+            a->field[k].len = value->len;
         }
 
     } else if (rc == NGX_OK) {
@@ -416,7 +374,7 @@ ngx_http_vidorigin_api_catalog(ngx_http_request_t *r, void *data,
 
     /* past the budget: Redis is slow now, do not wait for it twice */
     rc = (rc == NGX_OK) ? ngx_http_vidorigin_api_hint(r, ctx)
-                        : ngx_http_vidorigin_hint_get(r, ctx, 0);
+                        : ngx_http_vidorigin_api_known(r, ctx, 0);
 
     if (rc == NGX_DONE) {
         /* the hint read holds the request now */
@@ -430,35 +388,38 @@ ngx_http_vidorigin_api_catalog(ngx_http_request_t *r, void *data,
 
 /* The placement for the viewer's region: from the shared cache when it
  * is fresh, else HGET vo:hint:{id} {region} (NGX_DONE: the reply will
- * go on); NGX_OK when ctx->placement is set without waiting. */
+ * go on); NGX_OK when the placement is set without waiting. */
 static ngx_int_t
 ngx_http_vidorigin_api_hint(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx)
 {
     ngx_int_t                        rc;
     ngx_str_t                        key;
+    vo_str_t                        *id;
     const char                      *argv[3];
     size_t                           argvlen[3];
     ngx_http_vidorigin_main_conf_t  *vmcf;
 
-    if (ngx_http_vidorigin_hint_get(r, ctx, 1) == NGX_OK) {
+    if (ngx_http_vidorigin_api_known(r, ctx, 1) == NGX_OK) {
         return NGX_OK;
     }
 
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
 
     if (vmcf->redis == NULL) {
-        return ngx_http_vidorigin_hint_get(r, ctx, 0);
+        return ngx_http_vidorigin_api_known(r, ctx, 0);
     }
 
-    key.len = sizeof("vo:hint:") - 1 + ctx->id.len;
+    id = &ctx->answer.id;
+
+    key.len = sizeof("vo:hint:") - 1 + id->len;
     key.data = ngx_pnalloc(r->pool, key.len);
     if (key.data == NULL) {
         return NGX_ERROR;
     }
 
     ngx_memcpy(ngx_cpymem(key.data, "vo:hint:", sizeof("vo:hint:") - 1),
-               ctx->id.data, ctx->id.len);
+               id->data, id->len);
 
     argv[0] = "HGET";
     argvlen[0] = 4;
@@ -474,7 +435,7 @@ ngx_http_vidorigin_api_hint(ngx_http_request_t *r,
         return NGX_DONE;
     }
 
-    return ngx_http_vidorigin_hint_get(r, ctx, 0);
+    return ngx_http_vidorigin_api_known(r, ctx, 0);
 }
 
 
@@ -484,333 +445,146 @@ ngx_http_vidorigin_api_hint_done(ngx_http_request_t *r, void *data,
 {
     ngx_http_vidorigin_api_ctx_t *ctx = data;
 
-    time_t                          expires;
-    ngx_uint_t                      placement;
-    ngx_http_vidorigin_api_conf_t  *acf;
+    uint64_t     expires;
+    ngx_uint_t   placement;
+    vo_str_t    *id;
 
     expires = 0;
+    id = &ctx->answer.id;
 
     if (rc == NGX_OK
         && (reply->type == REDIS_REPLY_NIL
             || reply->type == REDIS_REPLY_STRING))
     {
         /* no hint for this region: the default, remembered as such */
-        placement = NGX_HTTP_VIDORIGIN_PLACE_NONE;
+        placement = VO_API_PLACE_NONE;
 
         if (reply->type == REDIS_REPLY_STRING) {
-            placement = ngx_http_vidorigin_api_hint_parse(reply->str,
-                                                          reply->len,
-                                                          &expires);
+            placement = vo_api_hint_parse((u_char *) reply->str, reply->len,
+                                          &expires);
 
-            if (placement == NGX_HTTP_VIDORIGIN_PLACE_NONE) {
+            if (placement == VO_API_PLACE_NONE) {
                 ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                               "vidorigin: hint of \"%*s\" for %V is "
-                              "malformed: \"%*s\"", ctx->id.len, ctx->id.data,
+                              "malformed: \"%*s\"", id->len, id->data,
                               &ctx->region, (size_t) ngx_min(reply->len, 64),
                               reply->str);
             }
         }
 
-        ngx_http_vidorigin_hint_put(r, ctx, placement, expires);
+        ngx_http_vidorigin_hint_put(r, id, &ctx->region, placement,
+                                    (time_t) expires);
 
-        acf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_api_module);
-        ctx->placement = acf->placement;
-        ctx->placement_from = "default";
-
-        if (placement != NGX_HTTP_VIDORIGIN_PLACE_NONE
-            && expires > ngx_time())
-        {
-            ctx->placement = placement;
-            ctx->placement_from = "hint";
+        if ((time_t) expires <= ngx_time()) {
+            placement = VO_API_PLACE_NONE;
         }
+
+        ngx_http_vidorigin_api_place(r, ctx, placement);
 
     } else {
         /* Redis slow, down or answering nonsense: a stale hint, or the
          * default */
-        (void) ngx_http_vidorigin_hint_get(r, ctx, 0);
+        (void) ngx_http_vidorigin_api_known(r, ctx, 0);
     }
 
     ngx_http_finalize_request(r, ngx_http_vidorigin_api_send(r, ctx));
 }
 
 
-/* "cdn 41.250 1764700000": the placement, or NONE when malformed or past
- * its expiry */
-static ngx_uint_t
-ngx_http_vidorigin_api_hint_parse(const char *s, size_t len, time_t *expires)
-{
-    u_char      *p, *last, *sp;
-    ngx_int_t    n;
-    ngx_uint_t   placement;
-
-    p = (u_char *) s;
-    last = p + len;
-
-    if (len > 4 && ngx_strncmp(p, "cdn ", 4) == 0) {
-        placement = NGX_HTTP_VIDORIGIN_PLACE_CDN;
-        p += 4;
-
-    } else if (len > 7 && ngx_strncmp(p, "origin ", 7) == 0) {
-        placement = NGX_HTTP_VIDORIGIN_PLACE_ORIGIN;
-        p += 7;
-
-    } else {
-        return NGX_HTTP_VIDORIGIN_PLACE_NONE;
-    }
-
-    /* the score is for the log and for models: skipped here */
-    sp = ngx_strlchr(p, last, ' ');
-
-    if (sp == NULL) {
-        return NGX_HTTP_VIDORIGIN_PLACE_NONE;
-    }
-
-    n = ngx_atotm(sp + 1, last - sp - 1);
-
-    if (n == NGX_ERROR) {
-        return NGX_HTTP_VIDORIGIN_PLACE_NONE;
-    }
-
-    *expires = (time_t) n;
-
-    return placement;
-}
-
-
 /*
- * The shared hint cache: one slot per (video, region), direct-mapped.
- * fresh_only: NGX_OK only for an entry fetched less than "valid" seconds
- * ago; otherwise any entry whose hint has not expired counts.  Sets
- * ctx->placement (the default when nothing is known).
+ * The placement from the hint cache (ngx_http_vidorigin_hint_cache.h),
+ * or the default.  fresh_only: NGX_OK only for an entry fetched less than
+ * "valid" seconds ago; otherwise any entry whose hint has not expired
+ * counts, and the answer is always NGX_OK.
  */
 static ngx_int_t
-ngx_http_vidorigin_hint_get(ngx_http_request_t *r,
+ngx_http_vidorigin_api_known(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx, ngx_uint_t fresh_only)
 {
-    time_t                               now;
-    uint32_t                             hash;
-    ngx_int_t                            rc;
-    ngx_slab_pool_t                     *shpool;
-    ngx_http_vidorigin_hint_slot_t      *s;
-    ngx_http_vidorigin_hint_table_t     *t;
-    ngx_http_vidorigin_api_conf_t       *acf;
-    ngx_http_vidorigin_api_main_conf_t  *amcf;
+    ngx_int_t   rc;
+    ngx_uint_t  placement;
 
-    acf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_api_module);
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_api_module);
+    rc = ngx_http_vidorigin_hint_get(r, &ctx->answer.id, &ctx->region,
+                                     fresh_only, &placement);
 
-    ctx->placement = acf->placement;
-    ctx->placement_from = "default";
-
-    if (amcf->zone == NULL) {
-        return fresh_only ? NGX_DECLINED : NGX_OK;
-    }
-
-    now = ngx_time();
-    hash = ngx_crc32_short((u_char *) ctx->id.data, ctx->id.len) ^ (ctx->region.data[0]
-                           << 8 | ctx->region.data[1]);
-    hash |= 1;
-
-    shpool = (ngx_slab_pool_t *) amcf->zone->shm.addr;
-    t = amcf->zone->data;
-    s = &t->slots[hash % t->nslots];
-    rc = NGX_DECLINED;
-
-    ngx_shmtx_lock(&shpool->mutex);
-
-    if (s->hash == hash && s->id_len == ctx->id.len
-        && ngx_memcmp(s->id, ctx->id.data, ctx->id.len) == 0
-        && s->region[0] == ctx->region.data[0]
-        && s->region[1] == ctx->region.data[1]
-        && (!fresh_only || now - s->fetched < amcf->valid))
-    {
-        rc = NGX_OK;
-
-        if (s->placement != NGX_HTTP_VIDORIGIN_PLACE_NONE
-            && s->expires > now)
-        {
-            ctx->placement = s->placement;
-            ctx->placement_from = "hint";
-        }
-    }
-
-    ngx_shmtx_unlock(&shpool->mutex);
+    ngx_http_vidorigin_api_place(r, ctx, placement);
 
     return fresh_only ? rc : NGX_OK;
 }
 
 
+/* a hint's placement, or VO_API_PLACE_NONE: the default */
 static void
-ngx_http_vidorigin_hint_put(ngx_http_request_t *r,
-    ngx_http_vidorigin_api_ctx_t *ctx, ngx_uint_t placement, time_t expires)
+ngx_http_vidorigin_api_place(ngx_http_request_t *r,
+    ngx_http_vidorigin_api_ctx_t *ctx, ngx_uint_t placement)
 {
-    uint32_t                             hash;
-    ngx_slab_pool_t                     *shpool;
-    ngx_http_vidorigin_hint_slot_t      *s;
-    ngx_http_vidorigin_hint_table_t     *t;
-    ngx_http_vidorigin_api_main_conf_t  *amcf;
+    ngx_http_vidorigin_api_conf_t  *acf;
 
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_api_module);
-
-    if (amcf->zone == NULL) {
+    if (placement != VO_API_PLACE_NONE) {
+        ctx->answer.placement = placement;
+        ctx->answer.placement_from = "hint";
         return;
     }
 
-    hash = ngx_crc32_short((u_char *) ctx->id.data, ctx->id.len) ^ (ctx->region.data[0]
-                           << 8 | ctx->region.data[1]);
-    hash |= 1;
+    acf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_api_module);
 
-    shpool = (ngx_slab_pool_t *) amcf->zone->shm.addr;
-    t = amcf->zone->data;
-    s = &t->slots[hash % t->nslots];
-
-    ngx_shmtx_lock(&shpool->mutex);
-
-    s->hash = hash;
-    s->id_len = (u_char) ctx->id.len;
-    ngx_memcpy(s->id, ctx->id.data, ctx->id.len);
-    s->region[0] = ctx->region.data[0];
-    s->region[1] = ctx->region.data[1];
-    s->placement = (u_char) placement;
-    s->expires = expires;
-    s->fetched = ngx_time();
-
-    ngx_shmtx_unlock(&shpool->mutex);
+    ctx->answer.placement = acf->placement;
+    ctx->answer.placement_from = "default";
 }
 
 
+/* the answer (vo_api.h) from what the request found and the location */
 static ngx_int_t
 ngx_http_vidorigin_api_send(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx)
 {
-    size_t                           len;
-    time_t                           expires;
-    ngx_str_t                       *host, name;
-    ngx_uint_t                       i, k;
-    vo_buf_t                         b;
-    vo_str_t                         secret;
-    vo_alloc_t                       alloc;
-    vo_selection_t                   sel;
-    const vo_media_t                *m;
-    const vo_video_t                *v;
-    u_char                           query[VO_SIGN_QUERY_MAX];
-    ngx_http_vidorigin_api_conf_t   *acf;
-
-    static const char  *kinds[] = { "hls", "master", "m3u8",
-                                    "dash", "manifest", "mpd" };
+    vo_buf_t                        b;
+    vo_str_t                        secret;
+    vo_alloc_t                      alloc;
+    vo_status_t                     rc;
+    vo_api_answer_t                *a;
+    ngx_http_vidorigin_api_conf_t  *acf;
 
     acf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_api_module);
-    m = &ctx->vm.media;
+    a = &ctx->answer;
 
-    if (vo_select(m, &ctx->device->policy, VO_FORMAT_FMP4, &sel) != VO_OK) {
-        return ngx_http_vidorigin_api_error(r, NGX_HTTP_NOT_FOUND,
-                                            "no playable rendition");
+    a->media = &ctx->vm.media;
+    a->policy = &ctx->device->policy;
+    a->device.data = ctx->device->name.data;
+    a->device.len = ctx->device->name.len;
+    a->region.data = ctx->region.data;
+    a->region.len = ctx->region.len;
+    a->cdn_host.data = acf->cdn_host.data;
+    a->cdn_host.len = acf->cdn_host.len;
+    a->origin_host.data = acf->origin_host.data;
+    a->origin_host.len = acf->origin_host.len;
+    a->prefix.data = acf->prefix.data;
+    a->prefix.len = acf->prefix.len;
+
+    if (ngx_http_vidorigin_direct_secret(r, &secret) != NGX_OK) {
+        secret.len = 0;
+        secret.data = NULL;
     }
 
-    alloc.alloc = ngx_http_vidorigin_api_alloc;
+    a->secret = secret;
+    a->now = (uint64_t) ngx_time();
+    a->sign_ttl = (uint64_t) acf->sign_ttl;
+
+    alloc.alloc = ngx_http_vidorigin_palloc;
     alloc.data = r->pool;
 
     if (vo_buf_init(&b, &alloc, 2048) != VO_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    vo_buf_str(&b, "{\"id\":");
-    vo_json_put_string(&b, ctx->id.data, ctx->id.len);
-    vo_buf_printf(&b, ",\"ready\":true,\"duration_ms\":%llu",
-                  (unsigned long long) m->duration_ms);
+    rc = vo_api_write(a, &b);
 
-    for (k = 0; k < NGX_HTTP_VIDORIGIN_API_NFIELDS; k++) {
-        if (ctx->field[k].data == NULL) {
-            continue;
-        }
-
-        name = ngx_http_vidorigin_api_fields[k];
-        vo_buf_printf(&b, ",\"%s\":", (char *) name.data);
-
-        if (k < NGX_HTTP_VIDORIGIN_API_TEXT_FIELDS) {
-            vo_json_put_string(&b, ctx->field[k].data, ctx->field[k].len);
-
-        } else {
-            vo_buf_append(&b, ctx->field[k].data, ctx->field[k].len);
-        }
+    if (rc == VO_NOT_FOUND) {
+        return ngx_http_vidorigin_api_error(r, NGX_HTTP_NOT_FOUND,
+                                            "no playable rendition");
     }
 
-    vo_buf_printf(&b, ",\"catalog\":%s,\"renditions\":[",
-                  ctx->catalog ? "true" : "false");
-
-    for (i = 0; i < sel.nvideo; i++) {
-        v = &m->video[sel.video[i]];
-        vo_buf_printf(&b, "%s{\"name\":\"%s\",\"codec\":\"%s\",\"width\":%u,"
-                      "\"height\":%u,\"bandwidth\":%u}", i ? "," : "",
-                      v->name, v->codec, v->width, v->height, v->bandwidth);
-    }
-
-    vo_buf_str(&b, "],\"audio\":[");
-
-    for (i = 0; i < m->naudio; i++) {
-        vo_buf_printf(&b, "%s{\"name\":\"%s\",\"codec\":\"%s\","
-                      "\"language\":\"%s\"}", i ? "," : "",
-                      m->audio[i].name, m->audio[i].codec, m->audio[i].lang);
-    }
-
-    vo_buf_str(&b, "],\"region\":");
-    vo_json_put_string(&b, ctx->region.data, ctx->region.len);
-    vo_buf_str(&b, ",\"device\":");
-    vo_json_put_string(&b, ctx->device->name.data, ctx->device->name.len);
-
-    /* where to play: the CDN, or the origin with a signed URL */
-
-    len = 0;
-    expires = 0;
-
-    if (ctx->placement == NGX_HTTP_VIDORIGIN_PLACE_ORIGIN) {
-        host = &acf->origin_host;
-
-        if (ngx_http_vidorigin_direct_secret(r, &secret) == NGX_OK) {
-            expires = ngx_time() + acf->sign_ttl;
-
-            if (vo_sign_query(&secret, &ctx->id, (uint64_t) expires, query,
-                              &len)
-                != VO_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-        }
-
-    } else {
-        host = &acf->cdn_host;
-    }
-
-    vo_buf_printf(&b, ",\"placement\":\"%s\",\"placement_from\":\"%s\","
-                  "\"playback\":{",
-                  ctx->placement == NGX_HTTP_VIDORIGIN_PLACE_ORIGIN
-                  ? "origin" : "cdn", ctx->placement_from);
-
-    /* device URLs: the class is in the URL, the CDN's key stays the URL */
-    for (i = 0; i < 6; i += 3) {
-        vo_buf_printf(&b, "%s\"%s\":\"", i ? "," : "", kinds[i]);
-        vo_buf_append(&b, host->data, host->len);
-        vo_buf_append(&b, acf->prefix.data, acf->prefix.len);
-        vo_buf_append(&b, ctx->id.data, ctx->id.len);
-        vo_buf_printf(&b, "/%s.", kinds[i + 1]);
-        vo_buf_append(&b, ctx->device->name.data, ctx->device->name.len);
-        vo_buf_printf(&b, ".%s", kinds[i + 2]);
-
-        if (len) {
-            vo_buf_str(&b, "?");
-            vo_buf_append(&b, query, len);
-        }
-
-        vo_buf_str(&b, "\"");
-    }
-
-    if (expires) {
-        vo_buf_printf(&b, ",\"expires\":%llu", (unsigned long long) expires);
-    }
-
-    vo_buf_str(&b, "}}\n");
-
-    if (vo_buf_failed(&b)) {
+    if (rc != VO_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -825,14 +599,14 @@ ngx_http_vidorigin_api_error(ngx_http_request_t *r, ngx_uint_t status,
     vo_buf_t    b;
     vo_alloc_t  alloc;
 
-    alloc.alloc = ngx_http_vidorigin_api_alloc;
+    alloc.alloc = ngx_http_vidorigin_palloc;
     alloc.data = r->pool;
 
-    if (vo_buf_init(&b, &alloc, 64) != VO_OK) {
+    if (vo_buf_init(&b, &alloc, 64) != VO_OK
+        || vo_api_error(text, &b) != VO_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    vo_buf_printf(&b, "{\"error\":\"%s\"}\n", text);
 
     return ngx_http_vidorigin_api_out(r, status, &b);
 }
@@ -847,10 +621,6 @@ ngx_http_vidorigin_api_out(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t    *b;
     ngx_chain_t   out;
     ngx_str_t     cc = ngx_string("no-store");
-
-    if (vo_buf_failed(vb)) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
@@ -889,29 +659,6 @@ ngx_http_vidorigin_api_out(ngx_http_request_t *r, ngx_uint_t status,
 
 
 static void *
-ngx_http_vidorigin_api_alloc(void *pool, size_t size)
-{
-    return ngx_palloc(pool, size);
-}
-
-
-static void *
-ngx_http_vidorigin_api_create_main_conf(ngx_conf_t *cf)
-{
-    ngx_http_vidorigin_api_main_conf_t  *amcf;
-
-    amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_vidorigin_api_main_conf_t));
-    if (amcf == NULL) {
-        return NULL;
-    }
-
-    amcf->valid = 5;
-
-    return amcf;
-}
-
-
-static void *
 ngx_http_vidorigin_api_create_conf(ngx_conf_t *cf)
 {
     ngx_http_vidorigin_api_conf_t  *acf;
@@ -939,7 +686,7 @@ ngx_http_vidorigin_api_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->cdn_host, prev->cdn_host, "");
     ngx_conf_merge_str_value(conf->origin_host, prev->origin_host, "");
     ngx_conf_merge_uint_value(conf->placement, prev->placement,
-                              NGX_HTTP_VIDORIGIN_PLACE_CDN);
+                              VO_API_PLACE_CDN);
     ngx_conf_merge_sec_value(conf->sign_ttl, prev->sign_ttl, 6 * 3600);
     ngx_conf_merge_str_value(conf->prefix, prev->prefix, "/v/");
 
@@ -982,124 +729,4 @@ ngx_http_vidorigin_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     acf->enable = 1;
 
     return NGX_CONF_OK;
-}
-
-
-/* vidorigin_hint_cache zone=NAME:SIZE [valid=TIME]; */
-static char *
-ngx_http_vidorigin_hint_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_vidorigin_api_main_conf_t *amcf = conf;
-
-    u_char      *colon;
-    ssize_t      size;
-    ngx_str_t   *value, name, s;
-    ngx_uint_t   i;
-
-    if (amcf->zone) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    name.len = 0;
-    size = 0;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
-            name.data = value[i].data + 5;
-            colon = (u_char *) ngx_strchr(name.data, ':');
-
-            if (colon == NULL) {
-                goto invalid;
-            }
-
-            name.len = colon - name.data;
-            s.data = colon + 1;
-            s.len = value[i].data + value[i].len - s.data;
-            size = ngx_parse_size(&s);
-
-            if (name.len == 0 || size < (ssize_t) (8 * ngx_pagesize)) {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "valid=", 6) == 0) {
-            s.data = value[i].data + 6;
-            s.len = value[i].len - 6;
-            amcf->valid = ngx_parse_time(&s, 1);
-
-            if (amcf->valid == (time_t) NGX_ERROR || amcf->valid < 1) {
-                goto invalid;
-            }
-
-            continue;
-        }
-
-        goto invalid;
-    }
-
-    if (name.len == 0) {
-        return "needs zone=NAME:SIZE";
-    }
-
-    amcf->zone = ngx_shared_memory_add(cf, &name, size,
-                                       &ngx_http_vidorigin_api_module);
-    if (amcf->zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    amcf->zone->init = ngx_http_vidorigin_hint_init_zone;
-    amcf->zone->data = NULL;
-
-    return NGX_CONF_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\" "
-                       "(zone=NAME:SIZE of at least 8 pages, valid=TIME)",
-                       &value[i]);
-    return NGX_CONF_ERROR;
-}
-
-
-static ngx_int_t
-ngx_http_vidorigin_hint_init_zone(ngx_shm_zone_t *shm_zone, void *data)
-{
-    size_t                            n;
-    ngx_slab_pool_t                  *shpool;
-    ngx_http_vidorigin_hint_table_t  *t;
-
-    if (data) {
-        /* a reload: the table of the old cycle goes on */
-        shm_zone->data = data;
-        return NGX_OK;
-    }
-
-    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        shm_zone->data = shpool->data;
-        return NGX_OK;
-    }
-
-    /* most of the zone: the slab allocator keeps a page descriptor per
-     * page (under 1%) and its own header */
-    n = (shm_zone->shm.size / 100 * 95 - 2 * ngx_pagesize)
-        / sizeof(ngx_http_vidorigin_hint_slot_t);
-
-    t = ngx_slab_calloc(shpool, sizeof(ngx_http_vidorigin_hint_table_t)
-                                + (n - 1)
-                                  * sizeof(ngx_http_vidorigin_hint_slot_t));
-    if (t == NULL) {
-        return NGX_ERROR;
-    }
-
-    t->nslots = n;
-    shpool->data = t;
-    shm_zone->data = t;
-
-    return NGX_OK;
 }

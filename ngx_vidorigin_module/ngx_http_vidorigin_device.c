@@ -5,35 +5,20 @@
  * Device classes: which renditions and codecs a viewer's manifest lists.
  *
  * A request's class comes from, in order: the CDN's device headers (only
- * on a request that proves it came through the CDN: the origin secret
- * header, or an address the CDN sends from), the User-Agent rules (the
- * first regex that matches, on the first 512 bytes), the default class.
- * Each class has a policy (vo_policy_t).  A module of its own in the
- * vidorigin .so: its directives, its variable $vidorigin_device_class,
- * and the trust check that the region lookup shares.
+ * on a request that proves it came through the CDN: ngx_http_vidorigin_
+ * cdn.h), the User-Agent rules (the first regex that matches, on the
+ * first 512 bytes: ngx_http_vidorigin_ua.c), the default class.  Each
+ * class has a policy (vo_policy_t).  A module of its own in the
+ * vidorigin .so: its directives and its variable $vidorigin_device_class.
  */
 
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
-
-#include <openssl/crypto.h>
-
-#include "ngx_http_vidorigin_module.h"
-#include "vo_manifest.h"
+#include "ngx_http_vidorigin_device.h"
+#include "ngx_http_vidorigin_cdn.h"
+#include "ngx_http_vidorigin_headers.h"
+#include "ngx_http_vidorigin_ua.h"
 
 
-#define NGX_HTTP_VIDORIGIN_UA_MAX       512     /* bytes matched */
-#define NGX_HTTP_VIDORIGIN_UA_SLOTS     1024    /* per worker cache */
 #define NGX_HTTP_VIDORIGIN_CLASSES_MAX  32
-
-
-typedef struct {
-    ngx_regex_t        *regex;
-    ngx_str_t           pattern;
-    ngx_str_t           class_name;
-    ngx_uint_t          class;
-} ngx_http_vidorigin_ua_rule_t;
 
 
 typedef struct {
@@ -44,30 +29,14 @@ typedef struct {
 } ngx_http_vidorigin_header_rule_t;
 
 
-/* a User-Agent already classified by this worker */
 typedef struct {
-    uint32_t            hash;
-    uint16_t            len;              /* 0: empty slot */
-    uint16_t            class;
-    u_char              ua[NGX_HTTP_VIDORIGIN_UA_MAX];
-} ngx_http_vidorigin_ua_slot_t;
-
-
-typedef struct {
-    ngx_array_t         classes;          /* ngx_http_vidorigin_device_class_t */
-    ngx_array_t         ua;               /* ngx_http_vidorigin_ua_rule_t */
-    ngx_array_t         headers;          /* ngx_http_vidorigin_header_rule_t */
+    ngx_array_t         classes;     /* ngx_http_vidorigin_device_class_t */
+    ngx_http_vidorigin_ua_t  ua;     /* User-Agent rules */
+    ngx_array_t         headers;     /* ngx_http_vidorigin_header_rule_t */
     ngx_str_t           default_name;
     ngx_uint_t          default_class;
     ngx_str_t           vary;             /* Vary of plain manifests */
     ngx_int_t           variable;         /* $vidorigin_device_class */
-    ngx_uint_t          serial;           /* which configuration this is */
-
-    ngx_str_t           secret_header;    /* vidorigin_cdn_secret */
-    ngx_str_t           secret;
-    ngx_array_t        *from;             /* ngx_cidr_t */
-    ngx_flag_t          from_realip;
-    ngx_int_t           realip_index;     /* $realip_remote_addr, or -1 */
 } ngx_http_vidorigin_device_conf_t;
 
 
@@ -76,13 +45,11 @@ static void *ngx_http_vidorigin_device_create_conf(ngx_conf_t *cf);
 static char *ngx_http_vidorigin_device_init_conf(ngx_conf_t *cf, void *conf);
 static char *ngx_http_vidorigin_device_class_cmd(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_vidorigin_device_codecs(ngx_conf_t *cf,
+    ngx_str_t *arg, vo_policy_t *policy);
 static char *ngx_http_vidorigin_device_ua_cmd(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_vidorigin_device_header_cmd(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_vidorigin_cdn_secret_cmd(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_vidorigin_cdn_from_cmd(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_http_vidorigin_device_class_t *ngx_http_vidorigin_device_find(
     ngx_http_vidorigin_device_conf_t *dcf, u_char *name, size_t len,
@@ -93,12 +60,6 @@ static char *ngx_http_vidorigin_device_resolve(ngx_conf_t *cf,
 static ngx_int_t ngx_http_vidorigin_device_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_uint_t ngx_http_vidorigin_device_classify(ngx_http_request_t *r,
-    ngx_http_vidorigin_device_conf_t *dcf);
-static ngx_int_t ngx_http_vidorigin_device_by_ua(ngx_http_request_t *r,
-    ngx_http_vidorigin_device_conf_t *dcf, ngx_str_t *ua);
-static ngx_table_elt_t *ngx_http_vidorigin_find_header(ngx_http_request_t *r,
-    ngx_str_t *name);
-static ngx_int_t ngx_http_vidorigin_cdn_address(ngx_http_request_t *r,
     ngx_http_vidorigin_device_conf_t *dcf);
 
 
@@ -130,20 +91,6 @@ static ngx_command_t  ngx_http_vidorigin_device_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_vidorigin_device_conf_t, default_name),
-      NULL },
-
-    { ngx_string("vidorigin_cdn_secret"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
-      ngx_http_vidorigin_cdn_secret_cmd,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
-      NULL },
-
-    { ngx_string("vidorigin_cdn_from"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_http_vidorigin_cdn_from_cmd,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
       NULL },
 
       ngx_null_command
@@ -194,12 +141,6 @@ static ngx_str_t  ngx_http_vidorigin_builtin_classes[] = {
 static ngx_str_t  ngx_http_vidorigin_device_var =
     ngx_string("vidorigin_device_class");
 
-/* this worker's User-Agent cache, and the configuration its classes are
- * of (a process without a master keeps its memory across reloads) */
-static ngx_http_vidorigin_ua_slot_t     *ngx_http_vidorigin_ua_cache;
-static ngx_uint_t                        ngx_http_vidorigin_ua_cache_conf;
-static ngx_uint_t                        ngx_http_vidorigin_conf_serial;
-
 
 static ngx_int_t
 ngx_http_vidorigin_device_add_variables(ngx_conf_t *cf)
@@ -232,9 +173,7 @@ ngx_http_vidorigin_device_create_conf(ngx_conf_t *cf)
     if (ngx_array_init(&dcf->classes, cf->pool, 8,
                        sizeof(ngx_http_vidorigin_device_class_t))
         != NGX_OK
-        || ngx_array_init(&dcf->ua, cf->pool, 32,
-                          sizeof(ngx_http_vidorigin_ua_rule_t))
-           != NGX_OK
+        || ngx_http_vidorigin_ua_init(cf, &dcf->ua) != NGX_OK
         || ngx_array_init(&dcf->headers, cf->pool, 8,
                           sizeof(ngx_http_vidorigin_header_rule_t))
            != NGX_OK)
@@ -255,9 +194,6 @@ ngx_http_vidorigin_device_create_conf(ngx_conf_t *cf)
         c->policy.format = VO_FORMAT_FMP4;
     }
 
-    dcf->realip_index = NGX_ERROR;
-    dcf->serial = ++ngx_http_vidorigin_conf_serial;
-
     return dcf;
 }
 
@@ -270,9 +206,7 @@ ngx_http_vidorigin_device_init_conf(ngx_conf_t *cf, void *conf)
     u_char                            *p;
     size_t                             len;
     ngx_str_t                          default_name = ngx_string("desktop");
-    ngx_uint_t                         i, k;
-    ngx_hash_key_t                    *key;
-    ngx_http_core_main_conf_t         *cmcf;
+    ngx_uint_t                         i, k, trusted;
     ngx_http_vidorigin_ua_rule_t      *ua;
     ngx_http_vidorigin_header_rule_t  *h;
 
@@ -295,9 +229,9 @@ ngx_http_vidorigin_device_init_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    ua = dcf->ua.elts;
+    ua = dcf->ua.rules.elts;
 
-    for (i = 0; i < dcf->ua.nelts; i++) {
+    for (i = 0; i < dcf->ua.rules.nelts; i++) {
         if (ngx_http_vidorigin_device_resolve(cf, dcf, &ua[i].class_name,
                                               &ua[i].class)
             != NGX_CONF_OK)
@@ -317,9 +251,9 @@ ngx_http_vidorigin_device_init_conf(ngx_conf_t *cf, void *conf)
         }
     }
 
-    if (dcf->headers.nelts && dcf->secret.len == 0 && dcf->from == NULL
-        && !dcf->from_realip)
-    {
+    trusted = ngx_http_vidorigin_cdn_configured(cf);
+
+    if (dcf->headers.nelts && !trusted) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "vidorigin_device_header is ignored on every "
                            "request: no vidorigin_cdn_secret or "
@@ -334,11 +268,11 @@ ngx_http_vidorigin_device_init_conf(ngx_conf_t *cf, void *conf)
      */
     len = 0;
 
-    if (dcf->ua.nelts) {
+    if (dcf->ua.rules.nelts) {
         len += sizeof("User-Agent, ") - 1;
     }
 
-    if (dcf->secret.len || dcf->from || dcf->from_realip) {
+    if (trusted) {
         for (i = 0; i < dcf->headers.nelts; i++) {
             len += h[i].header.len + 2;
         }
@@ -352,12 +286,12 @@ ngx_http_vidorigin_device_init_conf(ngx_conf_t *cf, void *conf)
 
         dcf->vary.data = p;
 
-        if (dcf->ua.nelts) {
+        if (dcf->ua.rules.nelts) {
             p = ngx_cpymem(p, "User-Agent, ", sizeof("User-Agent, ") - 1);
         }
 
         for (i = 0; len && i < dcf->headers.nelts; i++) {
-            if (!(dcf->secret.len || dcf->from || dcf->from_realip)) {
+            if (!trusted) {
                 break;
             }
 
@@ -381,34 +315,6 @@ ngx_http_vidorigin_device_init_conf(ngx_conf_t *cf, void *conf)
         dcf->vary.len = p - dcf->vary.data - 2;
     }
 
-    /* the address the CDN connected from, before realip replaced it */
-    if (dcf->from || dcf->from_realip) {
-        ngx_str_t  realip = ngx_string("realip_remote_addr");
-
-        cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-        key = cmcf->variables_keys->keys.elts;
-
-        for (i = 0; i < cmcf->variables_keys->keys.nelts; i++) {
-            if (key[i].key.len == realip.len
-                && ngx_strncmp(key[i].key.data, realip.data, realip.len) == 0)
-            {
-                dcf->realip_index = ngx_http_get_variable_index(cf, &realip);
-                if (dcf->realip_index == NGX_ERROR) {
-                    return NGX_CONF_ERROR;
-                }
-
-                break;
-            }
-        }
-
-        if (dcf->from_realip && dcf->realip_index == NGX_ERROR) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"vidorigin_cdn_from realip\" needs nginx's "
-                               "realip module");
-            return NGX_CONF_ERROR;
-        }
-    }
-
     return NGX_CONF_OK;
 }
 
@@ -423,11 +329,11 @@ ngx_http_vidorigin_device_class_cmd(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_vidorigin_device_conf_t *dcf = conf;
 
-    u_char                             *p, *last, *comma;
+    u_char                             *last;
     ssize_t                             size;
-    ngx_int_t                           n;
+    ngx_int_t                           n, rc;
     ngx_str_t                          *value, s;
-    ngx_uint_t                          i, k, family;
+    ngx_uint_t                          i;
     vo_policy_t                         policy;
     ngx_http_vidorigin_device_class_t  *c;
 
@@ -484,37 +390,13 @@ ngx_http_vidorigin_device_class_cmd(ngx_conf_t *cf, ngx_command_t *cmd,
         }
 
         if (ngx_strncmp(value[i].data, "codecs=", 7) == 0) {
-            policy.ncodecs = 0;
-            p = value[i].data + 7;
-            last = value[i].data + value[i].len;
+            rc = ngx_http_vidorigin_device_codecs(cf, &value[i], &policy);
 
-            while (p < last) {
-                comma = ngx_strlchr(p, last, ',');
-                if (comma == NULL) {
-                    comma = last;
-                }
-
-                family = vo_codec_family_parse(p, comma - p);
-
-                for (k = 0; k < policy.ncodecs; k++) {
-                    if (policy.codecs[k] == family) {
-                        family = 0;
-                    }
-                }
-
-                if (family == 0 || policy.ncodecs == VO_CODEC_FAMILIES) {
-                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                       "invalid \"%V\": codecs are avc1, "
-                                       "hvc1 and av01, each once",
-                                       &value[i]);
-                    return NGX_CONF_ERROR;
-                }
-
-                policy.codecs[policy.ncodecs++] = (uint8_t) family;
-                p = comma + 1;
+            if (rc == NGX_ERROR) {
+                return NGX_CONF_ERROR;
             }
 
-            if (policy.ncodecs == 0) {
+            if (rc == NGX_DECLINED) {
                 goto invalid;
             }
 
@@ -571,6 +453,47 @@ invalid:
 }
 
 
+/* "codecs=c1,c2,...": NGX_OK, NGX_DECLINED (empty), NGX_ERROR (logged) */
+static ngx_int_t
+ngx_http_vidorigin_device_codecs(ngx_conf_t *cf, ngx_str_t *arg,
+    vo_policy_t *policy)
+{
+    u_char      *p, *last, *comma;
+    ngx_uint_t   k, family;
+
+    policy->ncodecs = 0;
+    p = arg->data + 7;
+    last = arg->data + arg->len;
+
+    while (p < last) {
+        comma = ngx_strlchr(p, last, ',');
+        if (comma == NULL) {
+            comma = last;
+        }
+
+        family = vo_codec_family_parse(p, comma - p);
+
+        for (k = 0; k < policy->ncodecs; k++) {
+            if (policy->codecs[k] == family) {
+                family = 0;
+            }
+        }
+
+        if (family == 0 || policy->ncodecs == VO_CODEC_FAMILIES) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"%V\": codecs are avc1, "
+                               "hvc1 and av01, each once", arg);
+            return NGX_ERROR;
+        }
+
+        policy->codecs[policy->ncodecs++] = (uint8_t) family;
+        p = comma + 1;
+    }
+
+    return policy->ncodecs ? NGX_OK : NGX_DECLINED;
+}
+
+
 /* vidorigin_device_ua REGEX CLASS; case-insensitive, first match wins */
 static char *
 ngx_http_vidorigin_device_ua_cmd(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -578,37 +501,11 @@ ngx_http_vidorigin_device_ua_cmd(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_vidorigin_device_conf_t *dcf = conf;
 
-    u_char                         errstr[NGX_MAX_CONF_ERRSTR];
-    ngx_str_t                     *value;
-    ngx_regex_compile_t            rc;
-    ngx_http_vidorigin_ua_rule_t  *rule;
+    ngx_str_t  *value;
 
     value = cf->args->elts;
 
-    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
-
-    rc.pattern = value[1];
-    rc.pool = cf->pool;
-    rc.options = NGX_REGEX_CASELESS;
-    rc.err.len = NGX_MAX_CONF_ERRSTR;
-    rc.err.data = errstr;
-
-    if (ngx_regex_compile(&rc) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V", &rc.err);
-        return NGX_CONF_ERROR;
-    }
-
-    rule = ngx_array_push(&dcf->ua);
-    if (rule == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    rule->regex = rc.regex;
-    rule->pattern = value[1];
-    rule->class_name = value[2];
-    rule->class = 0;
-
-    return NGX_CONF_OK;
+    return ngx_http_vidorigin_ua_rule(cf, &dcf->ua, &value[1], &value[2]);
 }
 
 
@@ -639,84 +536,6 @@ ngx_http_vidorigin_device_header_cmd(ngx_conf_t *cf, ngx_command_t *cmd,
     rule->value = value[2];
     rule->class_name = value[3];
     rule->class = 0;
-
-    return NGX_CONF_OK;
-}
-
-
-/* vidorigin_cdn_secret HEADER VALUE; the CDN adds it to every request
- * (CloudFront: an origin custom header; Cloudflare: a transform rule) */
-static char *
-ngx_http_vidorigin_cdn_secret_cmd(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_vidorigin_device_conf_t *dcf = conf;
-
-    ngx_str_t  *value;
-
-    if (dcf->secret.data) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (value[1].len == 0 || value[2].len < 16) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "vidorigin_cdn_secret needs a header name and a "
-                           "secret of at least 16 bytes");
-        return NGX_CONF_ERROR;
-    }
-
-    dcf->secret_header = value[1];
-    dcf->secret = value[2];
-
-    return NGX_CONF_OK;
-}
-
-
-/* vidorigin_cdn_from CIDR | realip; */
-static char *
-ngx_http_vidorigin_cdn_from_cmd(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_vidorigin_device_conf_t *dcf = conf;
-
-    ngx_int_t    rc;
-    ngx_str_t   *value;
-    ngx_cidr_t  *cidr;
-
-    value = cf->args->elts;
-
-    if (ngx_strcmp(value[1].data, "realip") == 0) {
-        dcf->from_realip = 1;
-        return NGX_CONF_OK;
-    }
-
-    if (dcf->from == NULL) {
-        dcf->from = ngx_array_create(cf->pool, 4, sizeof(ngx_cidr_t));
-        if (dcf->from == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    cidr = ngx_array_push(dcf->from);
-    if (cidr == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    rc = ngx_ptocidr(&value[1], cidr);
-
-    if (rc == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid address \"%V\"",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (rc == NGX_DONE) {
-        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                           "low address bits of %V are meaningless",
-                           &value[1]);
-    }
 
     return NGX_CONF_OK;
 }
@@ -854,14 +673,14 @@ ngx_http_vidorigin_device_classify(ngx_http_request_t *r,
         }
     }
 
-    if (dcf->ua.nelts && r->headers_in.user_agent) {
+    if (dcf->ua.rules.nelts && r->headers_in.user_agent) {
         ua = r->headers_in.user_agent->value;
 
         if (ua.len > NGX_HTTP_VIDORIGIN_UA_MAX) {
             ua.len = NGX_HTTP_VIDORIGIN_UA_MAX;
         }
 
-        rc = ngx_http_vidorigin_device_by_ua(r, dcf, &ua);
+        rc = ngx_http_vidorigin_ua_match(r, &dcf->ua, &ua);
 
         if (rc >= 0) {
             return (ngx_uint_t) rc;
@@ -869,181 +688,4 @@ ngx_http_vidorigin_device_classify(ngx_http_request_t *r,
     }
 
     return dcf->default_class;
-}
-
-
-/*
- * The User-Agent rules, through a per-worker cache: a site sees a few
- * thousand distinct User-Agents a day, so most requests cost one hash and
- * one compare, not a few dozen regex runs.  A slot holds one User-Agent
- * (the newest that hashed there), compared in full.
- */
-static ngx_int_t
-ngx_http_vidorigin_device_by_ua(ngx_http_request_t *r,
-    ngx_http_vidorigin_device_conf_t *dcf, ngx_str_t *ua)
-{
-    uint32_t                       hash;
-    ngx_int_t                      rc, class;
-    ngx_uint_t                     i;
-    ngx_http_vidorigin_ua_rule_t  *rule;
-    ngx_http_vidorigin_ua_slot_t  *s;
-
-    s = NULL;
-    hash = ngx_crc32_short(ua->data, ua->len);
-
-    if (ngx_http_vidorigin_ua_cache == NULL) {
-        /* a worker's first classification; allocation failure only
-         * means no cache */
-        ngx_http_vidorigin_ua_cache = ngx_calloc(NGX_HTTP_VIDORIGIN_UA_SLOTS
-                                         * sizeof(ngx_http_vidorigin_ua_slot_t),
-                                         r->connection->log);
-    }
-
-    if (ngx_http_vidorigin_ua_cache
-        && ngx_http_vidorigin_ua_cache_conf != dcf->serial)
-    {
-        ngx_memzero(ngx_http_vidorigin_ua_cache, NGX_HTTP_VIDORIGIN_UA_SLOTS
-                    * sizeof(ngx_http_vidorigin_ua_slot_t));
-        ngx_http_vidorigin_ua_cache_conf = dcf->serial;
-    }
-
-    if (ngx_http_vidorigin_ua_cache && ua->len) {
-        s = &ngx_http_vidorigin_ua_cache[hash % NGX_HTTP_VIDORIGIN_UA_SLOTS];
-
-        if (s->len == ua->len && s->hash == hash
-            && ngx_memcmp(s->ua, ua->data, ua->len) == 0)
-        {
-            return s->class < dcf->classes.nelts ? s->class : NGX_DECLINED;
-        }
-    }
-
-    class = NGX_DECLINED;
-    rule = dcf->ua.elts;
-
-    for (i = 0; i < dcf->ua.nelts; i++) {
-        rc = ngx_regex_exec(rule[i].regex, ua, NULL, 0);
-
-        if (rc >= 0) {
-            class = rule[i].class;
-            break;
-        }
-
-        if (rc != NGX_REGEX_NO_MATCHED) {
-            /* a match limit hit, say: this rule does not match */
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          ngx_regex_exec_n " failed: %i on \"%V\" using "
-                          "\"%V\"", rc, ua, &rule[i].pattern);
-        }
-    }
-
-    if (s != NULL) {
-        s->hash = hash;
-        s->len = (uint16_t) ua->len;
-        s->class = class == NGX_DECLINED ? 0xffff : (uint16_t) class;
-        ngx_memcpy(s->ua, ua->data, ua->len);
-    }
-
-    return class;
-}
-
-
-static ngx_table_elt_t *
-ngx_http_vidorigin_find_header(ngx_http_request_t *r, ngx_str_t *name)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == name->len
-            && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}
-
-
-/*
- * Whether the request proves it came through the CDN: it carries the
- * origin secret header, or it came from an address of the CDN.  Headers
- * that describe the viewer (device, country) are believed only then.
- */
-ngx_int_t
-ngx_http_vidorigin_cdn_trusted(ngx_http_request_t *r)
-{
-    ngx_table_elt_t                   *h;
-    ngx_http_vidorigin_device_conf_t  *dcf;
-
-    dcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_device_module);
-
-    if (dcf->secret.len) {
-        h = ngx_http_vidorigin_find_header(r, &dcf->secret_header);
-
-        if (h != NULL && h->value.len == dcf->secret.len
-            && CRYPTO_memcmp(h->value.data, dcf->secret.data,
-                             dcf->secret.len) == 0)
-        {
-            return 1;
-        }
-    }
-
-    if (dcf->from || dcf->from_realip) {
-        return ngx_http_vidorigin_cdn_address(r, dcf);
-    }
-
-    return 0;
-}
-
-
-static ngx_int_t
-ngx_http_vidorigin_cdn_address(ngx_http_request_t *r,
-    ngx_http_vidorigin_device_conf_t *dcf)
-{
-    ngx_addr_t                  addr;
-    ngx_http_variable_value_t  *vv;
-
-    /* the peer nginx accepted, before realip put the viewer's address in
-     * its place */
-    addr.sockaddr = r->connection->sockaddr;
-    addr.socklen = r->connection->socklen;
-    vv = NULL;
-
-    if (dcf->realip_index != NGX_ERROR) {
-        vv = ngx_http_get_indexed_variable(r, dcf->realip_index);
-
-        if (vv != NULL && !vv->not_found
-            && ngx_parse_addr(r->pool, &addr, vv->data, vv->len) != NGX_OK)
-        {
-            return 0;
-        }
-    }
-
-    /* "realip": realip replaced the address, so the peer was one of its
-     * set_real_ip_from addresses, and it sent the viewer's */
-    if (dcf->from_realip && vv != NULL && !vv->not_found
-        && ngx_cmp_sockaddr(addr.sockaddr, addr.socklen,
-                            r->connection->sockaddr, r->connection->socklen,
-                            0)
-           != NGX_OK)
-    {
-        return 1;
-    }
-
-    return dcf->from != NULL
-           && ngx_cidr_match(addr.sockaddr, dcf->from) == NGX_OK;
 }

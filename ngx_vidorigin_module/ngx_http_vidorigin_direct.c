@@ -6,19 +6,16 @@
  * origin, not through the CDN, must hold a signed URL (vo_sign.h), and
  * every answer they get says "CDN, do not keep this" (CDN-Cache-Control:
  * no-store by default), so that a CDN in front never stores a cold video.
- * Requests that prove they come through the CDN (ngx_http_vidorigin_
- * cdn_trusted) need no signature.  A module of its own in the vidorigin
- * .so.
+ * Requests that prove they come through the CDN (ngx_http_vidorigin_cdn.h)
+ * need no signature.  A module of its own in the vidorigin .so.
  *
  *     vidorigin_direct_secret SECRET;              (http, server, location)
  *     vidorigin_direct_header NAME VALUE | off;    (CDN-Cache-Control no-store)
  */
 
-#include <ngx_config.h>
-#include <ngx_core.h>
-#include <ngx_http.h>
-
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_direct.h"
+#include "ngx_http_vidorigin_cdn.h"
+#include "ngx_http_vidorigin_headers.h"
 #include "vo_sign.h"
 
 

@@ -11,11 +11,24 @@
  * location instead (ngx_http_vidorigin_s3.c).
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_handler.h"
+#include "ngx_http_vidorigin_device.h"
+#include "ngx_http_vidorigin_direct.h"
+#include "ngx_http_vidorigin_headers.h"
+#include "ngx_http_vidorigin_jit.h"
+#include "ngx_http_vidorigin_manifest_cache.h"
+#include "ngx_http_vidorigin_media_cache.h"
+#include "ngx_http_vidorigin_s3.h"
 #include "vo_path.h"
 #include "vo_manifest.h"
 
 
+static ngx_int_t ngx_http_vidorigin_parse(ngx_http_request_t *r,
+    vo_request_t *req, ngx_str_t *key);
+static ngx_int_t ngx_http_vidorigin_manifest(ngx_http_request_t *r,
+    vo_request_t *req, ngx_str_t *key, vo_str_t *query);
+static ngx_int_t ngx_http_vidorigin_media(ngx_http_request_t *r,
+    vo_request_t *req, ngx_http_vidorigin_media_t **vm);
 static ngx_uint_t ngx_http_vidorigin_canonical(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vidorigin_device_key(ngx_http_request_t *r,
     ngx_str_t *key, ngx_http_vidorigin_device_class_t *device);
@@ -24,7 +37,7 @@ static ngx_int_t ngx_http_vidorigin_make_manifest(ngx_http_request_t *r,
     ngx_http_vidorigin_device_class_t *device, vo_str_t *query,
     ngx_http_vidorigin_manifest_t *m);
 static ngx_int_t ngx_http_vidorigin_send_manifest(ngx_http_request_t *r,
-    ngx_http_vidorigin_manifest_t *m);
+    ngx_http_vidorigin_manifest_t *m, vo_str_t *id, ngx_str_t *vary);
 static ngx_int_t ngx_http_vidorigin_send_object(ngx_http_request_t *r,
     vo_request_t *req, ngx_http_vidorigin_media_t *vm);
 static ngx_str_t *ngx_http_vidorigin_object_type(vo_request_t *req,
@@ -32,7 +45,8 @@ static ngx_str_t *ngx_http_vidorigin_object_type(vo_request_t *req,
 static ngx_int_t ngx_http_vidorigin_tag(ngx_http_request_t *r, vo_str_t *id);
 static ngx_int_t ngx_http_vidorigin_fail(ngx_http_request_t *r,
     vo_status_t rc, const char *err);
-static void *ngx_http_vidorigin_palloc(void *pool, size_t size);
+static ngx_int_t ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r,
+    ngx_str_t *value, ngx_uint_t success);
 
 
 /* one table from core status to HTTP status */
@@ -62,20 +76,11 @@ static ngx_str_t  ngx_http_vidorigin_ts_type = ngx_string("video/mp2t");
 ngx_int_t
 ngx_http_vidorigin_handler(ngx_http_request_t *r)
 {
-    u_char                         *p;
-    size_t                          len;
-    ngx_int_t                       rc;
-    const char                     *err;
-    vo_status_t                     vrc;
-    ngx_str_t                       key;
-    vo_request_t                    req;
-    ngx_http_vidorigin_media_t     *vm;
-    vo_str_t                        query;
-    ngx_str_t                      *vary;
-    ngx_http_vidorigin_manifest_t   m;
-    ngx_http_vidorigin_loc_conf_t  *vlcf;
-    ngx_http_vidorigin_device_class_t  *device;
-    ngx_http_vidorigin_main_conf_t *vmcf;
+    ngx_int_t                    rc;
+    ngx_str_t                    key;
+    vo_str_t                     query;
+    vo_request_t                 req;
+    ngx_http_vidorigin_media_t  *vm;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -95,6 +100,52 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         return rc;
     }
 
+    rc = ngx_http_vidorigin_parse(r, &req, &key);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* a viewer sent straight here holds a signed URL (logged if not) */
+    rc = ngx_http_vidorigin_direct(r, &req.id, &query);
+
+    if (rc == NGX_HTTP_FORBIDDEN) {
+        return ngx_http_vidorigin_fail(r, VO_FORBIDDEN, NULL);
+    }
+
+    if (rc != NGX_OK && rc != NGX_DECLINED) {
+        return rc;
+    }
+
+    if (vo_req_is_manifest(req.kind)) {
+        return ngx_http_vidorigin_manifest(r, &req, &key, &query);
+    }
+
+    rc = ngx_http_vidorigin_media(r, &req, &vm);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_vidorigin_send_object(r, &req, vm);
+}
+
+
+/*
+ * The request: its path below the location prefix, e.g.
+ * "demo/720p/3.m4s" (*key), parsed.  NGX_OK, or the failed answer's
+ * status.
+ */
+static ngx_int_t
+ngx_http_vidorigin_parse(ngx_http_request_t *r, vo_request_t *req,
+    ngx_str_t *key)
+{
+    u_char                         *p;
+    size_t                          len;
+    const char                     *err;
+    vo_status_t                     vrc;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
     /*
      * Playback URLs need no escaping, dot segments or empty components:
      * a client path that nginx had to decode or normalize is refused, so
@@ -105,8 +156,6 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
         return ngx_http_vidorigin_fail(r, VO_BAD_REQUEST,
                                        "non-canonical path");
     }
-
-    /* the path below the location prefix, e.g. "demo/720p/3.m4s" */
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
 
@@ -129,101 +178,68 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
     }
 
     err = "";
-    vrc = vo_path_parse(p, len, &req, &err);
+    vrc = vo_path_parse(p, len, req, &err);
 
     if (vrc != VO_OK) {
         return ngx_http_vidorigin_fail(r, vrc, err);
     }
 
-    /* a viewer sent straight here holds a signed URL (logged if not) */
-    rc = ngx_http_vidorigin_direct(r, &req.id, &query);
+    key->data = p;
+    key->len = len;
 
-    if (rc == NGX_HTTP_FORBIDDEN) {
-        return ngx_http_vidorigin_fail(r, VO_FORBIDDEN, NULL);
-    }
+    return NGX_OK;
+}
 
-    if (rc != NGX_OK && rc != NGX_DECLINED) {
-        return rc;
-    }
+
+/* a manifest: from this worker's cache, or made from the description */
+static ngx_int_t
+ngx_http_vidorigin_manifest(ngx_http_request_t *r, vo_request_t *req,
+    ngx_str_t *key, vo_str_t *query)
+{
+    ngx_int_t                           rc;
+    ngx_str_t                          *vary;
+    ngx_http_vidorigin_media_t         *vm;
+    ngx_http_vidorigin_manifest_t       m;
+    ngx_http_vidorigin_main_conf_t     *vmcf;
+    ngx_http_vidorigin_device_class_t  *device;
 
     device = NULL;
     vary = NULL;
 
-    if (vo_req_is_manifest(req.kind)) {
-        key.data = p;
-        key.len = len;
+    if (req->rendition.len == 0) {
+        /* master.m3u8, master-ts.m3u8, manifest.mpd: per device */
+        device = ngx_http_vidorigin_device(r, &req->device, &vary);
 
-        if (req.rendition.len == 0) {
-            /* master.m3u8, master-ts.m3u8, manifest.mpd: per device */
-            device = ngx_http_vidorigin_device(r, &req.device, &vary);
-
-            if (device == NULL) {
-                return ngx_http_vidorigin_fail(r, VO_NOT_FOUND,
-                                               "unknown device class");
-            }
-
-            if (req.device.len == 0
-                && ngx_http_vidorigin_device_key(r, &key, device) != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
+        if (device == NULL) {
+            return ngx_http_vidorigin_fail(r, VO_NOT_FOUND,
+                                           "unknown device class");
         }
 
-        /* signed manifests carry the viewer's token: never kept */
-        rc = query.len ? NGX_DECLINED : ngx_http_vidorigin_mc_get(r, &key, &m);
-
-        if (rc == NGX_OK) {
-            if (ngx_http_vidorigin_tag(r, &req.id) != NGX_OK
-                || (vary && ngx_http_vidorigin_add_header(r, "Vary", vary)
-                            != NGX_OK))
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_vidorigin_send_manifest(r, &m);
-        }
-
-        if (rc == NGX_ERROR) {
+        if (req->device.len == 0
+            && ngx_http_vidorigin_device_key(r, key, device) != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
-    vm = ngx_palloc(r->pool, sizeof(ngx_http_vidorigin_media_t));
-    if (vm == NULL) {
+    /* signed manifests carry the viewer's token: never kept */
+    rc = query->len ? NGX_DECLINED : ngx_http_vidorigin_mc_get(r, key, &m);
+
+    if (rc == NGX_OK) {
+        return ngx_http_vidorigin_send_manifest(r, &m, &req->id, vary);
+    }
+
+    if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (vlcf->s3_media.len) {
-        rc = ngx_http_vidorigin_s3_media_get(r, &req.id, vm);
-
-        if (rc == NGX_ERROR) {
-            /* the store failed or sent nonsense (logged): not our fault */
-            return NGX_HTTP_BAD_GATEWAY;
-        }
-
-    } else {
-        rc = ngx_http_vidorigin_media_get(r, &req.id, vm);
-    }
-
-    if (rc == NGX_DECLINED) {
-        return ngx_http_vidorigin_fail(r, VO_NOT_FOUND, "video not ready");
-    }
+    rc = ngx_http_vidorigin_media(r, req, &vm);
 
     if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return rc;
     }
 
-    vrc = vo_request_check(&req, &vm->media, &err);
-
-    if (vrc != VO_OK) {
-        return ngx_http_vidorigin_fail(r, vrc, err);
-    }
-
-    if (!vo_req_is_manifest(req.kind)) {
-        return ngx_http_vidorigin_send_object(r, &req, vm);
-    }
-
-    rc = ngx_http_vidorigin_make_manifest(r, &req, vm, device, &query, &m);
+    rc = ngx_http_vidorigin_make_manifest(r, req, vm, device, query, &m);
 
     if (rc != NGX_OK) {
         return rc;
@@ -239,19 +255,64 @@ ngx_http_vidorigin_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-    } else if (query.len == 0) {
+    } else if (query->len == 0) {
         vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
-        ngx_http_vidorigin_mc_put(r, &key, &m,
+        ngx_http_vidorigin_mc_put(r, key, &m,
                                   vm->checked + vmcf->media_valid);
     }
 
-    if (ngx_http_vidorigin_tag(r, &req.id) != NGX_OK
-        || (vary && ngx_http_vidorigin_add_header(r, "Vary", vary) != NGX_OK))
-    {
+    return ngx_http_vidorigin_send_manifest(r, &m, &req->id, vary);
+}
+
+
+/*
+ * The video's description, in the request pool (*vm), checked against
+ * the request.  NGX_OK, or the failed answer's status.
+ */
+static ngx_int_t
+ngx_http_vidorigin_media(ngx_http_request_t *r, vo_request_t *req,
+    ngx_http_vidorigin_media_t **vm)
+{
+    ngx_int_t                       rc;
+    const char                     *err;
+    vo_status_t                     vrc;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    *vm = ngx_palloc(r->pool, sizeof(ngx_http_vidorigin_media_t));
+    if (*vm == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_vidorigin_send_manifest(r, &m);
+    if (vlcf->s3_media.len) {
+        rc = ngx_http_vidorigin_s3_media_get(r, &req->id, *vm);
+
+        if (rc == NGX_ERROR) {
+            /* the store failed or sent nonsense (logged): not our fault */
+            return NGX_HTTP_BAD_GATEWAY;
+        }
+
+    } else {
+        rc = ngx_http_vidorigin_media_get(r, &req->id, *vm);
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_vidorigin_fail(r, VO_NOT_FOUND, "video not ready");
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    err = "";
+    vrc = vo_request_check(req, &(*vm)->media, &err);
+
+    if (vrc != VO_OK) {
+        return ngx_http_vidorigin_fail(r, vrc, err);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -376,15 +437,22 @@ ngx_http_vidorigin_make_manifest(ngx_http_request_t *r, vo_request_t *req,
 }
 
 
+/* the manifest of video id, with its tag and Vary (NULL: none) */
 static ngx_int_t
 ngx_http_vidorigin_send_manifest(ngx_http_request_t *r,
-    ngx_http_vidorigin_manifest_t *m)
+    ngx_http_vidorigin_manifest_t *m, vo_str_t *id, ngx_str_t *vary)
 {
     u_char                         *etag;
     ngx_int_t                       rc;
     ngx_buf_t                      *b;
     ngx_chain_t                     out;
     ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    if (ngx_http_vidorigin_tag(r, id) != NGX_OK
+        || (vary && ngx_http_vidorigin_add_header(r, "Vary", vary) != NGX_OK))
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
 
@@ -676,7 +744,12 @@ ngx_http_vidorigin_fail(ngx_http_request_t *r, vo_status_t rc,
 }
 
 
-ngx_int_t
+/*
+ * The Cache-Control of an answer (value, if not empty), and the
+ * CDN-Cache-Control of a successful one, unless it is origin-direct: then
+ * vidorigin_direct_header instead, whatever the answer.
+ */
+static ngx_int_t
 ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r, ngx_str_t *value,
     ngx_uint_t success)
 {
@@ -704,34 +777,4 @@ ngx_http_vidorigin_set_cache_control(ngx_http_request_t *r, ngx_str_t *value,
     }
 
     return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_vidorigin_add_header(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key.len = ngx_strlen(name);
-    h->key.data = (u_char *) name;
-    h->value = *value;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-
-    return NGX_OK;
-}
-
-
-static void *
-ngx_http_vidorigin_palloc(void *pool, size_t size)
-{
-    return ngx_palloc(pool, size);
 }

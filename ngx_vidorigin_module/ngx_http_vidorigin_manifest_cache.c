@@ -20,7 +20,8 @@
  * referenced.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_manifest_cache.h"
+#include "ngx_http_vidorigin_purge.h"
 
 
 #define NGX_HTTP_VIDORIGIN_MC_SLOTS    1024

@@ -17,7 +17,8 @@
  * with one memcpy and never keeps a reference into the zone.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_media_cache.h"
+#include "ngx_http_vidorigin_purge.h"
 #include "vo_path.h"
 
 
@@ -53,6 +54,16 @@ static void ngx_http_vidorigin_media_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_vidorigin_media_node_t *ngx_http_vidorigin_media_lookup(
     ngx_http_vidorigin_media_ctx_t *ctx, vo_str_t *id, uint32_t hash);
+static ngx_int_t ngx_http_vidorigin_media_cached(
+    ngx_http_vidorigin_media_ctx_t *ctx, vo_str_t *id, uint32_t hash,
+    time_t now, time_t valid, uint64_t purge, ngx_http_vidorigin_media_t *out,
+    ngx_http_vidorigin_media_node_t *known);
+static ngx_int_t ngx_http_vidorigin_media_open(ngx_http_request_t *r,
+    vo_str_t *id, ngx_str_t *path, ngx_fd_t *fd);
+static ngx_int_t ngx_http_vidorigin_media_renew(
+    ngx_http_vidorigin_media_ctx_t *ctx, vo_str_t *id, uint32_t hash,
+    ngx_http_vidorigin_media_node_t *known, time_t now, uint64_t purge,
+    ngx_http_vidorigin_media_t *out);
 static ngx_int_t ngx_http_vidorigin_media_read(ngx_http_request_t *r,
     ngx_fd_t fd, ngx_str_t *path, off_t size, vo_media_t *m);
 static void ngx_http_vidorigin_media_store(ngx_http_vidorigin_media_ctx_t *ctx,
@@ -186,24 +197,18 @@ ngx_int_t
 ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     ngx_http_vidorigin_media_t *out)
 {
-    u_char                           *p;
-    off_t                             known_size;
-    time_t                            now, known_mtime;
+    time_t                            now;
     uint32_t                          hash;
     uint64_t                          purge;
     ngx_fd_t                          fd;
-    ngx_int_t                         rc;
+    ngx_int_t                         rc, known;
     ngx_str_t                         path;
-    ngx_uint_t                        known;
     ngx_file_info_t                   fi;
-    ngx_file_uniq_t                   known_uniq;
     ngx_http_vidorigin_media_ctx_t   *ctx;
-    ngx_http_vidorigin_loc_conf_t    *vlcf;
     ngx_http_vidorigin_main_conf_t   *vmcf;
-    ngx_http_vidorigin_media_node_t  *node, from;
+    ngx_http_vidorigin_media_node_t   from;
 
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
     ctx = vmcf->media_zone->data;
 
     hash = ngx_crc32_short((u_char *) id->data, id->len);
@@ -211,64 +216,17 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     purge = ngx_http_vidorigin_purge_last(r);
     out->stale = 0;
 
-    known = 0;
-    known_size = 0;
-    known_mtime = 0;
-    known_uniq = 0;
-
-    ngx_shmtx_lock(&ctx->shpool->mutex);
-
-    node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
-
-    if (node != NULL) {
-        if (now - node->checked < vmcf->media_valid
-            && node->purge == purge)
-        {
-            ngx_memcpy(&out->media, &node->media, sizeof(vo_media_t));
-            out->mtime = node->mtime;
-            out->checked = node->checked;
-
-            ngx_queue_remove(&node->queue);
-            ngx_queue_insert_head(&ctx->sh->lru, &node->queue);
-
-            ngx_shmtx_unlock(&ctx->shpool->mutex);
-            return NGX_OK;
-        }
-
-        known = 1;
-        known_size = node->size;
-        known_mtime = node->mtime;
-        known_uniq = node->uniq;
+    known = ngx_http_vidorigin_media_cached(ctx, id, hash, now,
+                                            vmcf->media_valid, purge, out,
+                                            &from);
+    if (known == NGX_OK) {
+        return NGX_OK;
     }
 
-    ngx_shmtx_unlock(&ctx->shpool->mutex);
+    rc = ngx_http_vidorigin_media_open(r, id, &path, &fd);
 
-    /* "{store}/{id}/media.json" */
-
-    path.len = vlcf->store.len + 1 + id->len + sizeof("/media.json") - 1;
-    path.data = ngx_pnalloc(r->pool, path.len + 1);
-    if (path.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_cpymem(path.data, vlcf->store.data, vlcf->store.len);
-    *p++ = '/';
-    p = ngx_cpymem(p, id->data, id->len);
-    ngx_memcpy(p, "/media.json", sizeof("/media.json"));
-
-    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-
-    if (fd == NGX_INVALID_FILE) {
-        if (ngx_errno != NGX_ENOENT && ngx_errno != NGX_ENOTDIR) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
-                          ngx_open_file_n " \"%V\" failed", &path);
-            rc = NGX_ERROR;
-
-        } else {
-            rc = NGX_DECLINED;
-        }
-
-        if (known) {
+    if (rc != NGX_OK) {
+        if (known == NGX_AGAIN) {
             ngx_shmtx_lock(&ctx->shpool->mutex);
             ngx_http_vidorigin_media_forget(ctx, id, hash);
             ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -284,34 +242,17 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
         return NGX_ERROR;
     }
 
-    if (known
-        && ngx_file_uniq(&fi) == known_uniq
-        && ngx_file_mtime(&fi) == known_mtime
-        && ngx_file_size(&fi) == known_size)
+    if (known == NGX_AGAIN
+        && ngx_file_uniq(&fi) == from.uniq
+        && ngx_file_mtime(&fi) == from.mtime
+        && ngx_file_size(&fi) == from.size
+        && ngx_http_vidorigin_media_renew(ctx, id, hash, &from, now, purge,
+                                          out)
+           == NGX_OK)
     {
-        /* unchanged since the last parse: only renew the check time */
-
-        ngx_shmtx_lock(&ctx->shpool->mutex);
-
-        node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
-
-        if (node != NULL && node->uniq == known_uniq
-            && node->mtime == known_mtime)
-        {
-            node->checked = now;
-            node->purge = purge;
-            ngx_memcpy(&out->media, &node->media, sizeof(vo_media_t));
-            out->mtime = node->mtime;
-            out->checked = now;
-
-            ngx_shmtx_unlock(&ctx->shpool->mutex);
-            (void) ngx_close_file(fd);
-            return NGX_OK;
-        }
-
-        /* evicted or replaced meanwhile: parse it again */
-
-        ngx_shmtx_unlock(&ctx->shpool->mutex);
+        /* unchanged since the last parse: only the check time renewed */
+        (void) ngx_close_file(fd);
+        return NGX_OK;
     }
 
     rc = ngx_http_vidorigin_media_read(r, fd, &path, ngx_file_size(&fi),
@@ -351,6 +292,124 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     out->mtime = ngx_file_mtime(&fi);
     out->checked = now;
     out->stale = 0;
+
+    return rc;
+}
+
+
+/*
+ * The entry of id: NGX_OK when it was checked less than valid seconds
+ * ago and since the last purge (copied to *out); NGX_AGAIN when it is
+ * due for a check (*known: what media.json was when last parsed);
+ * NGX_DECLINED when there is none.
+ */
+static ngx_int_t
+ngx_http_vidorigin_media_cached(ngx_http_vidorigin_media_ctx_t *ctx,
+    vo_str_t *id, uint32_t hash, time_t now, time_t valid, uint64_t purge,
+    ngx_http_vidorigin_media_t *out, ngx_http_vidorigin_media_node_t *known)
+{
+    ngx_int_t                         rc;
+    ngx_http_vidorigin_media_node_t  *node;
+
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
+
+    if (node != NULL) {
+        if (now - node->checked < valid && node->purge == purge) {
+            ngx_memcpy(&out->media, &node->media, sizeof(vo_media_t));
+            out->mtime = node->mtime;
+            out->checked = node->checked;
+
+            ngx_queue_remove(&node->queue);
+            ngx_queue_insert_head(&ctx->sh->lru, &node->queue);
+
+            rc = NGX_OK;
+
+        } else {
+            known->size = node->size;
+            known->mtime = node->mtime;
+            known->uniq = node->uniq;
+
+            rc = NGX_AGAIN;
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return rc;
+}
+
+
+/* "{store}/{id}/media.json" opened: NGX_OK, NGX_DECLINED when there is
+ * none (the video is not ready), NGX_ERROR (logged) */
+static ngx_int_t
+ngx_http_vidorigin_media_open(ngx_http_request_t *r, vo_str_t *id,
+    ngx_str_t *path, ngx_fd_t *fd)
+{
+    u_char                         *p;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    path->len = vlcf->store.len + 1 + id->len + sizeof("/media.json") - 1;
+    path->data = ngx_pnalloc(r->pool, path->len + 1);
+    if (path->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(path->data, vlcf->store.data, vlcf->store.len);
+    *p++ = '/';
+    p = ngx_cpymem(p, id->data, id->len);
+    ngx_memcpy(p, "/media.json", sizeof("/media.json"));
+
+    *fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (*fd != NGX_INVALID_FILE) {
+        return NGX_OK;
+    }
+
+    if (ngx_errno != NGX_ENOENT && ngx_errno != NGX_ENOTDIR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
+                      ngx_open_file_n " \"%V\" failed", path);
+        return NGX_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* media.json is as when parsed (*known): the entry counts as checked
+ * now, unless it was evicted or replaced meanwhile (NGX_DECLINED) */
+static ngx_int_t
+ngx_http_vidorigin_media_renew(ngx_http_vidorigin_media_ctx_t *ctx,
+    vo_str_t *id, uint32_t hash, ngx_http_vidorigin_media_node_t *known,
+    time_t now, uint64_t purge, ngx_http_vidorigin_media_t *out)
+{
+    ngx_int_t                         rc;
+    ngx_http_vidorigin_media_node_t  *node;
+
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
+
+    if (node != NULL && node->uniq == known->uniq
+        && node->mtime == known->mtime)
+    {
+        node->checked = now;
+        node->purge = purge;
+        ngx_memcpy(&out->media, &node->media, sizeof(vo_media_t));
+        out->mtime = node->mtime;
+        out->checked = now;
+
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     return rc;
 }

@@ -3,12 +3,24 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * vidorigin nginx module: directives, configuration and the module's
- * tables.  The request handler is in ngx_http_vidorigin_handler.c.
+ * tables.  The request handler is in ngx_http_vidorigin_handler.c, the
+ * shared zones' directives in ngx_http_vidorigin_zone_conf.c.
  */
 
-#include "ngx_http_vidorigin_module.h"
-#include "vo_path.h"
-#include "vo_manifest.h"
+#include "ngx_http_vidorigin.h"
+#include "ngx_http_vidorigin_admin.h"
+#include "ngx_http_vidorigin_fetch.h"
+#include "ngx_http_vidorigin_handler.h"
+#include "ngx_http_vidorigin_jit.h"
+#include "ngx_http_vidorigin_manifest_cache.h"
+#include "ngx_http_vidorigin_media_cache.h"
+#include "ngx_http_vidorigin_purge.h"
+#include "ngx_http_vidorigin_redis.h"
+#include "ngx_http_vidorigin_redis_call.h"
+#include "ngx_http_vidorigin_s3.h"
+#include "ngx_http_vidorigin_s3_conf.h"
+#include "ngx_http_vidorigin_views.h"
+#include "ngx_http_vidorigin_zone_conf.h"
 
 
 #define NGX_HTTP_VIDORIGIN_ZONE_SIZE   (16 * 1024 * 1024)
@@ -26,17 +38,11 @@ static char *ngx_http_vidorigin(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_vidorigin_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_vidorigin_preconfiguration(ngx_conf_t *cf);
-static char *ngx_http_vidorigin_media_cache(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-static char *ngx_http_vidorigin_purge_conf(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
 static char *ngx_http_vidorigin_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_vidorigin_tag_header(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_vidorigin_postconfiguration(ngx_conf_t *cf);
-static ngx_int_t ngx_http_vidorigin_zone_arg(ngx_conf_t *cf, ngx_str_t *arg,
-    ngx_str_t *name, ssize_t *size);
 static ngx_int_t ngx_http_vidorigin_cc_join(ngx_conf_t *cf, ngx_str_t *cc,
     time_t stale_if_error, ngx_str_t *out);
 
@@ -248,7 +254,7 @@ ngx_http_vidorigin_preconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    return ngx_http_vidorigin_jit_add_variables(cf);
+    return ngx_http_vidorigin_fetch_add_variables(cf);
 }
 
 
@@ -256,7 +262,8 @@ static ngx_int_t
 ngx_http_vidorigin_postconfiguration(ngx_conf_t *cf)
 {
     if (ngx_http_vidorigin_s3_init(cf) != NGX_OK
-        || ngx_http_vidorigin_views_init(cf) != NGX_OK)
+        || ngx_http_vidorigin_views_init(cf) != NGX_OK
+        || ngx_http_vidorigin_fetch_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -662,188 +669,4 @@ ngx_http_vidorigin_tag_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
-}
-
-
-/* vidorigin_purge zone=NAME:SIZE journal=PATH [cdn_status=PATH]; */
-static char *
-ngx_http_vidorigin_purge_conf(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_vidorigin_main_conf_t *vmcf = conf;
-
-    ssize_t      size;
-    ngx_str_t   *value, name, journal, cdn_status;
-    ngx_uint_t   i;
-
-    if (vmcf->purge != NULL) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    size = 0;
-    name.len = 0;
-    ngx_str_null(&journal);
-    ngx_str_null(&cdn_status);
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
-            if (ngx_http_vidorigin_zone_arg(cf, &value[i], &name, &size)
-                != NGX_OK)
-            {
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "journal=", 8) == 0
-            && value[i].len > 8)
-        {
-            journal.data = value[i].data + 8;
-            journal.len = value[i].len - 8;
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "cdn_status=", 11) == 0
-            && value[i].len > 11)
-        {
-            cdn_status.data = value[i].data + 11;
-            cdn_status.len = value[i].len - 11;
-            continue;
-        }
-
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[i]);
-        return NGX_CONF_ERROR;
-    }
-
-    if (name.len == 0 || journal.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" must have \"zone\" and \"journal\" "
-                           "parameters", &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    vmcf->purge = ngx_http_vidorigin_purge_zone(cf, &name, size, &journal,
-                                                &cdn_status);
-    if (vmcf->purge == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-/* "zone=NAME:SIZE" */
-static ngx_int_t
-ngx_http_vidorigin_zone_arg(ngx_conf_t *cf, ngx_str_t *arg, ngx_str_t *name,
-    ssize_t *size)
-{
-    u_char     *p;
-    ngx_str_t   s;
-
-    name->data = arg->data + 5;
-    p = (u_char *) ngx_strlchr(name->data, arg->data + arg->len, ':');
-
-    if (p == NULL) {
-        goto invalid;
-    }
-
-    name->len = p - name->data;
-
-    s.data = p + 1;
-    s.len = arg->data + arg->len - s.data;
-
-    *size = ngx_parse_size(&s);
-
-    if (*size == NGX_ERROR || name->len == 0) {
-        goto invalid;
-    }
-
-    if (*size < (ssize_t) (8 * ngx_pagesize)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" is too small", arg);
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\"", arg);
-    return NGX_ERROR;
-}
-
-
-/* vidorigin_media_cache zone=NAME:SIZE [valid=TIME]; */
-static char *
-ngx_http_vidorigin_media_cache(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_http_vidorigin_main_conf_t *vmcf = conf;
-
-    time_t       valid;
-    ssize_t      size;
-    ngx_str_t   *value, name, s;
-    ngx_uint_t   i;
-
-    if (vmcf->media_zone != NULL) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    size = 0;
-    name.len = 0;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
-            if (ngx_http_vidorigin_zone_arg(cf, &value[i], &name, &size)
-                != NGX_OK)
-            {
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
-        }
-
-        if (ngx_strncmp(value[i].data, "valid=", 6) == 0) {
-
-            s.len = value[i].len - 6;
-            s.data = value[i].data + 6;
-
-            valid = ngx_parse_time(&s, 1);
-            if (valid == (time_t) NGX_ERROR) {
-                goto invalid;
-            }
-
-            vmcf->media_valid = valid;
-            continue;
-        }
-
-        goto invalid;
-    }
-
-    if (name.len == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" must have \"zone\" parameter",
-                           &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    vmcf->media_zone = ngx_http_vidorigin_media_zone(cf, &name, size);
-    if (vmcf->media_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-
-invalid:
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\"", &value[i]);
-    return NGX_CONF_ERROR;
 }

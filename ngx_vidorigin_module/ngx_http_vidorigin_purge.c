@@ -18,7 +18,7 @@
  * instead (up to "/", which is always there): more is purged, never less.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_purge.h"
 #include "vo_purge.h"
 
 

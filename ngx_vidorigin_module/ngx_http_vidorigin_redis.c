@@ -25,7 +25,7 @@
  * shared zone, shown by the admin status endpoint.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_redis.h"
 
 
 #define NGX_HTTP_VIDORIGIN_REDIS_PENDING          16384

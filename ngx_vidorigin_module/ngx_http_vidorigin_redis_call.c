@@ -11,7 +11,8 @@
  * budget).
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_redis_call.h"
+#include "ngx_http_vidorigin_redis.h"
 
 
 /* a request waiting for a reply: on the heap, freed by the reply */

@@ -9,7 +9,7 @@
  * In order: the country header of a CDN (CloudFront-Viewer-Country,
  * CF-IPCountry, or those set by vidorigin_region_header), only when the
  * request proves that it came through the CDN, since anybody can send the
- * header (ngx_http_vidorigin_cdn_trusted, in ngx_http_vidorigin_device.c:
+ * header (ngx_http_vidorigin_cdn_trusted, in ngx_http_vidorigin_cdn.c:
  * vidorigin_cdn_secret, vidorigin_cdn_from); otherwise a lookup of the
  * client address, as the realip module left it, in a MaxMind DB;
  * otherwise vidorigin_region_default.  "XX" (unknown)
@@ -25,7 +25,8 @@
  * configuration, which therefore starts empty with every reload.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_region.h"
+#include "ngx_http_vidorigin_cdn.h"
 
 #include <maxminddb.h>
 

@@ -30,7 +30,9 @@
  * fetch record of a background refresh must not replace its parent's.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_s3.h"
+#include "ngx_http_vidorigin_fetch.h"
+#include "ngx_http_vidorigin_media_cache.h"
 #include "vo_path.h"
 #include "vo_sigv4_http.h"
 

@@ -8,7 +8,7 @@
  * ngx_http_vidorigin_s3.c.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_s3_conf.h"
 
 
 static ngx_str_t *ngx_http_vidorigin_env(ngx_conf_t *cf, const char *name);

@@ -21,15 +21,16 @@
  * Every view counted is, at any time, flushed (Redis confirmed it),
  * dropped (full, down, lost), queued (in a worker's table, sent at the
  * next flush) or sent (its reply is due): the status endpoint shows all
- * six, so the sum can be checked at any instant, not only at rest.  The region is $vidorigin_region when that
- * variable exists at configuration time, else (and when it is empty or
- * not a short token) "ZZ".
+ * six, so the sum can be checked at any instant, not only at rest.  The
+ * region is $vidorigin_region when that variable exists at configuration
+ * time, else (and when it is empty or not a short token) "ZZ".
  *
  * A worker leaving (reload, quit) sends its last table and waits up to a
  * second for the replies.
  */
 
-#include "ngx_http_vidorigin_module.h"
+#include "ngx_http_vidorigin_views.h"
+#include "ngx_http_vidorigin_redis.h"
 #include "vo_path.h"
 
 
