@@ -34,8 +34,8 @@ WORKER_SRCS := $(wildcard $(WORKER_DIR)/tw_*.c $(WORKER_DIR)/*/tw_*.c)
 WORKER_OBJS := $(patsubst $(WORKER_DIR)/%.c,$(BUILD)/worker/%.o,$(WORKER_SRCS))
 CORE_OBJS   := $(patsubst $(CORE_DIR)/%.c,$(BUILD)/worker/vo/%.o,$(CORE_SRCS))
 
-UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
-UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+UNIT_SRCS   := $(wildcard tests/*/test_*.c)
+UNIT_BINS   := $(patsubst %.c,$(BUILD)/unit/%,$(notdir $(UNIT_SRCS)))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
         sample valgrind worker-test s3-test cdn-test purge-test jit-test \
@@ -105,12 +105,13 @@ $(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
 	@touch $@
 
 # --- C unit tests of the core
-$(BUILD)/unit/%: tests/unit/%.c $(CORE_SRCS) $(CORE_HDRS) tests/unit/vo_test.h \
-    tests/unit/sigv4_fixtures.h
+vpath test_%.c $(sort $(dir $(UNIT_SRCS)))
+
+$(BUILD)/unit/%: %.c $(CORE_SRCS) $(CORE_HDRS) $(wildcard tests/*/*.h)
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
-	    -I$(CORE_DIR) -Itests/unit -o $@ $< $(CORE_SRCS) $(CORE_LIBS) \
-	    -lpthread
+	    -I$(CORE_DIR) -Itests/lib -I$(<D) -o $@ $< $(CORE_SRCS) \
+	    $(CORE_LIBS) -lpthread
 
 unit: $(UNIT_BINS)
 	@bash scripts/run-unit.sh $(UNIT_BINS)
@@ -121,15 +122,16 @@ sample: worker
 
 # --- Test::Nginx suites
 t: module sample
-	@bash tests/module/config-errors.sh $(MODULE_SO)
-	@bash tests/module/media-cache.sh $(MODULE_SO)
+	@bash tests/serve/test-module-config.sh $(MODULE_SO)
+	@bash tests/serve/test-module-media-cache.sh $(MODULE_SO)
 	@MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh region \
 	    tests/region/test-*.sh
 	@bash scripts/run-t.sh $(MODULE_SO) $(VAR)/store
 
 # --- the worker: determinism, validity of every segment, bad sources
 worker-test: worker
-	@WORKER=$(WORKER) bash scripts/run-suites.sh worker tests/worker/test-*.sh
+	@WORKER=$(WORKER) bash scripts/run-suites.sh worker \
+	    tests/media/test-*.sh tests/package/test-*.sh tests/serve/test-worker-*.sh
 
 # --- the worker's S3 client against s3rver (tests/s3, from npm)
 s3-test: module worker sample
@@ -137,27 +139,27 @@ s3-test: module worker sample
 	    bash scripts/run-suites.sh s3 tests/s3/test-*.sh
 
 # --- the worker's CDN purger against a stand-in for CloudFront and
-# Cloudflare that checks every request (tests/cdn, Python 3 stdlib)
+# Cloudflare that checks every request (tests/purge, Python 3 stdlib)
 cdn-test: worker
-	@WORKER=$(WORKER) bash scripts/run-suites.sh cdn tests/cdn/test-*.sh
+	@WORKER=$(WORKER) bash scripts/run-suites.sh cdn tests/purge/test-cdn-*.sh
 
 # --- purge by prefix through nginx: 100,000 cached entries, reload,
 # restart, the purger and the stand-in CDNs
 purge-test: module worker
-	@WORKER=$(WORKER) MODULE_SO=$(MODULE_SO) bash tests/module/purge.sh
+	@WORKER=$(WORKER) MODULE_SO=$(MODULE_SO) bash tests/purge/test-nginx.sh
 
 # --- just in time through nginx: module + worker pool + Redis
 jit-test: module worker sample
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
-	    bash scripts/run-suites.sh jit tests/jit/test-*.sh
+	    bash scripts/run-suites.sh jit tests/serve/test-jit-*.sh
 
 # --- HEVC and AV1 renditions of demo made just in time through nginx,
-# decoded by ffprobe, played by hls.js (tests/codecs)
+# decoded by ffprobe, played by hls.js (tests/serve/test-codecs.sh)
 .PHONY: codecs-test
 codecs-test: module worker www sample
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
 	    NODE_MODULES=$(BUILD)/node/node_modules WWW=$(BUILD)/www \
-	    bash scripts/run-suites.sh codecs tests/codecs/test-*.sh
+	    bash scripts/run-suites.sh codecs tests/serve/test-codecs.sh
 
 # --- device classes: the shipped rules (conf/vidorigin-devices.conf)
 # against real User-Agent strings, through nginx
@@ -173,17 +175,18 @@ redis-test: module
 	    tests/redis/test-*.sh
 
 # --- the catalog writer and the placer against a real redis-server on a
-# loopback port (tests/placer)
+# loopback port (tests/placement)
 .PHONY: placer-test
 placer-test: worker
-	@WORKER=$(WORKER) bash scripts/run-suites.sh placer tests/placer/test-*.sh
+	@WORKER=$(WORKER) bash scripts/run-suites.sh placer \
+	    tests/placement/test-catalog.sh tests/placement/test-placer*.sh
 
 # --- the placement loop: views counted per region, one placer run, the
 # playback API's CDN and signed origin URLs, played (tests/placement)
 .PHONY: placement-test
 placement-test: module worker sample
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
-	    bash scripts/run-suites.sh placement tests/placement/test-*.sh
+	    bash scripts/run-suites.sh placement tests/placement/test-loop.sh
 
 # --- the layout rules (README "Layout"): no circle between files, no
 # source file over 900 lines, no function over 150 (from the sources)

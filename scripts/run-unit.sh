@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # Runs each unit test binary given as an argument, from the repository
-# root (the tests open tests/unit/data/... by relative path), and sums
+# root (the tests open tests/core/data/... by relative path), and sums
 # the "name: N passed, M failed" line each one prints last.
 #
 # A binary that exits non-zero or dies before printing its summary (a

@@ -1,5 +1,5 @@
 # vidorigin: configuration errors are refused at start.  (The messages are
-# checked by tests/module/config-errors.sh with `nginx -t`: a distro nginx
+# checked by tests/serve/test-module-config.sh with `nginx -t`: a distro nginx
 # logs [emerg] to stderr, where Test::Nginx does not look.)
 use Test::Nginx::Socket 'no_plan';
 

@@ -15,7 +15,7 @@ my $store = tempdir(CLEANUP => 1);
 mkdir "$store/codecs" or die "mkdir: $!";
 {
     local $/;
-    open my $in, '<', "$FindBin::Bin/../tests/unit/data/codecs.json"
+    open my $in, '<', "$FindBin::Bin/../tests/core/data/codecs.json"
         or die "codecs.json: $!";
     my $json = <$in>;
     open my $out, '>', "$store/codecs/media.json" or die "media.json: $!";

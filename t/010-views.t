@@ -50,7 +50,7 @@ $ENV{TEST_NGINX_REDIS_PORT} = start_redis();
 
 our $Demo = do {
     local $/;
-    open my $f, "<", "tests/unit/data/demo.json" or die "demo.json: $!\n";
+    open my $f, "<", "tests/core/data/demo.json" or die "demo.json: $!\n";
     <$f>;
 };
 

@@ -79,7 +79,7 @@ $ENV{TEST_NGINX_REGION_DB} = "$fixtures/a.mmdb";
 our $SECRET = '0123456789abcdef-direct';
 our $Demo = do {
     local $/;
-    open my $f, "<", "$FindBin::Bin/../tests/unit/data/codecs.json"
+    open my $f, "<", "$FindBin::Bin/../tests/core/data/codecs.json"
         or die "codecs.json: $!\n";
     <$f>;
 };

@@ -4,7 +4,7 @@
 #
 # Shared by tests/redis/test-*.sh: the distro nginx with the module
 # ($MODULE_SO) serving a store made of one media description
-# (tests/unit/data/demo.json as video "demo"), and a real redis-server on a
+# (tests/core/data/demo.json as video "demo"), and a real redis-server on a
 # loopback port the test picks; everything in a scratch directory removed
 # on exit (KEEP_TMP=1 keeps it).  Counters behind the closing
 # "redis-xxx: N passed, M failed" line.
@@ -112,7 +112,7 @@ redis_clients() {
 
 STORE=$TMP/store
 mkdir -p "$STORE/demo"
-cp "$ROOT/tests/unit/data/demo.json" "$STORE/demo/media.json"
+cp "$ROOT/tests/core/data/demo.json" "$STORE/demo/media.json"
 chmod -R a+rX "$STORE"
 
 ADMIN_SECRET=0123456789abcdef0123

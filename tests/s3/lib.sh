@@ -1,11 +1,11 @@
 # Copyright (C) vidorigin authors
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# Shared by the tests/s3 scripts, on top of tests/worker/lib.sh: the S3
+# Shared by the tests/s3 scripts, on top of tests/lib/worker.sh: the S3
 # peer (s3rver, @20minutes/s3rver pinned in package.json, installed by
 # npm ci on first use), started on 127.0.0.1 on a port the system picks.
 
-. "$(dirname "${BASH_SOURCE[0]}")/../worker/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/worker.sh"
 
 S3=$ROOT/tests/s3
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 #
-# Shared by the just-in-time tests through nginx (tests/jit/test-*.sh):
+# Shared by the just-in-time tests through nginx (tests/serve/test-jit-*.sh, tests/serve/test-codecs.sh):
 # distro nginx with the module ($MODULE_SO), `transcode-worker serve`
 # ($WORKER) and redis-server, all on loopback ports and unix sockets in a
 # scratch directory removed on exit; a "cold" copy of the packaged demo

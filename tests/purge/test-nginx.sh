@@ -14,7 +14,7 @@
 #     receiver gets the right CloudFront and Cloudflare invalidations;
 #     GET /admin/status shows the purger's counters.
 
-. "$(dirname "$0")/../cdn/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 MODULE_SO=${MODULE_SO:-$ROOT/build/nginx/objs/ngx_http_vidorigin_module.so}
 NGINX=${NGINX:-/usr/sbin/nginx}

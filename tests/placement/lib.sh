@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 #
-# Shared by the catalog and placer tests (tests/placer/test-*.sh): the
+# Shared by the catalog and placer tests (tests/placement/test-*.sh): the
 # worker's test helpers (scratch directory, check/ok/fail/finish,
 # processes stopped on exit), redis-server on a loopback port the system
 # picks, and helpers to seed views and read hints.  Every wait is a loop
 # bounded in count and time.
 
-. "$(dirname "${BASH_SOURCE[0]}")/../worker/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/worker.sh"
 
 for t in redis-server redis-cli jq python3; do
     command -v "$t" >/dev/null 2>&1 || { echo "# $t missing" >&2; exit 1; }

@@ -11,7 +11,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORKER=${1:-${WORKER:-$ROOT/build/transcode-worker}}
 WORKER=$(cd "$(dirname "$WORKER")" && pwd)/$(basename "$WORKER")
-HERE=$ROOT/tests/worker
+HERE=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d /tmp/vo-worker-test.XXXXXX)
 FIXTURES=${WORKER_FIXTURES:-$TMP/fixtures}
 PASSED=0

@@ -1,15 +1,15 @@
 # Copyright (C) vidorigin authors
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# Shared by the purger tests (tests/cdn/test-*.sh): the worker's test
+# Shared by the purger tests (tests/purge/test-*.sh): the worker's test
 # helpers (scratch directory, check/ok/fail/finish, processes stopped on
 # exit), the stand-in CDN receiver (receiver.py) on a port the system
 # picks, and a purger following a journal in $TMP.  Every wait is a loop
 # bounded in count and time.
 
-. "$(dirname "${BASH_SOURCE[0]}")/../worker/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/worker.sh"
 
-CDN=$ROOT/tests/cdn
+CDN=$ROOT/tests/purge
 
 # what the receiver knows (its defaults) and the purger is given
 export AWS_ACCESS_KEY_ID=AKIDVIDORIGINTEST
