@@ -43,23 +43,5 @@ start_peer() {
     return 1
 }
 
-# a free TCP port on 127.0.0.1 (the system's choice)
-free_port() {
-    python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# not COMMAND...: check that it fails
-not() {
-    ! "$@"
-}
-
-# milliseconds since the epoch
-now_ms() {
-    echo $(( $(date +%s%N) / 1000000 ))
-}
-
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 unset AWS_SESSION_TOKEN AWS_REGION
