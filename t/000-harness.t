@@ -41,7 +41,11 @@ GET /x
 
 
 
-=== TEST 3: user_files served from the html dir, with a byte range
+=== TEST 3: user_files in a subdirectory of the html dir, a byte range
+--- config
+    location /data/ {
+        # the server's root: html/, where user_files are written
+    }
 --- user_files
 >>> data/abc.txt
 0123456789
@@ -61,6 +65,9 @@ Content-Length: 4
 
 
 === TEST 4: HEAD request: headers only
+--- config
+    location = /head.txt {
+    }
 --- user_files
 >>> head.txt
 0123456789
@@ -285,3 +292,37 @@ qr/\[emerg\] .*unknown directive "no_such_directive_anywhere"/
 --- request
 GET /
 --- response_body: never checked
+
+
+
+=== TEST 21: a block with a configuration starts its own nginx
+--- config
+    location = /prev { return 200 "previous"; }
+--- request
+GET /prev
+--- response_body chomp
+previous
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: a block without one runs on the previous block's nginx
+--- request
+GET /prev
+--- response_body chomp
+previous
+--- no_error_log
+[error]
+
+
+
+=== TEST 23: nor are its user_files written
+--- user_files
+>>> never.txt
+not written: nginx was not restarted
+--- request
+GET /never.txt
+--- error_code: 404
+--- error_log
+html/never.txt" failed (2: No such file or directory)
