@@ -93,6 +93,9 @@ GET /missing/nope.html
     'open() "',
     qr{\[error\] .*/html/missing/nope\.html" failed \(2: No such file or directory\)},
 ]
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -124,6 +127,8 @@ GET /h
 Server: nginx/\d+\.\d+\.\d+
 Content-Length: \d
 --- response_body: ok
+--- no_error_log
+[error]
 
 
 
@@ -156,6 +161,8 @@ a-b-c
 "POST /len\n" . ("x" x 10)
 --- response_body chomp
 len=10
+--- no_error_log
+[error]
 
 
 
@@ -170,6 +177,8 @@ X-Test: one two
 GET /hdr
 --- response_body chomp
 x-test=one two;host=localhost
+--- no_error_log
+[error]
 
 
 
@@ -185,6 +194,8 @@ Host: localhost\r
 "
 --- response_body chomp
 proto=HTTP/1.0
+--- no_error_log
+[error]
 
 
 
@@ -198,6 +209,8 @@ proto=HTTP/1.0
 [200, 403]
 --- response_body_like eval
 ["^A\$", "403 Forbidden"]
+--- no_error_log
+[error]
 
 
 
@@ -209,6 +222,8 @@ proto=HTTP/1.0
 ["GET /p1", "GET /p2"]
 --- response_body eval
 ["one", "two"]
+--- no_error_log
+[error]
 
 
 
@@ -221,6 +236,8 @@ proto=HTTP/1.0
 GET /env
 --- response_body chomp
 expanded $ServerPort
+--- no_error_log
+[error]
 
 
 
@@ -237,6 +254,8 @@ map $uri $harness_mapped {
 GET /map
 --- response_body chomp
 mapped
+--- no_error_log
+[error]
 
 
 
@@ -247,6 +266,8 @@ mapped
 GET /u
 --- timeout: 5
 --- response_body_unlike: nothing
+--- no_error_log
+[error]
 
 
 
@@ -257,11 +278,11 @@ GET /u
 --- request
 GET /missing/nope.html
 --- error_code: 404
+--- error_log
+No such file or directory
 --- no_error_log
 [debug]
 [info]
---- error_log
-No such file or directory
 
 
 
@@ -282,6 +303,9 @@ GET /never
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*unknown directive "no_such_directive_anywhere"/
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -324,5 +348,8 @@ not written: nginx was not restarted
 --- request
 GET /never.txt
 --- error_code: 404
---- error_log
-html/never.txt" failed (2: No such file or directory)
+--- error_log eval
+qr{\[error\] .*open\(\) ".*/html/never\.txt" failed \(2: No such file or directory\), client: }
+--- no_error_log
+[crit]
+[alert]
