@@ -227,15 +227,15 @@ proto=HTTP/1.0
 
 
 
-=== TEST 14: $TEST_NGINX_* expanded in config, $ServerPort in expectations
+=== TEST 14: $TEST_NGINX_* expanded in config and expected bodies, $ServerPort too
 --- config
     location = /env {
-        return 200 "$TEST_NGINX_HARNESS_WORD $TEST_NGINX_SERVER_PORT";
+        return 200 "$TEST_NGINX_HARNESS_WORD $TEST_NGINX_SERVER_PORT $TEST_NGINX_SERVER_PORT";
     }
 --- request
 GET /env
 --- response_body chomp
-expanded $ServerPort
+expanded $ServerPort $TEST_NGINX_SERVER_PORT
 --- no_error_log
 [error]
 

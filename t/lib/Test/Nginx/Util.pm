@@ -133,6 +133,7 @@ our $CheckErrorLog;     # set by Test::Nginx::Socket: error_log checks
 our $ChildPid;          # the running nginx (or valgrind) process
 our $ErrLogFilePos = 0;
 our $PrevConfig;
+our $RandPorts = {};   # the running block's $TEST_NGINX_RAND_PORT_N
 our $InChild;
 
 # --- small setters, named and behaving as in the genuine harness
@@ -744,7 +745,7 @@ sub finish_nginx () {
 sub run_test ($) {
     my $block = shift;
     my $name = $block->name;
-    my $rand_ports = {};
+    my $rand_ports = $RandPorts = {};
 
     # As in the genuine harness, a block without "--- config" does not
     # restart nginx: it runs on the previous block's nginx, configuration,
