@@ -139,8 +139,10 @@ sample: worker
 	@bash scripts/make-sample.sh $(VAR) $(WORKER)
 
 # --- core: the vo_ core's C unit tests (URL parser, media description,
-# timeline math, manifests against tests/core/golden/, buffers, JSON)
+# timeline math, manifests against tests/core/golden/, buffers, JSON);
+# the golden files themselves checked apart from the C code
 test-core: $(call unit_bins,core)
+	@bash tests/core/check-golden.sh
 	@bash scripts/run-unit.sh core $^
 
 # --- media: the worker's encoders and segments (validity of every
