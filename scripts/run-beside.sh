@@ -22,7 +22,8 @@ shift
 mkdir -p "$top/build"
 pids=() names=()
 for t in "$@"; do
-    make --no-print-directory -C "$top" "$t" > "$top/build/$t.log" 2>&1 </dev/null &
+    make --no-print-directory -C "$top" "$t" > "$top/build/$t.log" 2>&1 \
+        </dev/null &
     pids+=($!)
     names+=("$t")
 done
