@@ -74,7 +74,7 @@ fi
 
 start=$(date +%s%N)
 # the default H.264 ladder, made now; HEVC and AV1 renditions made just
-# in time, the first time a device that prefers them asks (tests/codecs)
+# in time, the first time a device that prefers them asks (tests/serve/test-codecs.sh)
 "$WORKER" package --store "$STORE" --id demo --source "$FIXTURE" \
     --ladder "$LADDER"
 end=$(date +%s%N)

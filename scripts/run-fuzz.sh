@@ -35,7 +35,7 @@ for t in fuzz_media fuzz_path; do
         ngx_vidorigin_module/vo/vo_*.c -lcrypto || exit 2
 done
 
-cp tests/unit/data/*.json "$out/corpus/media/"
+cp tests/core/data/*.json "$out/corpus/media/"
 
 for p in demo/master.m3u8 demo/master-ts.m3u8 demo/manifest.mpd \
          demo/v/index.m3u8 demo/v/index-ts.m3u8 demo/a/init.mp4 \

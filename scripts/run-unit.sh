@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 #
-# Runs each unit test binary given as an argument, from the repository
-# root (the tests open tests/unit/data/... by relative path), and sums
-# the "name: N passed, M failed" line each one prints last.
+# run-unit.sh NAME BINARY...: runs each C unit test binary, from the
+# repository root (the tests open tests/core/data/... by relative path),
+# and sums the "name: N passed, M failed" line each one prints last.
 #
 # A binary that exits non-zero or dies before printing its summary (a
 # sanitizer report, a crash) counts as one more failure, so that the
 # total can never read "0 failed" when something went wrong.
 #
-# Last line of output: "unit: N passed, M failed".  Exit status 0 only
+# Last line of output: "NAME: N passed, M failed".  Exit status 0 only
 # when M is 0.
 
 set -u
@@ -18,11 +18,14 @@ cd "$(dirname "$0")/.." || exit 2
 passed=0
 failed=0
 
-if [ "$#" -eq 0 ]; then
-    echo "usage: $0 build/unit/test_x ..." >&2
-    echo "unit: 0 passed, 1 failed"
+if [ "$#" -lt 2 ]; then
+    echo "usage: $0 NAME build/unit/test_x ..." >&2
+    echo "${1:-unit}: 0 passed, 1 failed"
     exit 1
 fi
+
+suite=$1
+shift
 
 for bin in "$@"; do
     name=$(basename "$bin")
@@ -58,6 +61,6 @@ for bin in "$@"; do
     fi
 done
 
-echo "unit: $passed passed, $failed failed"
+echo "$suite: $passed passed, $failed failed"
 
 [ "$failed" -eq 0 ]

@@ -41,7 +41,11 @@ GET /x
 
 
 
-=== TEST 3: user_files served from the html dir, with a byte range
+=== TEST 3: user_files in a subdirectory of the html dir, a byte range
+--- config
+    location /data/ {
+        # the server's root: html/, where user_files are written
+    }
 --- user_files
 >>> data/abc.txt
 0123456789
@@ -61,6 +65,9 @@ Content-Length: 4
 
 
 === TEST 4: HEAD request: headers only
+--- config
+    location = /head.txt {
+    }
 --- user_files
 >>> head.txt
 0123456789
@@ -86,6 +93,9 @@ GET /missing/nope.html
     'open() "',
     qr{\[error\] .*/html/missing/nope\.html" failed \(2: No such file or directory\)},
 ]
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -117,6 +127,8 @@ GET /h
 Server: nginx/\d+\.\d+\.\d+
 Content-Length: \d
 --- response_body: ok
+--- no_error_log
+[error]
 
 
 
@@ -149,6 +161,8 @@ a-b-c
 "POST /len\n" . ("x" x 10)
 --- response_body chomp
 len=10
+--- no_error_log
+[error]
 
 
 
@@ -163,6 +177,8 @@ X-Test: one two
 GET /hdr
 --- response_body chomp
 x-test=one two;host=localhost
+--- no_error_log
+[error]
 
 
 
@@ -178,6 +194,8 @@ Host: localhost\r
 "
 --- response_body chomp
 proto=HTTP/1.0
+--- no_error_log
+[error]
 
 
 
@@ -191,6 +209,8 @@ proto=HTTP/1.0
 [200, 403]
 --- response_body_like eval
 ["^A\$", "403 Forbidden"]
+--- no_error_log
+[error]
 
 
 
@@ -202,18 +222,22 @@ proto=HTTP/1.0
 ["GET /p1", "GET /p2"]
 --- response_body eval
 ["one", "two"]
+--- no_error_log
+[error]
 
 
 
-=== TEST 14: $TEST_NGINX_* expanded in config, $ServerPort in expectations
+=== TEST 14: $TEST_NGINX_* expanded in config and expected bodies, $ServerPort too
 --- config
     location = /env {
-        return 200 "$TEST_NGINX_HARNESS_WORD $TEST_NGINX_SERVER_PORT";
+        return 200 "$TEST_NGINX_HARNESS_WORD $TEST_NGINX_SERVER_PORT $TEST_NGINX_SERVER_PORT";
     }
 --- request
 GET /env
 --- response_body chomp
-expanded $ServerPort
+expanded $ServerPort $TEST_NGINX_SERVER_PORT
+--- no_error_log
+[error]
 
 
 
@@ -230,6 +254,8 @@ map $uri $harness_mapped {
 GET /map
 --- response_body chomp
 mapped
+--- no_error_log
+[error]
 
 
 
@@ -240,6 +266,8 @@ mapped
 GET /u
 --- timeout: 5
 --- response_body_unlike: nothing
+--- no_error_log
+[error]
 
 
 
@@ -250,11 +278,11 @@ GET /u
 --- request
 GET /missing/nope.html
 --- error_code: 404
+--- error_log
+No such file or directory
 --- no_error_log
 [debug]
 [info]
---- error_log
-No such file or directory
 
 
 
@@ -275,6 +303,9 @@ GET /never
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*unknown directive "no_such_directive_anywhere"/
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -285,3 +316,40 @@ qr/\[emerg\] .*unknown directive "no_such_directive_anywhere"/
 --- request
 GET /
 --- response_body: never checked
+
+
+
+=== TEST 21: a block with a configuration starts its own nginx
+--- config
+    location = /prev { return 200 "previous"; }
+--- request
+GET /prev
+--- response_body chomp
+previous
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: a block without one runs on the previous block's nginx
+--- request
+GET /prev
+--- response_body chomp
+previous
+--- no_error_log
+[error]
+
+
+
+=== TEST 23: nor are its user_files written
+--- user_files
+>>> never.txt
+not written: nginx was not restarted
+--- request
+GET /never.txt
+--- error_code: 404
+--- error_log eval
+qr{\[error\] .*open\(\) ".*/html/never\.txt" failed \(2: No such file or directory\), client: }
+--- no_error_log
+[crit]
+[alert]

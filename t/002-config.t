@@ -1,5 +1,5 @@
 # vidorigin: configuration errors are refused at start.  (The messages are
-# checked by tests/module/config-errors.sh with `nginx -t`: a distro nginx
+# checked by tests/serve/test-module-config.sh with `nginx -t`: a distro nginx
 # logs [emerg] to stderr, where Test::Nginx does not look.)
 use Test::Nginx::Socket 'no_plan';
 
@@ -16,6 +16,11 @@ __DATA__
 --- request
 GET /v/demo/master.m3u8
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*"vidorigin" requires "vidorigin_store" or "vidorigin_s3_pass" in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -30,6 +35,11 @@ GET /v/demo/master.m3u8
 --- request
 GET /v/demo/master.m3u8
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*invalid parameter "zone=media" in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -44,6 +54,11 @@ GET /v/demo/master.m3u8
 --- request
 GET /v/demo/master.m3u8
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*zone "zone=media:1k" is too small in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 

@@ -144,8 +144,8 @@ GET /v/demo/480p/10.m4s
 --- error_code: 404
 --- response_headers
 Cache-Control: public, max-age=10
---- error_log
-vidorigin: "/v/demo/480p/10.m4s":
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/480p/10\.m4s": segment number out of range, client: }
 --- no_error_log
 [error]
 
@@ -180,4 +180,7 @@ vidorigin: "/v/demo/480p/10.m4s":
 GET /v/gap/360p/1.m4s
 --- error_code: 404
 --- error_log eval
-qr/\[error\] .*vidorigin: ".*html\/store\/gap\/360p\/1.m4s" is missing from the store/
+qr{\[error\] .* vidorigin: ".*/html/store/gap/360p/1\.m4s" is missing from the store \(2: No such file or directory\), client: }
+--- no_error_log
+[crit]
+[alert]

@@ -15,9 +15,6 @@ add_block_preprocessor(sub {
     }
 _EOC_
     }
-    if (!defined $block->no_error_log) {
-        $block->set_value("no_error_log", "[error]\n[crit]\n[alert]\n");
-    }
 });
 
 run_tests();
@@ -31,7 +28,11 @@ GET /v/de.mo/master.m3u8
 --- response_headers
 Cache-Control: public, max-age=10
 --- error_log eval
-qr{\[info\] .*vidorigin: "/v/de\.mo/master\.m3u8": }
+qr{\[info\] .* vidorigin: "/v/de\.mo/master\.m3u8": invalid video id, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -40,7 +41,11 @@ qr{\[info\] .*vidorigin: "/v/de\.mo/master\.m3u8": }
 "GET /v/" . ("a" x 65) . "/master.m3u8"
 --- error_code: 400
 --- error_log eval
-qr{\[info\] .*vidorigin: "/v/a{65}/master\.m3u8": }
+qr{\[info\] .* vidorigin: "/v/a{65}/master\.m3u8": invalid video id, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -49,7 +54,11 @@ qr{\[info\] .*vidorigin: "/v/a{65}/master\.m3u8": }
 "GET /v/" . ("a" x 64) . "/master.m3u8"
 --- error_code: 404
 --- error_log eval
-qr{\[info\] .*vidorigin: "/v/a{64}/master\.m3u8": video not ready}
+qr{\[info\] .* vidorigin: "/v/a{64}/master\.m3u8": video not ready, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -59,8 +68,12 @@ GET /v/nosuchvideo/manifest.mpd
 --- error_code: 404
 --- response_headers
 Cache-Control: public, max-age=10
---- error_log
-vidorigin: "/v/nosuchvideo/manifest.mpd": video not ready
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/nosuchvideo/manifest\.mpd": video not ready, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -69,6 +82,12 @@ vidorigin: "/v/nosuchvideo/manifest.mpd": video not ready
 GET /v/demo/720p/../../../../etc/passwd
 --- error_code: 400
 --- response_body_unlike: root:
+--- error_log eval
+qr{\[info\] .* client sent invalid request while reading client request line, client: 127\.0\.0\.1, server: localhost, request: "GET /v/demo/720p/\.\./\.\./\.\./\.\./etc/passwd HTTP/1\.1"}
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -77,6 +96,12 @@ GET /v/demo/720p/../../../../etc/passwd
 GET /v/demo/%2e%2e/%2e%2e/%2e%2e/etc/passwd
 --- error_code: 400
 --- response_body_unlike: root:
+--- error_log eval
+qr{\[info\] .* client sent invalid request while reading client request line, client: 127\.0\.0\.1, server: localhost, request: "GET /v/demo/%2e%2e/%2e%2e/%2e%2e/etc/passwd HTTP/1\.1"}
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -84,8 +109,12 @@ GET /v/demo/%2e%2e/%2e%2e/%2e%2e/etc/passwd
 --- request
 GET /v/demo%2F..%2Fdemo/master.m3u8
 --- error_code: 400
---- error_log
-vidorigin: "/v/demo/master.m3u8": non-canonical path
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/master\.m3u8": non-canonical path, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -93,8 +122,12 @@ vidorigin: "/v/demo/master.m3u8": non-canonical path
 --- request
 GET /v//demo/master.m3u8
 --- error_code: 400
---- error_log
-vidorigin: "/v/demo/master.m3u8": non-canonical path
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/master\.m3u8": non-canonical path, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -102,6 +135,12 @@ vidorigin: "/v/demo/master.m3u8": non-canonical path
 --- request
 GET /v/d%65mo/master.m3u8
 --- error_code: 400
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/master\.m3u8": non-canonical path, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -109,6 +148,12 @@ GET /v/d%65mo/master.m3u8
 --- request
 GET /v/demo/media.json
 --- error_code: 404
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/media\.json": unknown file name, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -116,6 +161,12 @@ GET /v/demo/media.json
 --- request
 GET /v/demo/source.mp4
 --- error_code: 404
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/source\.mp4": unknown file name, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -123,6 +174,12 @@ GET /v/demo/source.mp4
 --- request
 GET /v/demo/720p/0.mp4
 --- error_code: 404
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/720p/0\.mp4": unknown file name, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -131,7 +188,11 @@ GET /v/demo/720p/0.mp4
 GET /v/demo/4k/0.m4s
 --- error_code: 404
 --- error_log eval
-qr{\[info\] .*vidorigin: "/v/demo/4k/0\.m4s": }
+qr{\[info\] .* vidorigin: "/v/demo/4k/0\.m4s": unknown rendition, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -139,6 +200,12 @@ qr{\[info\] .*vidorigin: "/v/demo/4k/0\.m4s": }
 --- request
 GET /v/demo/720p/-1.m4s
 --- error_code: 400
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/720p/-1\.m4s": invalid segment number, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -146,6 +213,12 @@ GET /v/demo/720p/-1.m4s
 --- request
 GET /v/demo/720p/one.m4s
 --- error_code: 400
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/720p/one\.m4s": invalid segment number, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -153,6 +226,12 @@ GET /v/demo/720p/one.m4s
 --- request
 GET /v/demo/720p/01.m4s
 --- error_code: 400
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/720p/01\.m4s": leading zero in segment number, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -160,6 +239,12 @@ GET /v/demo/720p/01.m4s
 --- request
 GET /v/demo/720p/99999999999999999999999.m4s
 --- error_code: 400
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/720p/99999999999999999999999\.m4s": segment number too large, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -167,6 +252,12 @@ GET /v/demo/720p/99999999999999999999999.m4s
 --- request
 GET /v/demo/720p/999999999.ts
 --- error_code: 404
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/720p/999999999\.ts": segment number out of range, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -174,6 +265,12 @@ GET /v/demo/720p/999999999.ts
 --- request
 GET /v/demo/720p/3.m4sx
 --- error_code: 404
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/720p/3\.m4sx": unknown file name, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -181,6 +278,12 @@ GET /v/demo/720p/3.m4sx
 --- request
 GET /v/demo/master.m3u8/
 --- error_code: 404
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/master\.m3u8/": trailing slash, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -188,6 +291,12 @@ GET /v/demo/master.m3u8/
 --- request
 GET /v/demo/720p/extra/3.m4s
 --- error_code: 404
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/720p/extra/3\.m4s": too many path components, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -195,6 +304,12 @@ GET /v/demo/720p/extra/3.m4s
 --- request
 GET /v/demo/aac/0.ts
 --- error_code: 404
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/aac/0\.ts": no ts for an audio track, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -203,6 +318,12 @@ GET /v/demo/aac/0.ts
 ["GET /v/", "GET /v/demo", "GET /v/demo/"]
 --- error_code eval
 [400, 404, 404]
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/(demo/?)?": (empty path|no file name|trailing slash), client: }
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -210,6 +331,10 @@ GET /v/demo/aac/0.ts
 --- request
 GET /v/demo/master.m3u8?x=../../etc/passwd
 --- error_code: 200
+--- no_error_log
+[error]
+[crit]
+[alert]
 
 
 
@@ -219,3 +344,7 @@ GET /v/demo/master.m3u8
 --- more_headers eval
 "User-Agent: " . ("(a+)+\$" x 400) . "\x01\x7f\n" . "X-Junk: " . ("z" x 4000)
 --- error_code: 200
+--- no_error_log
+[error]
+[crit]
+[alert]

@@ -33,9 +33,10 @@ __DATA__
 GET /v/broken/master.m3u8
 --- error_code: 500
 --- error_log eval
-qr{\[error\] .*vidorigin: invalid media description ".*/store/broken/media\.json": }
+qr{\[error\] .* vidorigin: invalid media description ".*/html/store/broken/media\.json": json: expected a key, client: }
 --- no_error_log
 [crit]
+[alert]
 
 
 
@@ -47,6 +48,9 @@ qr{\[error\] .*vidorigin: invalid media description ".*/store/broken/media\.json
 ["GET /v/broken/master.m3u8", "GET /v/good/master.m3u8", "GET /v/broken/360p/0.m4s"]
 --- error_code eval
 [500, 200, 500]
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -57,7 +61,10 @@ qr{\[error\] .*vidorigin: invalid media description ".*/store/broken/media\.json
 GET /v/cut/360p/index.m3u8
 --- error_code: 500
 --- error_log eval
-qr{\[error\] .*vidorigin: invalid media description ".*/store/cut/media\.json": }
+qr{\[error\] .* vidorigin: invalid media description ".*/html/store/cut/media\.json": json: unexpected end of data, client: }
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -68,8 +75,11 @@ qr{\[error\] .*vidorigin: invalid media description ".*/store/cut/media\.json": 
 --- request
 GET /v/other/master.m3u8
 --- error_code: 500
---- error_log
-id "good" does not match its directory
+--- error_log eval
+qr{\[error\] .* vidorigin: invalid media description ".*/html/store/other/media\.json": id "good" does not match its directory, client: }
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -82,8 +92,8 @@ GET /v/busy/master.m3u8
 --- error_code: 404
 --- response_headers
 Cache-Control: public, max-age=10
---- error_log
-vidorigin: "/v/busy/master.m3u8": video not ready
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/busy/master\.m3u8": video not ready, client: }
 --- no_error_log
 [error]
 
@@ -97,6 +107,8 @@ not yet
 GET /v/busy/360p/0.m4s
 --- error_code: 404
 --- response_body_unlike: not yet
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/busy/360p/0\.m4s": video not ready, client: }
 --- no_error_log
 [error]
 
@@ -109,7 +121,10 @@ GET /v/busy/360p/0.m4s
 GET /v/empty/manifest.mpd
 --- error_code: 500
 --- error_log eval
-qr{vidorigin: invalid media description ".*/store/empty/media\.json": size 0}
+qr{\[error\] .* vidorigin: invalid media description ".*/html/store/empty/media\.json": size 0, client: }
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -120,7 +135,10 @@ qr{vidorigin: invalid media description ".*/store/empty/media\.json": size 0}
 GET /v/future/master.m3u8
 --- error_code: 500
 --- error_log eval
-qr{vidorigin: invalid media description ".*/store/future/media\.json": }
+qr{\[error\] .* vidorigin: invalid media description ".*/html/store/future/media\.json": unsupported media description version, client: }
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -129,5 +147,7 @@ qr{vidorigin: invalid media description ".*/store/future/media\.json": }
 ["GET /v/good/master-ts.m3u8", "GET /v/good/360p/index-ts.m3u8", "GET /v/good/360p/0.ts"]
 --- error_code eval
 [404, 404, 404]
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/good/(master-ts\.m3u8|360p/index-ts\.m3u8|360p/0\.ts)": video has no ts format, client: }
 --- no_error_log
 [error]

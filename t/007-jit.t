@@ -66,7 +66,7 @@ Cache-Control: public, max-age=31536000, immutable, stale-if-error=86400
 X-Vidorigin-Transcode: 1
 --- raw_response_headers_unlike: no-cache
 --- error_log eval
-qr{\[info\] .*vidorigin: ".*/store/lazy/360p/0\.m4s" is not in the store yet, asking "\@vidorigin_jit"}
+qr{\[info\] .* vidorigin: ".*/html/store/lazy/360p/0\.m4s" is not in the store yet, asking "\@vidorigin_jit", client: }
 --- no_error_log
 [error]
 
@@ -92,6 +92,7 @@ GET /v/lazy/360p/1.m4s
 stored
 --- no_error_log
 is not in the store yet
+[error]
 
 
 
@@ -100,8 +101,11 @@ is not in the store yet
 ["GET /v/lazy/360p/2.m4s", "GET /v/lazy/720p/0.m4s", "GET /v/nosuch/360p/0.m4s"]
 --- error_code eval
 [404, 404, 404]
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/(lazy/360p/2\.m4s": segment number out of range|lazy/720p/0\.m4s": unknown rendition|nosuch/360p/0\.m4s": video not ready), client: }
 --- no_error_log
 is not in the store yet
+[error]
 
 
 
@@ -130,8 +134,11 @@ GET /v/lazy/360p/0.m4s
 --- error_code: 502
 --- response_headers
 Cache-Control: no-store
---- error_log
-nobody.sock failed
+--- error_log eval
+qr{\[crit\] .* connect\(\) to unix:.*/html/nobody\.sock failed \(2: No such file or directory\) while connecting to upstream, client: }
+--- no_error_log
+[error]
+[alert]
 
 
 
@@ -168,8 +175,11 @@ CDN-Cache-Control: public, max-age=86400
 --- request
 GET /v/lazy/360p/0.m4s
 --- error_code: 404
---- error_log
-is missing from the store
+--- error_log eval
+qr{\[error\] .* vidorigin: ".*/html/store/lazy/360p/0\.m4s" is missing from the store \(2: No such file or directory\), client: }
+--- no_error_log
+[crit]
+[alert]
 
 
 

@@ -15,7 +15,7 @@ my $store = tempdir(CLEANUP => 1);
 mkdir "$store/codecs" or die "mkdir: $!";
 {
     local $/;
-    open my $in, '<', "$FindBin::Bin/../tests/unit/data/codecs.json"
+    open my $in, '<', "$FindBin::Bin/../tests/core/data/codecs.json"
         or die "codecs.json: $!";
     my $json = <$in>;
     open my $out, '>', "$store/codecs/media.json" or die "media.json: $!";
@@ -152,6 +152,8 @@ __DATA__
 --- response_body eval
 ["desktop\n", "mobile\n", "tablet\n", "tv\n", "console\n", "legacy\n",
  "bot\n", "desktop\n"]
+--- no_error_log
+[error]
 
 
 
@@ -165,6 +167,8 @@ __DATA__
  "User-Agent: $::UA_DESKTOP\nX-Origin-Verify: 0123456789abcdef-secret-\nCF-Device-Type: mobile"]
 --- response_body eval
 ["desktop\n", "desktop\n", "desktop\n", "desktop\n"]
+--- no_error_log
+[error]
 
 
 
@@ -178,6 +182,8 @@ __DATA__
  "User-Agent: $::UA_TIZEN\n$::SECRET"]
 --- response_body eval
 ["tv\n", "mobile\n", "desktop\n", "tv\n"]
+--- no_error_log
+[error]
 
 
 
@@ -192,6 +198,8 @@ __DATA__
  "User-Agent: $::UA_DESKTOP"]
 --- response_body eval
 ["tablet\n", "desktop\n"]
+--- no_error_log
+[error]
 
 
 
@@ -206,6 +214,8 @@ GET /class
 "User-Agent: $::UA_DESKTOP\nCloudFront-Is-Tablet-Viewer: true"
 --- response_body
 desktop
+--- no_error_log
+[error]
 
 
 
@@ -222,6 +232,8 @@ desktop
  "User-Agent: $::UA_DESKTOP\nCF-Device-Type: tablet"]
 --- response_body eval
 ["tablet\n", "desktop\n"]
+--- no_error_log
+[error]
 
 
 
@@ -237,6 +249,8 @@ GET /class
 "User-Agent: $::UA_DESKTOP\nX-Forwarded-For: 203.0.113.7\nCF-Device-Type: tablet"
 --- response_body
 desktop
+--- no_error_log
+[error]
 
 
 
@@ -280,6 +294,8 @@ Vary: User-Agent, CloudFront-Is-SmartTV-Viewer, CloudFront-Is-Tablet-Viewer, Clo
 [404, 404, 200, 404]
 --- response_headers eval
 [("!Vary") x 4]
+--- no_error_log
+[error]
 
 
 
@@ -296,6 +312,8 @@ Vary: User-Agent, CloudFront-Is-SmartTV-Viewer, CloudFront-Is-Tablet-Viewer, Clo
  "360p/index.m3u8\n",
  "720p-hevc/index.m3u8 360p-hevc/index.m3u8 1080p/index.m3u8 720p/index.m3u8 360p/index.m3u8 scores=2,2,1,1,1\n",
  "360p/index.m3u8\n"]
+--- no_error_log
+[error]
 
 
 
@@ -329,6 +347,8 @@ Vary: User-Agent, CloudFront-Is-SmartTV-Viewer, CloudFront-Is-Tablet-Viewer, Clo
 ["1080p/index.m3u8 720p/index.m3u8 360p/index.m3u8\n",
  "1080p/index.m3u8 720p/index.m3u8 360p/index.m3u8\n",
  "desktop\n"]
+--- no_error_log
+[error]
 
 
 
@@ -337,3 +357,8 @@ Vary: User-Agent, CloudFront-Is-SmartTV-Viewer, CloudFront-Is-Tablet-Viewer, Clo
     vidorigin_device_ua "iPhone" phone;
 --- config
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*unknown device class "phone": define it with vidorigin_device_class in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]

@@ -50,7 +50,7 @@ $ENV{TEST_NGINX_REDIS_PORT} = start_redis();
 
 our $Demo = do {
     local $/;
-    open my $f, "<", "tests/unit/data/demo.json" or die "demo.json: $!\n";
+    open my $f, "<", "tests/core/data/demo.json" or die "demo.json: $!\n";
     <$f>;
 };
 
@@ -149,6 +149,7 @@ PONG
 [qr/EXTM3U/, qr/^down$/,
  qr/\nvidorigin_redis_connected 0\n.*\nvidorigin_redis_calls_failed_total\{reason="down"\} 1\n.*\nvidorigin_views_counted_total 1\n/s]
 --- no_error_log
+[crit]
 [alert]
 
 
@@ -182,6 +183,11 @@ PONG
 --- request
 GET /v/demo/master.m3u8
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*"vidorigin_views" requires "vidorigin_redis" in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -190,6 +196,11 @@ GET /v/demo/master.m3u8
 --- request
 GET /ping
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*"vidorigin_redis_ping" directive requires "vidorigin_redis" before it at http level in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -204,6 +215,11 @@ GET /ping
 --- request
 GET /v/demo/master.m3u8
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*invalid parameter "budget=0" in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -219,6 +235,11 @@ GET /v/demo/master.m3u8
 --- request
 GET /v/demo/master.m3u8
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*invalid parameter "every=1s" in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 

@@ -176,6 +176,11 @@ NL db
 --- request
 GET /region
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*vidorigin_geoip_db "\S+/nosuch\.mmdb" cannot be used: Error opening the specified MaxMind DB file \(2: No such file or directory\) in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -185,6 +190,11 @@ GET /region
 --- request
 GET /region
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*vidorigin_geoip_db "\S+/garbage\.mmdb" cannot be used: The MaxMind DB file contains invalid metadata in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -203,6 +213,8 @@ GET /region
 --- wait: 0.1
 --- error_log
 region=JP/db
+--- no_error_log
+[error]
 
 
 
@@ -318,6 +330,8 @@ qr/vidorigin region: \S+ (?:looked up|from the cache)/
 --- grep_error_log_out
 vidorigin region: 127.0.1.7 looked up
 vidorigin region: 127.0.1.7 from the cache
+--- no_error_log
+[error]
 
 
 
@@ -343,3 +357,5 @@ qr/vidorigin region: \S+ (?:looked up|from the cache)/
 --- grep_error_log_out
 vidorigin region: 2001:db9::7 looked up
 vidorigin region: 2001:db9::7 from the cache
+--- no_error_log
+[error]

@@ -57,9 +57,9 @@ __DATA__
 --- response_headers eval
 [("CDN-Cache-Control: no-store") x 3]
 --- error_log eval
-["origin-direct request refused: unsigned request",
- "origin-direct request refused: unsigned request",
- "origin-direct request refused: unsigned request"]
+qr{\[info\] .* vidorigin: "/v/demo/(master\.m3u8|720p/0\.m4s|720p/index\.m3u8)": origin-direct request refused: unsigned request, client: }
+--- no_error_log
+[error]
 
 
 
@@ -122,6 +122,10 @@ __DATA__
 [403, 403, 403, 403, 403, 403, 403]
 --- response_headers eval
 [("CDN-Cache-Control: no-store") x 7]
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/master\.m3u8": origin-direct request refused: (wrong signature|expired signature|malformed exp|malformed sig), client: }
+--- no_error_log
+[error]
 
 
 
@@ -129,8 +133,10 @@ __DATA__
 --- request eval
 "GET /v/demo/master.m3u8?$::Q_OLD"
 --- error_code: 403
---- error_log
-origin-direct request refused: expired signature
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/master\.m3u8": origin-direct request refused: expired signature, client: }
+--- no_error_log
+[error]
 
 
 
@@ -142,6 +148,8 @@ origin-direct request refused: expired signature
 ["", $::CDN, ""]
 --- response_body_like eval
 [qr/sig=/, qr/\A(?!.*sig=)/s, qr/sig=/]
+--- no_error_log
+[error]
 
 
 
@@ -162,6 +170,8 @@ origin-direct request refused: expired signature
 --- response_headers eval
 ["Surrogate-Control: no-store, max-age=0\n!CDN-Cache-Control",
  "!Surrogate-Control\n!CDN-Cache-Control"]
+--- no_error_log
+[error]
 
 
 
@@ -178,6 +188,8 @@ GET /v/demo/master.m3u8
 !CDN-Cache-Control
 --- response_body_unlike
 sig=
+--- no_error_log
+[error]
 
 
 
@@ -188,3 +200,8 @@ sig=
         vidorigin_direct_secret short;
     }
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*vidorigin_direct_secret must be at least 16 bytes in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]

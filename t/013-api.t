@@ -79,7 +79,7 @@ $ENV{TEST_NGINX_REGION_DB} = "$fixtures/a.mmdb";
 our $SECRET = '0123456789abcdef-direct';
 our $Demo = do {
     local $/;
-    open my $f, "<", "$FindBin::Bin/../tests/unit/data/codecs.json"
+    open my $f, "<", "$FindBin::Bin/../tests/core/data/codecs.json"
         or die "codecs.json: $!\n";
     <$f>;
 };
@@ -177,8 +177,10 @@ __DATA__
 GET /api/v1/videos/demo
 --- response_body_like eval
 qr/\A\{"id":"demo","ready":true,"duration_ms":12000,"title":"A \\"quoted\\" title \x{c3}\x{a9}t\x{c3}\x{a9} \\\\ \\u000a","creator":"vidorigin","language":"fr","thumbnails":\[\{"url":"https:\/\/i.example\/1.jpg","width":320,"height":180\}\],"tags":\["a","b"\],"catalog":true,/
---- error_log
-field "ads" is not JSON, left out
+--- error_log eval
+qr{\[warn\] .* vidorigin: catalog of "demo": field "ads" is not JSON, left out, client: }
+--- no_error_log
+[error]
 
 
 
@@ -209,6 +211,8 @@ field "ads" is not JSON, left out
 --- response_body eval
 ["region=DE device=mobile placement=origin/default catalog=1 hls=https://origin.example.com/v/demo/master.mobile.m3u8 dash=https://origin.example.com/v/demo/manifest.mobile.mpd signed renditions=720p-av1,360p-av1,720p-hevc,360p-hevc,720p,360p\n",
  "region=JP device=desktop placement=cdn/hint catalog=1 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p\n"]
+--- no_error_log
+[error]
 
 
 
@@ -220,6 +224,8 @@ field "ads" is not JSON, left out
 [404, 404, 404, 404]
 --- response_body eval
 [("{\"error\":\"no such video\"}\n") x 4]
+--- no_error_log
+[error]
 
 
 
@@ -239,6 +245,9 @@ field "ads" is not JSON, left out
 --- response_body eval
 ["region=US device=desktop placement=cdn/default catalog=0 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p\n",
  "region=JP device=desktop placement=cdn/default catalog=0 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p\n"]
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -251,6 +260,8 @@ GET /api/v1/videos/demo
 \&main::summary
 --- response_body
 region=JP device=desktop placement=cdn/default catalog=0 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p
+--- no_error_log
+[error]
 
 
 
@@ -275,6 +286,8 @@ region=JP device=desktop placement=cdn/default catalog=0 hls=https://cdn.example
 X-Forwarded-For: 127.0.1.9
 --- response_body_like eval
 qr{"hls":"http://127\.0\.0\.1:\d+/v/demo/master\.desktop\.m3u8\?exp=\d+&sig=[0-9a-f]{64}"}
+--- no_error_log
+[error]
 
 
 
@@ -284,6 +297,11 @@ qr{"hls":"http://127\.0\.0\.1:\d+/v/demo/master\.desktop\.m3u8\?exp=\d+&sig=[0-9
         vidorigin_api;
     }
 --- must_die
+--- error_log eval
+qr{\[emerg\] .*vidorigin_api needs vidorigin_api_origin_host \(and vidorigin_api_cdn_host\) in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
 
 
 
@@ -306,3 +324,5 @@ qr{"hls":"http://127\.0\.0\.1:\d+/v/demo/master\.desktop\.m3u8\?exp=\d+&sig=[0-9
 ["region=US device=desktop placement=origin/hint catalog=1 hls=https://origin.example.com/v/demo/master.desktop.m3u8 dash=https://origin.example.com/v/demo/manifest.desktop.mpd signed renditions=1080p,720p,360p\n",
  "region=JP device=desktop placement=cdn/hint catalog=1 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p\n",
  "region=ZZ device=desktop placement=cdn/default catalog=1 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p\n"]
+--- no_error_log
+[error]

@@ -14,40 +14,17 @@
 
 set -u
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-HERE=$ROOT/tests/devices
-MODULE_SO=${MODULE_SO:-$ROOT/build/nginx/objs/ngx_http_vidorigin_module.so}
-NGINX=${NGINX:-/usr/sbin/nginx}
-TMP=$(mktemp -d /tmp/vo-devices.XXXXXX)
+. "$(dirname "$0")/../lib/nginx.sh"
+
 NGX_PID=""
 
-cleanup() {
-    local i
-    if [ -n "$NGX_PID" ] && kill -0 "$NGX_PID" 2>/dev/null; then
-        kill -TERM "$NGX_PID" 2>/dev/null
-        for i in $(seq 1 50); do
-            kill -0 "$NGX_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$NGX_PID" 2>/dev/null
-    fi
-    [ -n "$NGX_PID" ] && wait "$NGX_PID" 2>/dev/null
-    [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "not ok - $1"
-    echo "devices-ua: 0 passed, 1 failed"
-    exit 1
+stop_nginx() {
+    [ -n "$NGX_PID" ] && stop_nginx_pid "$NGX_PID"
 }
 
-[ -f "$MODULE_SO" ] || fail "module $MODULE_SO missing (make module)"
-MODULE_SO=$(cd "$(dirname "$MODULE_SO")" && pwd)/$(basename "$MODULE_SO")
+on_exit stop_nginx
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+[ -f "$MODULE_SO" ] || bail devices-ua "module $MODULE_SO missing (make module)"
 
 # write_conf PORT: headers up to 64 KB so that the hostile User-Agents
 # reach the module (which reads their first 512 bytes)
@@ -84,7 +61,7 @@ EOF
 # nginx -t first: a rule the module refuses is named here
 write_conf 1
 if ! out=$("$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -t 2>&1); then
-    fail "nginx -t with conf/vidorigin-devices.conf: $out"
+    bail devices-ua "nginx -t with conf/vidorigin-devices.conf: $out"
 fi
 
 # start nginx on a free port (again on another if it was taken meanwhile)
@@ -110,7 +87,7 @@ for attempt in 1 2 3; do
     grep -q 'Address already in use' "$TMP/error.log" "$TMP/start.log" \
         2>/dev/null || break
 done
-[ -n "$up" ] || fail "nginx did not start: $(cat "$TMP/start.log" "$TMP/error.log" 2>/dev/null)"
+[ -n "$up" ] || bail devices-ua "nginx did not start: $(cat "$TMP/start.log" "$TMP/error.log" 2>/dev/null)"
 
 timeout 120 python3 "$HERE/ua_client.py" "$port" "$HERE/ua-corpus.tsv"
 rc=$?

@@ -255,7 +255,7 @@ dur_ms=$(jq -r .duration_ms "$meta")
 fps_num=$(jq -r .fps_num "$meta")
 fps_den=$(jq -r .fps_den "$meta")
 # H.264: what every player gets without device classes (HEVC and AV1
-# renditions are tests/codecs')
+# renditions are tests/serve/test-codecs.sh')
 mapfile -t vnames < <(jq -r '.video[] | select(.codec | startswith("avc1"))
                              | .name' "$meta")
 mapfile -t vsizes < <(jq -r '.video[] | select(.codec | startswith("avc1"))

@@ -2,7 +2,8 @@
 #
 # Deliberately wrong expectations, one section per block: every block here
 # must produce at least one "not ok" (tests/harness/selftest.sh checks).
-# Kept out of t/ so that "prove -r t/" never runs it.
+# Kept out of t/ so that "prove -r t/" never runs it.  The configuration
+# that does not load comes last: the genuine harness bails out there.
 
 use Test::Nginx::Socket 'no_plan';
 
@@ -111,16 +112,7 @@ abd
 
 
 
-=== FAIL 11: a configuration that does not load
---- config
-    location = /a { return 200 "real" extra; }
---- request
-GET /a
---- response_body: real
-
-
-
-=== FAIL 12: user_files content
+=== FAIL 11: user_files content
 --- config
 --- user_files
 >>> f.txt
@@ -132,7 +124,7 @@ other body
 
 
 
-=== FAIL 13: HEAD has no body
+=== FAIL 12: HEAD has no body
 --- config
 --- user_files
 >>> f.txt
@@ -144,7 +136,7 @@ file body
 
 
 
-=== FAIL 14: timeout on a request nginx never completes
+=== FAIL 13: timeout on a request nginx never completes
 --- config
     location = /a { return 200 "real"; }
 --- raw_request eval
@@ -154,7 +146,7 @@ file body
 
 
 
-=== FAIL 15: arrays of expectations for several requests
+=== FAIL 14: arrays of expectations for several requests
 --- config
     location = /a { return 200 "A"; }
     location = /b { return 200 "B"; }
@@ -165,16 +157,27 @@ file body
 
 
 
-=== FAIL 16: must_die with a configuration that loads
+=== FAIL 15: must_die with a configuration that loads
 --- config
     location = /a { return 200 "real"; }
 --- must_die
 
 
 
-=== FAIL 17: $TEST_NGINX_ variables are expanded before nginx reads them
+=== FAIL 16: $TEST_NGINX_ variables are expanded in an expected body too
+--- http_config
+    geo $dollar { default "$"; }
 --- config
-    location = /a { return 200 "$TEST_NGINX_SERVER_PORT"; }
+    location = /a { return 200 "${dollar}TEST_NGINX_SERVER_PORT"; }
 --- request
 GET /a
 --- response_body: $TEST_NGINX_SERVER_PORT
+
+
+
+=== FAIL 17: a configuration that does not load
+--- config
+    location = /a { return 200 "real" extra; }
+--- request
+GET /a
+--- response_body: real

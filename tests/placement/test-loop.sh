@@ -10,37 +10,22 @@
 # segment; every origin-direct answer says CDN-Cache-Control: no-store; a
 # tampered, foreign or expired signature gets 403.
 #
-# Needs MODULE_SO, WORKER, STORE (with demo packaged).
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-: "${MODULE_SO:?}" "${WORKER:?}" "${STORE:?}"
-MODULE_SO=$(realpath "$MODULE_SO") WORKER=$(realpath "$WORKER")
+# Needs STORE (with demo packaged); MODULE_SO, WORKER, NGINX as in
+# tests/lib.
+
+. "$(dirname "$0")/../lib/worker.sh"
+. "$(dirname "$0")/../lib/nginx.sh"
+
+: "${STORE:?}"
 STORE=$(cd "$STORE" && pwd)
-NGINX=${NGINX:-/usr/sbin/nginx}
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-
-TMP=$(mktemp -d /tmp/vo-placement.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    [ -f "$TMP/nginx/nginx.pid" ] && kill -QUIT "$(cat "$TMP/nginx/nginx.pid")" 2>/dev/null
-    sleep 0.3
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$TMP"
+# nginx (daemonized) asked to stop before the processes are killed
+stop_nginx() {
+    [ -f "$TMP/nginx/nginx.pid" ] \
+        && stop_nginx_pid "$(cat "$TMP/nginx/nginx.pid")"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+on_exit stop_nginx
 
 [ -f "$STORE/demo/media.json" ] || { echo "Bail out! demo not in $STORE"; exit 1; }
 
@@ -49,11 +34,11 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
     --logfile "$TMP/redis.log" &
-pids+=($!)
+PIDS="$PIDS $!"
 for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
 R() { redis-cli -p "$rport" "$@"; }
 
-perl "$top/tests/region/make-mmdb.pl" "$TMP/geo.mmdb" ||
+perl "$ROOT/tests/region/make-mmdb.pl" "$TMP/geo.mmdb" ||
     { echo "Bail out! make-mmdb.pl failed"; exit 1; }
 
 secret=loop-direct-secret-0123456789
@@ -178,5 +163,4 @@ check "the same, unexpired: 200" \
 check "unsigned, not through the CDN: 403" [ "$(code "$base/v/demo/master.m3u8")" = 403 ]
 check "no error in nginx's log" bash -c "! grep -E '\[(error|crit|alert|emerg)\]' '$TMP/nginx/logs/error.log'"
 
-echo "placement-loop: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish placement-loop

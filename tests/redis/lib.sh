@@ -2,60 +2,18 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 #
-# Shared by tests/redis/test-*.sh: the distro nginx with the module
-# ($MODULE_SO) serving a store made of one media description
-# (tests/unit/data/demo.json as video "demo"), and a real redis-server on a
-# loopback port the test picks; everything in a scratch directory removed
-# on exit (KEEP_TMP=1 keeps it).  Counters behind the closing
-# "redis-xxx: N passed, M failed" line.
+# Shared by tests/redis/test-*.sh, on top of tests/lib/nginx.sh: the
+# distro nginx with the module serving a store made of one media
+# description (tests/core/data/demo.json as video "demo"), and a real
+# redis-server on a loopback port the test picks, both stopped on exit.
 
-set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/nginx.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-
-case ${MODULE_SO:-} in
-    "") MODULE_SO=$ROOT/build/nginx/objs/ngx_http_vidorigin_module.so ;;
-    /*) ;;
-    *) MODULE_SO=$PWD/$MODULE_SO ;;
-esac
-NGINX=${NGINX:-/usr/sbin/nginx}
-
-TMP=$(mktemp -d /tmp/vo-redis-test.XXXXXX)
-chmod 755 "$TMP"
-PASSED=0
-FAILED=0
 REDIS_PID=
 NGX_MASTER=
 
-ok() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
-fail() { FAILED=$((FAILED + 1)); echo "not ok - $1"; }
-
-# check_sh "description" 'shell expression'
-check_sh() {
-    if eval "$2"; then ok "$1"; else fail "$1"; fi
-}
-
-finish() {
-    echo "$1: $PASSED passed, $FAILED failed"
-    [ "$FAILED" -eq 0 ]
-    exit $?
-}
-
-bail() {
-    fail "$2"
-    finish "$1"
-}
-
-cleanup() {
-    exec 2>/dev/null
-    stop_nginx
-    stop_redis
-    for p in $(jobs -p); do kill -9 "$p"; done
-    wait
-    [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit stop_nginx
+on_exit stop_redis
 
 prereq() {
     local t
@@ -64,15 +22,6 @@ prereq() {
     done
     [ -f "$MODULE_SO" ] || bail "$1" "module $MODULE_SO built (make module)"
 }
-
-free_port() {
-    python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # --- redis-server on 127.0.0.1:$REDIS_PORT, no persistence
 
@@ -112,7 +61,7 @@ redis_clients() {
 
 STORE=$TMP/store
 mkdir -p "$STORE/demo"
-cp "$ROOT/tests/unit/data/demo.json" "$STORE/demo/media.json"
+cp "$ROOT/tests/core/data/demo.json" "$STORE/demo/media.json"
 chmod -R a+rX "$STORE"
 
 ADMIN_SECRET=0123456789abcdef0123
@@ -173,14 +122,8 @@ start_nginx() {
 }
 
 stop_nginx() {
-    local i
     [ -n "$NGX_MASTER" ] || return 0
-    kill -TERM "$NGX_MASTER" 2>/dev/null
-    for i in $(seq 1 50); do
-        kill -0 "$NGX_MASTER" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$NGX_MASTER" $(workers) 2>/dev/null
+    stop_nginx_pid "$NGX_MASTER"
     NGX_MASTER=
 }
 
@@ -238,13 +181,3 @@ views_in_redis() {
 }
 
 hour_key() { date -u +%Y%m%d%H; }
-
-# wait_for 'shell expression' TENTHS: polls every 0.1 s
-wait_for() {
-    local i
-    for i in $(seq 1 "$2"); do
-        eval "$1" && return 0
-        sleep 0.1
-    done
-    return 1
-}

@@ -19,7 +19,7 @@ start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT db=3 password=s3cret;
     vidorigin_views on flush=100ms;" || bail $NAME "nginx starts"
 KEY=vo:views:demo:$(hour_key)
 for i in 1 2 3; do code /v/demo/master.m3u8 > /dev/null; done
-wait_for '[ "$(rcli -n 3 hget "$KEY" ZZ)" = 3 ]' 30
+wait_for_sh 30 '[ "$(rcli -n 3 hget "$KEY" ZZ)" = 3 ]'
 check_sh "views in database 3 ($(rcli -n 3 hget "$KEY" ZZ)), none in 0" \
     '[ "$(rcli -n 3 hget "$KEY" ZZ)" = 3 ] && [ "$(rcli -n 0 dbsize)" = 0 ]'
 check_sh "no error logged" '! grep -q "\[error\]" "$TMP/nginx/logs/error.log"'
@@ -28,9 +28,9 @@ check_sh "no error logged" '! grep -q "\[error\]" "$TMP/nginx/logs/error.log"'
 stop_redis KILL
 start_redis --requirepass s3cret --unixsocket "$TMP/redis.sock" \
     --unixsocketperm 777 || bail $NAME "redis-server restarts"
-wait_for '[ "$(metric vidorigin_redis_connected)" = 2 ]' 50
+wait_for_sh 50 '[ "$(metric vidorigin_redis_connected)" = 2 ]'
 for i in 1 2; do code /v/demo/master.m3u8 > /dev/null; done
-wait_for '[ "$(rcli -n 3 hget "$KEY" ZZ)" = 2 ]' 30
+wait_for_sh 30 '[ "$(rcli -n 3 hget "$KEY" ZZ)" = 2 ]'
 check_sh "Redis restarted: still database 3 ($(rcli -n 3 hget "$KEY" ZZ))" \
     '[ "$(rcli -n 3 hget "$KEY" ZZ)" = 2 ]'
 stop_nginx
@@ -40,7 +40,7 @@ NGX_PORT=
 start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT password=wrong;
     vidorigin_views on flush=100ms;" || bail $NAME "nginx starts"
 code /v/demo/master.m3u8 > /dev/null
-wait_for '[ "$(dropped lost)" = 1 ]' 30
+wait_for_sh 30 '[ "$(dropped lost)" = 1 ]'
 check_sh "wrong password: the view is lost" \
     '[ "$(dropped lost)" = 1 ]'
 check_sh "and the refusal logged" \

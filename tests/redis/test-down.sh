@@ -18,7 +18,7 @@ for i in $(seq 1 20); do
     [ "$(code /v/demo/master.m3u8)" = 200 ] || bad=1
 done
 check_sh "manifests served without Redis" '[ $bad = 0 ]'
-wait_for '[ "$(dropped down)" = 20 ]' 20
+wait_for_sh 20 '[ "$(dropped down)" = 20 ]'
 check_sh "20 views counted, 20 dropped (down)" \
     '[ "$(metric vidorigin_views_counted_total)" = 20 ] &&
      [ "$(dropped down)" = 20 ]'
@@ -37,7 +37,7 @@ check_sh "backoff: $fails failures in ~3.5 s, logged once a worker ($logged)" \
 
 start_redis || bail $NAME "redis-server starts"
 t0=$(now_ms)
-wait_for both_connected 40
+wait_for 40 both_connected
 t=$(( $(now_ms) - t0 ))
 check_sh "Redis started: both workers connected in $t ms" \
     both_connected
@@ -45,7 +45,7 @@ check_sh "the recovery was logged" \
     '[ "$(grep -c "connected$" "$TMP/nginx/logs/error.log")" = 2 ]'
 for i in $(seq 1 5); do code /v/demo/master.m3u8 > /dev/null; done
 KEY=vo:views:demo:$(hour_key)
-wait_for '[ "$(rcli hget "$KEY" ZZ)" = 5 ]' 30
+wait_for_sh 30 '[ "$(rcli hget "$KEY" ZZ)" = 5 ]'
 check_sh "counting began: $KEY ZZ = $(rcli hget "$KEY" ZZ)" \
     '[ "$(rcli hget "$KEY" ZZ)" = 5 ]'
 check_sh "no alert or crash in error.log" \

@@ -16,7 +16,7 @@ prereq $NAME
 start_redis || bail $NAME "redis-server starts"
 start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT;
     vidorigin_views on flush=100ms;" || bail $NAME "nginx starts"
-wait_for '[ "$(redis_clients)" = 2 ]' 50 || bail $NAME "workers connected"
+wait_for_sh 50 '[ "$(redis_clients)" = 2 ]' || bail $NAME "workers connected"
 
 URL=http://127.0.0.1:$NGX_PORT/v/demo/master.m3u8
 kill -STOP "$REDIS_PID"
@@ -28,7 +28,7 @@ check_sh "no failed request" \
 check_sh "p99 under 20 ms ($(field "$out" p99) ms)" \
     'awk -v p="$(field "$out" p99)" "BEGIN { exit !(p < 20) }"'
 silent() { grep -c "answered nothing for 3 s" "$TMP/nginx/logs/error.log"; }
-wait_for '[ "$(silent)" -ge 2 ]' 50
+wait_for_sh 50 '[ "$(silent)" -ge 2 ]'
 logged=$(silent)
 check_sh "both workers dropped the silent connection ($logged lines)" \
     '[ "$logged" -ge 2 ]'
@@ -41,13 +41,13 @@ check_sh "views dropped, none flushed while hung" \
     '[ "$flushed" = 0 ] && [ $((lost + down)) -gt 0 ]'
 
 kill -CONT "$REDIS_PID"
-wait_for both_connected 80
+wait_for 80 both_connected
 check_sh "Redis resumed: one connection per worker ($(redis_clients))" \
     both_connected
 KEY=vo:views:demo:$(hour_key)
 before=$(rcli hget "$KEY" ZZ)
 for i in $(seq 1 5); do code /v/demo/master.m3u8 > /dev/null; done
-wait_for '[ "$(rcli hget "$KEY" ZZ)" = $(( ${before:-0} + 5 )) ]' 30
+wait_for_sh 30 '[ "$(rcli hget "$KEY" ZZ)" = $(( ${before:-0} + 5 )) ]'
 check_sh "counting resumed (${before:-0} -> $(rcli hget "$KEY" ZZ))" \
     '[ "$(rcli hget "$KEY" ZZ)" = $(( ${before:-0} + 5 )) ]'
 # a request waiting within a long budget when the silent connection is
@@ -56,7 +56,7 @@ stop_nginx
 NGX_PORT=
 start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT budget=20s;" \
     || bail $NAME "nginx starts"
-wait_for '[ "$(metric vidorigin_redis_connected)" = 2 ]' 50
+wait_for_sh 50 '[ "$(metric vidorigin_redis_connected)" = 2 ]'
 kill -STOP "$REDIS_PID"
 out=$(curl -s --max-time 30 -o "$TMP/ping" -w '%{http_code} %{time_total}' \
     "http://127.0.0.1:$NGX_PORT/redis-ping")

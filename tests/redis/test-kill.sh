@@ -20,7 +20,7 @@ URL=http://127.0.0.1:PORT/v/demo/master.m3u8
 start_redis || bail $NAME "redis-server starts"
 start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT;
     vidorigin_views on flush=300ms;" || bail $NAME "nginx starts"
-wait_for '[ "$(redis_clients)" = 2 ]' 50 || bail $NAME "workers connected"
+wait_for_sh 50 '[ "$(redis_clients)" = 2 ]' || bail $NAME "workers connected"
 URL=${URL/PORT/$NGX_PORT}
 KEY=vo:views:demo:$(hour_key)
 
@@ -79,7 +79,7 @@ check_sh "status: Redis down (0 workers connected)" \
 # views still in a table (flushed every 300 ms) or waiting for a reply
 # are not settled yet: the sums are read once none are
 echo "# right after the load: $(pending queued) queued, $(pending sent) sent"
-wait_for settled 30
+wait_for 30 settled
 check_sh "views settled in 3 s: $(pending queued) queued, $(pending sent) sent" \
     settled
 down=$(dropped down)
@@ -96,11 +96,11 @@ check_sh "the outage was logged once per worker" \
 # restarted on the same port: no reload
 sleep 1.5
 start_redis || bail $NAME "redis-server restarts"
-wait_for '[ "$(metric vidorigin_redis_connected)" = 2 ]' 50
+wait_for_sh 50 '[ "$(metric vidorigin_redis_connected)" = 2 ]'
 check_sh "both workers reconnected ($(redis_clients) clients)" \
     both_connected
 for i in $(seq 1 10); do code /v/demo/master.m3u8 > /dev/null; done
-wait_for '[ "$(rcli hget "$KEY" ZZ)" = 10 ]' 30
+wait_for_sh 30 '[ "$(rcli hget "$KEY" ZZ)" = 10 ]'
 check_sh "counting resumed: $(rcli hget "$KEY" ZZ) new views of 10" \
     '[ "$(rcli hget "$KEY" ZZ)" = 10 ]'
 check_sh "no reload; $(metric vidorigin_redis_connects_total) connects" \

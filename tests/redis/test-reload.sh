@@ -16,7 +16,7 @@ RELOADS=${RELOADS:-50}
 start_redis || bail $NAME "redis-server starts"
 start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT;
     vidorigin_views on flush=100ms;" || bail $NAME "nginx starts"
-wait_for '[ "$(redis_clients)" = 2 ]' 50 || bail $NAME "workers connected"
+wait_for_sh 50 '[ "$(redis_clients)" = 2 ]' || bail $NAME "workers connected"
 
 # fds of each worker, one line per worker
 fds() {
@@ -53,10 +53,10 @@ check_sh "no request failed (keep-alive closes retried once, as browsers do)" \
     '[ "$(awk "{ print \$4 }" "$TMP/load.out")" = 0 ] &&
      [ "$(awk "{ print \$2 }" "$TMP/load.out")" -gt 1000 ]'
 
-wait_for '[ "$(all_workers | wc -l)" = 2 ]' 150
+wait_for_sh 150 '[ "$(all_workers | wc -l)" = 2 ]'
 check_sh "old workers all gone ($(all_workers | wc -l) left)" \
     '[ "$(all_workers | wc -l)" = 2 ]'
-wait_for '[ "$(redis_clients)" = 2 ]' 50
+wait_for_sh 50 '[ "$(redis_clients)" = 2 ]'
 check_sh "INFO clients: one connection per worker ($(redis_clients))" \
     '[ "$(redis_clients)" = 2 ]'
 others=$(( $(rcli client list | wc -l) - 1 ))
@@ -68,7 +68,7 @@ now=$(fds)
 check_sh "fds per worker after reloads: $now (at start: $base)" \
     '[ "$now" = "$base" ]'
 
-wait_for settled 30
+wait_for 30 settled
 check_sh "views settled: $(pending queued) queued, $(pending sent) sent" \
     settled
 counted=$(metric vidorigin_views_counted_total)
@@ -88,7 +88,7 @@ check_sh "Redis holds them all" '[ "$in_redis" = "$flushed" ]'
 for i in 1 2 3; do
     stop_redis KILL
     start_redis || bail $NAME "redis-server restarts"
-    wait_for '[ "$(redis_clients)" = 2 ]' 50
+    wait_for_sh 50 '[ "$(redis_clients)" = 2 ]'
 done
 check_sh "Redis restarted 3 times: $(redis_clients) connections" \
     '[ "$(redis_clients)" = 2 ]'

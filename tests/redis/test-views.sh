@@ -16,7 +16,7 @@ start_redis || bail $NAME "redis-server starts"
 start_nginx "vidorigin_redis 127.0.0.1:$REDIS_PORT budget=20ms;
     vidorigin_views on flush=100ms ttl=2d;" || bail $NAME "nginx starts"
 
-wait_for '[ "$(redis_clients)" = 2 ]' 50
+wait_for_sh 50 '[ "$(redis_clients)" = 2 ]'
 check_sh "both workers connected (INFO clients: $(redis_clients))" \
     '[ "$(redis_clients)" = 2 ]'
 check_sh "status: 2 workers connected" \
@@ -40,9 +40,9 @@ done
 curl -s -o /dev/null -I "http://127.0.0.1:$NGX_PORT/v/demo/master.m3u8"
 check_sh "manifests answered 200" '[ $bad = 0 ]'
 
-wait_for '[ "$(views_in_redis "$KEY")" -ge 30 ]' 30
+wait_for_sh 30 '[ "$(views_in_redis "$KEY")" -ge 30 ]'
 # Redis holds them before nginx has read the replies: wait for those too
-wait_for settled 30
+wait_for 30 settled
 check_sh "30 views in $KEY field ZZ ($(rcli hget "$KEY" ZZ))" \
     '[ "$(rcli hget "$KEY" ZZ)" = 30 ]'
 check_sh "no other field or key (fields: $(rcli hkeys "$KEY" | tr '\n' ' '))" \
@@ -60,7 +60,7 @@ mkdir -p "$STORE/other" && cp "$STORE/demo/media.json" "$STORE/other/" \
     && sed -i 's/"demo"/"other"/' "$STORE/other/media.json"
 chmod -R a+rX "$STORE"
 c=$(code /v/other/master.m3u8)
-wait_for '[ "$(rcli hget vo:views:other:$H ZZ)" = 1 ]' 30
+wait_for_sh 30 '[ "$(rcli hget vo:views:other:$H ZZ)" = 1 ]'
 check_sh "another video ($c): vo:views:other:$H ZZ = 1" \
     '[ "$(rcli hget vo:views:other:$H ZZ)" = 1 ]'
 

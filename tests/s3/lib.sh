@@ -1,11 +1,11 @@
 # Copyright (C) vidorigin authors
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# Shared by the tests/s3 scripts, on top of tests/worker/lib.sh: the S3
+# Shared by the tests/s3 scripts, on top of tests/lib/worker.sh: the S3
 # peer (s3rver, @20minutes/s3rver pinned in package.json, installed by
 # npm ci on first use), started on 127.0.0.1 on a port the system picks.
 
-. "$(dirname "${BASH_SOURCE[0]}")/../worker/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/worker.sh"
 
 S3=$ROOT/tests/s3
 
@@ -41,24 +41,6 @@ start_peer() {
     echo "# s3rver $name did not start" >&2
     cat "$TMP/$name.log" >&2
     return 1
-}
-
-# a free TCP port on 127.0.0.1 (the system's choice)
-free_port() {
-    python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# not COMMAND...: check that it fails
-not() {
-    ! "$@"
-}
-
-# milliseconds since the epoch
-now_ms() {
-    echo $(( $(date +%s%N) / 1000000 ))
 }
 
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER

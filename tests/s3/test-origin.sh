@@ -12,9 +12,7 @@
 # fetches resume, without reloading nginx.
 
 . "$(dirname "$0")/lib.sh"
-
-MODULE_SO=${MODULE_SO:-$ROOT/build/nginx/objs/ngx_http_vidorigin_module.so}
-NGINX=${NGINX:-/usr/sbin/nginx}
+. "$(dirname "$0")/../lib/nginx.sh"
 STORE=${STORE:-$ROOT/var/store}
 VIDEO=demo
 S3_TIMEOUT=2

@@ -160,7 +160,11 @@ sub get_req_from_block ($) {
         my $all = '';
         for my $i (0 .. $#$reqs) {
             my $conn = $i == $#$reqs ? 'close' : 'keep-alive';
-            $all .= build_request($name, strip_request_comments($reqs->[$i]),
+            # as genuine: $TEST_NGINX_* expanded in pipelined requests
+            # (and in no other kind)
+            my $req = Test::Nginx::Util::expand_env_in_text($reqs->[$i],
+                          $name, $Test::Nginx::Util::RandPorts);
+            $all .= build_request($name, strip_request_comments($req),
                                   $more_for->($i), $conn);
         }
         return [[ { value => $all } ]];
@@ -535,6 +539,10 @@ sub check_response_body ($$$$$) {
         Encode::from_to($expected, 'UTF-8', $block->charset)
             if $block->charset;
         $expected = subst_port($expected);
+        # as genuine: $TEST_NGINX_* expanded in an expected body (text)
+        $expected = Test::Nginx::Util::expand_env_in_text($expected, $name,
+                        $Test::Nginx::Util::RandPorts)
+            if defined $expected && !ref $expected;
 
         my $desc = "$name - response_body - response is expected "
                    . "(repeated req $rep, req $idx)";
@@ -609,7 +617,12 @@ sub check_error_log ($$$$$) {
         my $expected = $block->grep_error_log_out;
         bail_out("$name - No --- grep_error_log_out defined but "
                  . "--- grep_error_log is defined") unless defined $expected;
-        $expected = $expected->[$rep] if ref $expected eq 'ARRAY';
+        # the genuine harness expands $TEST_NGINX_* in it as text, which
+        # turns a regex or an array into a string that never matches
+        bail_out("$name - --- grep_error_log_out must be text: the genuine "
+                 . "Test::Nginx compares it as a string") if ref $expected;
+        $expected = Test::Nginx::Util::expand_env_in_text($expected, $name,
+                        $Test::Nginx::Util::RandPorts);
 
         $lines ||= error_log_data();
         my $got = '';

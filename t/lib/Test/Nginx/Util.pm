@@ -9,14 +9,17 @@
 # unchanged under the genuine module.  Only the subset the project uses is
 # implemented; see t/lib/README or the report of the harness for the list.
 #
+# As the genuine harness: nginx is started for every block that has its
+# own "--- config" (with "-e <servroot>/logs/error.log", so that messages
+# logged while the configuration is read land in the test's error.log);
+# a block without one runs on the previous block's nginx, files and
+# error.log.  Where the two differ, a suite can only fail here where it
+# would fail there.
+#
 # Differences from the genuine harness, on purpose:
 #   - nginx runs with "daemon off" as a direct child (fork/exec, own process
-#     group) and is reaped with waitpid; it is started before every block
-#     and stopped after it, so no block sees another block's process.
+#     group) and is reaped with waitpid; every wait for it is bounded.
 #   - the test server listens on 127.0.0.1 only.
-#   - "nginx -e <servroot>/logs/error.log" (nginx >= 1.19.5) so that
-#     messages logged while the configuration is read land in the test's
-#     error.log instead of the compiled-in log path.
 #   - with TEST_NGINX_USE_VALGRIND the valgrind report of each nginx run is
 #     scanned and the block fails when it shows an invalid access or a
 #     definite leak in a stack that matches TEST_NGINX_VALGRIND_MATCH.
@@ -130,6 +133,7 @@ our $CheckErrorLog;     # set by Test::Nginx::Socket: error_log checks
 our $ChildPid;          # the running nginx (or valgrind) process
 our $ErrLogFilePos = 0;
 our $PrevConfig;
+our $RandPorts = {};   # the running block's $TEST_NGINX_RAND_PORT_N
 our $InChild;
 
 # --- small setters, named and behaving as in the genuine harness
@@ -682,6 +686,7 @@ sub run_tests () {
         run_test($block);
     }
 
+    finish_nginx() unless $NoClean;
     cleanup() unless $NoClean;
 }
 
@@ -711,20 +716,53 @@ sub skip_count ($) {
     return;
 }
 
+# The nginx now running was started for the block named $NginxStarter: it
+# is stopped when the next block with a configuration starts its own, or
+# at the end, and only then are its exit status and its valgrind report
+# checked, in the name of that block.
+our $NginxStarter;
+
+sub finish_nginx () {
+    return unless defined $ChildPid;
+    my $name = $NginxStarter // 'cleanup';
+    my $pid = $ChildPid;
+    my $status = stop_nginx($name);
+
+    if ($UseValgrind) {
+        my @errs = Test::Nginx::Valgrind::errors($ValgrindLog, $LoadModules);
+        if (@errs) {
+            Test::More::fail("$name - valgrind reports " . scalar(@errs)
+                             . " error(s) in our code (pid $pid)");
+            Test::More::diag($_) for @errs;
+        }
+    }
+
+    if (defined $status && ($status & 127) && ($status & 127) != SIGKILL) {
+        Test::More::fail("$name - " . exit_text($status));
+    }
+}
+
 sub run_test ($) {
     my $block = shift;
     my $name = $block->name;
-    my $rand_ports = {};
+    my $rand_ports = $RandPorts = {};
 
+    # As in the genuine harness, a block without "--- config" does not
+    # restart nginx: it runs on the previous block's nginx, configuration,
+    # html directory and error.log (its error_log checks see the lines
+    # since that nginx started), and its own user_files, http_config and
+    # the like are not written.  A suite that passes here therefore passes
+    # under the genuine harness too.
     my $config = $block->config;
-    if (!defined $config) {
-        defined $PrevConfig || $NoNginxManager
+    my $restart = defined $config && !$NoNginxManager;
+    if (!defined $config && !$NoNginxManager) {
+        defined $PrevConfig
             or bail_out("$name - No '--- config' section specified and "
                         . "could not get previous one");
-        $config = $PrevConfig;
+        defined $block->must_die
+            and bail_out("$name - --- must_die needs the block's own "
+                         . "--- config");
     }
-    $PrevConfig = $config;
-    $config = expand_env_in_text($config, $name, $rand_ports);
 
     local $LogLevel = $block->log_level || $LogLevel;
 
@@ -734,19 +772,22 @@ sub run_test ($) {
         return;
     }
 
+    $config = expand_env_in_text($config, $name, $rand_ports);
     my $must_die = $block->must_die;
 
     # as in the genuine harness: a block where nginx must die is not run
     # under valgrind
     local $UseValgrind = defined $must_die ? undef : $UseValgrind;
 
-    if (!$NoNginxManager) {
-        stop_nginx($name) if defined $ChildPid;
+    if ($restart) {
+        $PrevConfig = $block->config;
+        finish_nginx();
         unlink $ValgrindLog;
         setup_server_root();
         write_user_files($block, $rand_ports);
         write_config_file($block, $config, $rand_ports);
         $ErrLogFilePos = 0;
+        $NginxStarter = $name;
 
         if (defined $must_die) {
             my $res = start_nginx($name, 1);
@@ -784,24 +825,6 @@ sub run_test ($) {
     for my $i (0 .. $RepeatEach - 1) {
         write_user_files($block, $rand_ports) if $i > 0;
         $RunTestHelper->($block, 0, $i);
-    }
-
-    return if $NoNginxManager || $NoClean;
-
-    my $pid = $ChildPid;
-    my $status = stop_nginx($name);
-
-    if ($UseValgrind) {
-        my @errs = Test::Nginx::Valgrind::errors($ValgrindLog, $LoadModules);
-        if (@errs) {
-            Test::More::fail("$name - valgrind reports " . scalar(@errs)
-                             . " error(s) in our code (pid $pid)");
-            Test::More::diag($_) for @errs;
-        }
-    }
-
-    if (defined $status && ($status & 127) && ($status & 127) != SIGKILL) {
-        Test::More::fail("$name - " . exit_text($status));
     }
 }
 

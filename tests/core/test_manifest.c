@@ -3,11 +3,11 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * HLS and DASH manifests: byte-for-byte against the golden files under
- * tests/unit/golden/, plus properties the golden files cannot show on
+ * tests/core/golden/, plus properties the golden files cannot show on
  * their own (durations add up, bandwidth math, selection order, errors).
  *
  * VO_UPDATE_GOLDEN=1 rewrites the golden files from the current output;
- * review the diff by eye before keeping it (tests/unit/check-golden.sh
+ * review the diff by eye before keeping it (tests/core/check-golden.sh
  * checks the MPDs are well-formed XML).
  */
 
@@ -21,8 +21,8 @@
 #include "vo_test.h"
 
 
-#define DATA    "tests/unit/data/"
-#define GOLDEN  "tests/unit/golden/"
+#define DATA    "tests/core/data/"
+#define GOLDEN  "tests/core/golden/"
 
 
 static const char  *cases[] = { "demo", "ntsc", "noaudio", "single", "codecs",

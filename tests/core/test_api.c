@@ -16,7 +16,7 @@
 #include "vo_sign.h"
 
 
-#define DATA  "tests/unit/data/"
+#define DATA  "tests/core/data/"
 
 
 static vo_arena_t  *arena;

@@ -6,7 +6,7 @@
 # objects, and every object made alone by "segment" (the just-in-time
 # path) is byte-identical to the packaged one.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/worker.sh"
 
 SRC=$(fixture_main)
 A=$TMP/a

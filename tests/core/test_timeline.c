@@ -14,7 +14,7 @@
 #include "vo_test.h"
 
 
-#define DATA  "tests/unit/data/"
+#define DATA  "tests/core/data/"
 
 
 static const char  *files[] = {

@@ -8,7 +8,7 @@
 # stopped, a worker goes on serving with in-process single-flight and
 # says so once.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/worker.sh"
 
 SRC=$(fixture_main)
 S=$TMP/store

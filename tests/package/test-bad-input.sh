@@ -7,7 +7,7 @@
 # error line, and leaves nothing in the store: no media.json, no source
 # copy, no temporary file.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/worker.sh"
 
 S=$TMP/store
 mkdir -p "$S"

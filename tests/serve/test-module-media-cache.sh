@@ -1,23 +1,17 @@
 #!/usr/bin/env bash
-# media-cache.sh MODULE_SO: the shared-memory cache of media descriptions
-# picks up a changed media.json within `valid`, forgets a removed one,
-# keeps answering when the zone is far smaller than the catalogue (LRU
-# eviction), and is shared by all workers.
-set -uo pipefail
-module=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-nginx=${NGINX:-/usr/sbin/nginx}
-dir=$(mktemp -d)
-chmod 755 "$dir"   # workers run as nobody
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-pass=0 fail=0
-ok()  { echo "ok - $1"; pass=$((pass + 1)); }
-bad() { echo "not ok - $1"; fail=$((fail + 1)); }
+# Copyright (C) vidorigin authors
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# The shared-memory cache of media descriptions picks up a changed
+# media.json within `valid`, forgets a removed one, keeps answering when
+# the zone is far smaller than the catalogue (LRU eviction), and is shared
+# by all workers.  MODULE_SO, NGINX from the environment
+# (tests/lib/nginx.sh).
 
-port=$(perl -MIO::Socket::INET -e 'for (1..200) { my $p = 20000 + int rand 20000;
-    IO::Socket::INET->new(LocalAddr=>"127.0.0.1",LocalPort=>$p,Listen=>1,ReuseAddr=>1)
-    and print($p), exit 0 } exit 1')
+. "$(dirname "$0")/../lib/nginx.sh"
+
+dir=$TMP
+port=$(free_port)
 
 describe() {  # describe ID BANDWIDTH
     mkdir -p "$dir/store/$1"
@@ -28,7 +22,7 @@ describe() {  # describe ID BANDWIDTH
 
 mkdir -p "$dir/logs"
 cat > "$dir/nginx.conf" <<CONF
-load_module $module;
+load_module $MODULE_SO;
 daemon off;
 worker_processes 2;
 error_log $dir/logs/error.log info;
@@ -45,35 +39,35 @@ http {
 CONF
 
 describe one 900000
-"$nginx" -p "$dir" -c "$dir/nginx.conf" &
-pid=$!
+"$NGINX" -p "$dir" -c "$dir/nginx.conf" &
+PIDS="$PIDS $!"
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 
 get() { curl -s "http://127.0.0.1:$port/v/$1/master.m3u8"; }
 code() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v/$1/master.m3u8"; }
 
 get one | grep -q 'BANDWIDTH=900000,' && ok "first answer from media.json" \
-    || bad "first answer from media.json"
+    || fail "first answer from media.json"
 
 # ngx_time() has whole seconds: an entry is trusted for between valid - 1
 # and valid seconds, so valid=3s leaves two for the next request
 describe one 1234567
 get one | grep -q 'BANDWIDTH=900000,' && ok "cached within valid" \
-    || bad "cached within valid (expected the old bandwidth)"
+    || fail "cached within valid (expected the old bandwidth)"
 sleep 3.2
 get one | grep -q 'BANDWIDTH=1234567,' && ok "changed media.json seen after valid" \
-    || bad "changed media.json seen after valid"
+    || fail "changed media.json seen after valid"
 
 # every worker sees the change (8 new connections land on both workers)
 seen=0
 for _ in $(seq 8); do get one | grep -q 'BANDWIDTH=1234567,' && seen=$((seen + 1)); done
 [ "$seen" -eq 8 ] && ok "all workers share the refreshed entry" \
-    || bad "all workers share the refreshed entry ($seen/8)"
+    || fail "all workers share the refreshed entry ($seen/8)"
 
 rm "$dir/store/one/media.json"
 sleep 3.2
 [ "$(code one)" = 404 ] && ok "removed media.json: 404 after valid" \
-    || bad "removed media.json: 404 after valid"
+    || fail "removed media.json: 404 after valid"
 
 # a 32k zone holds a handful of entries; 60 videos all keep answering
 for i in $(seq 60); do describe "v$i" $((800000 + i)); done
@@ -85,10 +79,9 @@ for round in 1 2; do
     done
 done
 [ "$okc" -eq 120 ] && ok "LRU eviction: 60 videos through a 32k zone" \
-    || bad "LRU eviction: 60 videos through a 32k zone ($okc/120)"
+    || fail "LRU eviction: 60 videos through a 32k zone ($okc/120)"
 
-grep -E '\[(alert|crit|emerg)\]' "$dir/logs/error.log" && bad "no alert in error.log" \
+grep -E '\[(alert|crit|emerg)\]' "$dir/logs/error.log" && fail "no alert in error.log" \
     || ok "no alert in error.log"
 
-echo "media-cache: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish media-cache

@@ -7,7 +7,7 @@
 # across segments (fMP4 and TS), and audio is the source's, sample-
 # aligned, with no gap or click at segment boundaries.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/worker.sh"
 
 S=$TMP/store
 

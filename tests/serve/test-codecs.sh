@@ -12,12 +12,12 @@
 #   - what was made is kept: each object once in the store, the next
 #     request answered from it;
 #   - hls.js in headless Chromium, left to choose, plays the AV1 ladder on
-#     a class that prefers it (tests/codecs/play-codec.js).
+#     a class that prefers it (tests/serve/play-codec.js).
 #
 # Needs MODULE_SO, WORKER, STORE (make sample), and for the browser
 # NODE_MODULES (build/node/node_modules) and WWW (build/www).
 
-. "$(dirname "$0")/../jit/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 NAME=codecs
 prereq "$NAME"
@@ -191,7 +191,7 @@ else
     # HeadlessChrome's User-Agent is in the desktop class: AV1 first
     mkdir -p "$TMP/profile"
     mapfile -t lines < <(NODE_MODULES=$NODE_MODULES CHROMIUM=$CHROMIUM \
-        PLAYER_WALL_MS=120000 timeout 200 node "$ROOT/tests/codecs/play-codec.js" \
+        PLAYER_WALL_MS=120000 timeout 200 node "$ROOT/tests/serve/play-codec.js" \
         "http://127.0.0.1:${NGX_PORT[a]}/?player=hls&id=$VIDEO" av01 \
         "$TMP/av1.png" "$TMP/profile" 2>&1)
     [ ${#lines[@]} -gt 0 ] || lines=("not ok - hls.js: play-codec.js said nothing")

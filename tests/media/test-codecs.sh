@@ -13,7 +13,7 @@
 #     with the profile and level of the codecs string;
 #   - no TS for them; ladders that cannot work are refused.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/worker.sh"
 
 SRC=$TMP/src.mp4
 $FF -f lavfi -i testsrc2=size=320x240:rate=30:duration=4 \

@@ -1,40 +1,22 @@
 # Copyright (C) vidorigin authors
 # SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
 #
-# Shared by the worker tests: the worker binary (first argument or
-# $WORKER, default build/transcode-worker), a scratch directory removed on
-# exit, fixtures made once per run with the ffmpeg CLI, and the counters
-# behind the final "worker-xxx: N passed, M failed" line.
+# Shared by the suites that run the worker (tests/media, tests/package,
+# tests/serve, tests/s3, tests/purge, tests/placement), on top of
+# tests/lib/suite.sh: the worker binary (first argument or $WORKER,
+# default build/transcode-worker), source fixtures made once per run with
+# the ffmpeg CLI ($WORKER_FIXTURES to keep them between runs), and
+# redis-server and "transcode-worker serve" on unix sockets in $TMP.
 
-set -u
+[ -z "${VO_WORKER_SH:-}" ] || return 0
+VO_WORKER_SH=1
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/suite.sh"
+
 WORKER=${1:-${WORKER:-$ROOT/build/transcode-worker}}
 WORKER=$(cd "$(dirname "$WORKER")" && pwd)/$(basename "$WORKER")
-HERE=$ROOT/tests/worker
-TMP=$(mktemp -d /tmp/vo-worker-test.XXXXXX)
 FIXTURES=${WORKER_FIXTURES:-$TMP/fixtures}
-PASSED=0
-FAILED=0
-
-# processes started by a test (workers, redis-server): stopped on exit
-PIDS=""
-
-cleanup() {
-    local p
-    # with their children: an nginx master killed alone leaves its
-    # workers running
-    for p in $PIDS; do
-        pkill -9 -P "$p" 2>/dev/null
-        kill -9 "$p" 2>/dev/null
-    done
-    for p in $PIDS; do
-        wait "$p" 2>/dev/null
-    done
-    rm -rf "$TMP"
-}
-
-trap cleanup EXIT
 
 mkdir -p "$FIXTURES"
 
@@ -42,29 +24,6 @@ if [ ! -x "$WORKER" ]; then
     echo "worker binary $WORKER missing (make worker)" >&2
     exit 1
 fi
-
-ok() {
-    PASSED=$((PASSED + 1))
-    echo "ok - $1"
-}
-
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "not ok - $1"
-}
-
-# check "description" command...
-check() {
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else fail "$what"; fi
-}
-
-finish() {
-    echo "$1: $PASSED passed, $FAILED failed"
-    [ "$FAILED" -eq 0 ]
-    exit $?
-}
 
 # fixtures (deterministic: bitexact, fixed x264 threads)
 FF="ffmpeg -nostdin -v error -y"
@@ -116,11 +75,6 @@ fixture_mute() {
     echo "$f"
 }
 
-# no temporary or partial objects anywhere below a directory
-no_temp_files() {
-    [ -z "$(find "$1" -name '.*.tmp.*' 2>/dev/null)" ]
-}
-
 # --- serve tests: redis-server and workers on unix sockets in $TMP
 
 # start_redis NAME: redis-server on $TMP/NAME.sock, no persistence
@@ -140,22 +94,26 @@ start_redis() {
 }
 
 # start_worker NAME ARGS...: "serve" on $TMP/NAME.sock, log in
-# $TMP/NAME.log; sets WORKER_PID
+# $TMP/NAME.log; sets WORKER_PID.  JIT_WORKER_ARGS: flags appended to
+# every worker's command line (the last of a repeated flag wins), to try
+# a change without editing a suite
 start_worker() {
     local name=$1 i
     shift
     rm -f "$TMP/$name.sock"
+    # shellcheck disable=SC2086
     "$WORKER" serve --listen "unix:$TMP/$name.sock" "$@" \
-        2>>"$TMP/$name.log" &
+        ${JIT_WORKER_ARGS:-} 2>>"$TMP/$name.log" &
     WORKER_PID=$!
     PIDS="$PIDS $WORKER_PID"
     for i in $(seq 1 100); do
-        curl -sf --unix-socket "$TMP/$name.sock" http://w/healthz \
-            >/dev/null 2>&1 && return 0
+        curl -sf --max-time 2 --unix-socket "$TMP/$name.sock" \
+            http://w/healthz >/dev/null 2>&1 && return 0
+        kill -0 "$WORKER_PID" 2>/dev/null || break
         sleep 0.05
     done
     echo "# worker $name did not start" >&2
-    cat "$TMP/$name.log" >&2
+    sed 's/^/#   /' "$TMP/$name.log" >&2
     return 1
 }
 
@@ -176,6 +134,22 @@ fetch() {
 metric() {
     curl -s --max-time 5 --unix-socket "$TMP/$1.sock" http://w/metrics \
         | awk -v m="vidorigin_worker_$2" '$1 == m { print $2 }'
+}
+
+# healthz NAME: the body of worker NAME's /healthz
+healthz() {
+    curl -s --max-time 5 --unix-socket "$TMP/$1.sock" http://w/healthz
+}
+
+# wait_idle NAME: up to 60 s for no busy slot and an empty queue
+wait_idle() {
+    local i
+    for i in $(seq 1 300); do
+        [ "$(metric "$1" busy_slots)$(metric "$1" queue_depth)" = 00 ] \
+            && return 0
+        sleep 0.2
+    done
+    return 1
 }
 
 # header FILE.h NAME: a header's value

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Copyright (C) vidorigin authors
 # SPDX-License-Identifier: BSD-2-Clause
-"""A stand-in for the two CDN purge APIs, for tests/cdn.
+"""A stand-in for the two CDN purge APIs, for tests/purge.
 
     receiver.py --dir DIR [--access-key AK --secret SK [--session-token T]]
                 [--distribution ID] [--zone ID] [--token TOKEN]

@@ -7,7 +7,7 @@
 # a second fetch comes from the store without a transcode; /metrics
 # counts; refused requests; graceful stop.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/worker.sh"
 
 SRC=$(fixture_main)
 S=$TMP/jit

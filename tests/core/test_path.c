@@ -15,7 +15,7 @@
 #include "vo_test.h"
 
 
-#define DATA  "tests/unit/data/"
+#define DATA  "tests/core/data/"
 
 
 /* the copy the last request points into; freed by the next parse() */

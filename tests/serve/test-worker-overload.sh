@@ -6,7 +6,7 @@
 # segments gets 503 + Retry-After at once for what does not fit, 200 for
 # the rest, no other 5xx; afterwards the worker answers normally.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/worker.sh"
 
 SRC=$(fixture_main)
 S=$TMP/store

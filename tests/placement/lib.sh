@@ -2,22 +2,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 #
-# Shared by the catalog and placer tests (tests/placer/test-*.sh): the
-# worker's test helpers (scratch directory, check/ok/fail/finish,
-# processes stopped on exit), redis-server on a loopback port the system
-# picks, and helpers to seed views and read hints.  Every wait is a loop
-# bounded in count and time.
+# Shared by the catalog and placer suites (tests/placement/test-catalog.sh,
+# test-placer*.sh), on top of tests/lib/worker.sh: redis-server on a
+# loopback port the system picks, and helpers to seed views and read
+# hints.  Every wait is a loop bounded in count and time.
 
-. "$(dirname "${BASH_SOURCE[0]}")/../worker/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/worker.sh"
 
 for t in redis-server redis-cli jq python3; do
     command -v "$t" >/dev/null 2>&1 || { echo "# $t missing" >&2; exit 1; }
 done
-
-# a port nothing listens on (yet)
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # start_redis_port [PORT]: redis-server on 127.0.0.1:PORT (default a free
 # one), no persistence; sets RPORT and REDIS_PID
@@ -44,17 +38,6 @@ stop_redis() {
 
 R() {
     redis-cli -p "$RPORT" "$@"
-}
-
-# wait_for TENTHS COMMAND...: true once COMMAND is, polled every 0.1 s
-wait_for() {
-    local n=$1 i
-    shift
-    for i in $(seq 1 "$n"); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    "$@"
 }
 
 # hour_key UNIX HOURS_BACK: YYYYMMDDHH (UTC) of the hour HOURS_BACK

@@ -2,16 +2,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 #
-# Shared by the just-in-time tests through nginx (tests/jit/test-*.sh):
-# distro nginx with the module ($MODULE_SO), `transcode-worker serve`
-# ($WORKER) and redis-server, all on loopback ports and unix sockets in a
-# scratch directory removed on exit; a "cold" copy of the packaged demo
-# video of $STORE (media.json and the master copy only); the counters
-# behind the final "jit-xxx: N passed, M failed" line.
+# Shared by the just-in-time suites through nginx (tests/serve/test-jit-*.sh,
+# tests/serve/test-codecs.sh), on top of tests/lib/worker.sh and
+# tests/lib/nginx.sh: distro nginx with the module, `transcode-worker
+# serve` and redis-server, all on loopback ports and unix sockets in $TMP;
+# a "cold" copy of the packaged demo video of $STORE (media.json and the
+# master copy only).
 #
 # The packaged objects of $STORE/demo are the reference bytes: a segment
 # made just in time must be byte-identical to the packaged one
-# (docs/worker-serve.md; `make jit-test` repackages the sample when the
+# (docs/worker-serve.md; `make test-serve` repackages the sample when the
 # worker is newer).
 #
 # nginx runs as root here, so its workers run as "nobody": the scratch
@@ -24,108 +24,25 @@
 # JIT_WORKER_ARGS, flags appended to every worker's command line (the
 # last of a repeated flag wins).  KEEP_TMP=1 keeps the scratch directory.
 
-set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/worker.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/nginx.sh"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-
-# abs PATH: relative to the current directory if there, else to the top
-abs() {
-    case $1 in
-        /*) printf '%s\n' "$1" ;;
-        *) if [ -e "$1" ]; then printf '%s\n' "$PWD/$1"
-           else printf '%s\n' "$ROOT/$1"; fi ;;
-    esac
-}
-
-MODULE_SO=$(abs "${MODULE_SO:-build/nginx/objs/ngx_http_vidorigin_module.so}")
-WORKER=$(abs "${WORKER:-build/transcode-worker}")
 STORE=$(abs "${STORE:-var/store}")
-NGINX=${NGINX:-/usr/sbin/nginx}
 VIDEO=demo
 
-TMP=$(mktemp -d /tmp/vo-jit-test.XXXXXX)
-chmod 755 "$TMP"
 mkdir -p "$TMP/www"
-PASSED=0
-FAILED=0
 
-# processes stopped with SIGKILL on exit (workers, redis-server)
-PIDS=""
 # nginx masters by name: stopped on exit (TERM, then KILL)
 declare -A NGX_PID NGX_PORT NGX_VAR
 
-ok() {
-    PASSED=$((PASSED + 1))
-    echo "ok - $1"
-}
-
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "not ok - $1"
-}
-
-# check "description" command...
-check() {
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else fail "$what"; fi
-}
-
-# check_sh "description" 'shell expression': for compound conditions
-check_sh() {
-    if eval "$2"; then ok "$1"; else fail "$1"; fi
-}
-
-finish() {
-    echo "$1: $PASSED passed, $FAILED failed"
-    [ "$FAILED" -eq 0 ]
-    exit $?
-}
-
-# bail NAME "why": a check that makes the rest meaningless
-bail() {
-    fail "$2"
-    finish "$1"
-}
-
-# stop_nginx_pid PID: SIGTERM to an nginx master (fast shutdown), then
-# SIGKILL to it and its own children if it does not go within 5 s
-stop_nginx_pid() {
-    local pid=$1 i c
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        for c in $(pgrep -P "$pid" 2>/dev/null); do
-            kill -9 "$c" 2>/dev/null
-        done
-        kill -9 "$pid" 2>/dev/null
-    fi
-    wait "$pid" 2>/dev/null
-}
-
-cleanup() {
+stop_all_nginx() {
     local p
-    # no "Killed" job notices after the summary line
-    exec 2>/dev/null
     for p in "${NGX_PID[@]}"; do
         stop_nginx_pid "$p"
     done
-    for p in $PIDS $(jobs -p); do
-        kill -9 "$p" 2>/dev/null
-    done
-    # clients still running after a failure too
-    for p in $PIDS $(jobs -p); do
-        wait "$p" 2>/dev/null
-    done
-    [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit stop_all_nginx
 
 # --- prerequisites: a missing one is a failure, not a skip
 
@@ -165,86 +82,7 @@ size() {
     stat -c %s "$1"
 }
 
-# no temporary or partial objects anywhere below a directory
-no_temp_files() {
-    [ -z "$(find "$1" -name '.*.tmp.*' 2>/dev/null)" ]
-}
-
-now_ms() {
-    echo $(( $(date +%s%N) / 1000000 ))
-}
-
-# --- redis-server and workers on unix sockets in $TMP
-
-# start_redis NAME: redis-server on $TMP/NAME.sock, no persistence
-start_redis() {
-    local sock=$TMP/$1.sock i
-    redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 \
-        --save '' --appendonly no --daemonize no \
-        --logfile "$TMP/$1.log" &
-    REDIS_PID=$!
-    PIDS="$PIDS $REDIS_PID"
-    for i in $(seq 1 100); do
-        redis-cli -s "$sock" ping >/dev/null 2>&1 && return 0
-        sleep 0.05
-    done
-    echo "# redis-server did not start" >&2
-    return 1
-}
-
-# start_worker NAME ARGS...: "serve" on $TMP/NAME.sock, log in
-# $TMP/NAME.log; sets WORKER_PID
-start_worker() {
-    local name=$1 i
-    shift
-    rm -f "$TMP/$name.sock"
-    # shellcheck disable=SC2086
-    "$WORKER" serve --listen "unix:$TMP/$name.sock" "$@" \
-        ${JIT_WORKER_ARGS:-} 2>>"$TMP/$name.log" &
-    WORKER_PID=$!
-    PIDS="$PIDS $WORKER_PID"
-    for i in $(seq 1 100); do
-        curl -sf --max-time 2 --unix-socket "$TMP/$name.sock" \
-            http://w/healthz >/dev/null 2>&1 && return 0
-        kill -0 "$WORKER_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    echo "# worker $name did not start" >&2
-    sed 's/^/#   /' "$TMP/$name.log" >&2
-    return 1
-}
-
-# metric NAME METRIC: a value from worker NAME's /metrics
-metric() {
-    curl -s --max-time 5 --unix-socket "$TMP/$1.sock" http://w/metrics \
-        | awk -v m="vidorigin_worker_$2" '$1 == m { print $2 }'
-}
-
-# healthz NAME: the body of worker NAME's /healthz
-healthz() {
-    curl -s --max-time 5 --unix-socket "$TMP/$1.sock" http://w/healthz
-}
-
-# wait_idle NAME: up to 60 s for no busy slot and an empty queue
-wait_idle() {
-    local i
-    for i in $(seq 1 300); do
-        [ "$(metric "$1" busy_slots)$(metric "$1" queue_depth)" = 00 ] \
-            && return 0
-        sleep 0.2
-    done
-    return 1
-}
-
 # --- nginx
-
-free_port() {
-    python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])' 2>/dev/null \
-        || echo $(( 20000 + RANDOM % 30000 ))
-}
 
 # start_nginx NAME STORE UPSTREAM [EXTRA]: conf/vidorigin-locations.conf
 # rendered by scripts/render-conf.sh, UPSTREAM the server lines of

@@ -7,7 +7,7 @@
 # the TTL, expires after the TTL once it is dead; a worker that was
 # waiting on it takes over and makes the object.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/worker.sh"
 
 # a slow rendition: 720p, x264 preset slow, one thread (about 4 s)
 SRC=$FIXTURES/slow.mp4

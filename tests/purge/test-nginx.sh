@@ -14,10 +14,8 @@
 #     receiver gets the right CloudFront and Cloudflare invalidations;
 #     GET /admin/status shows the purger's counters.
 
-. "$(dirname "$0")/../cdn/lib.sh"
-
-MODULE_SO=${MODULE_SO:-$ROOT/build/nginx/objs/ngx_http_vidorigin_module.so}
-NGINX=${NGINX:-/usr/sbin/nginx}
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/nginx.sh"
 ENTRIES=${PURGE_ENTRIES:-100000}
 SECRET=purge-test-secret-0123456789
 VIDEOS=1000
@@ -102,7 +100,12 @@ stop() {
     kill -9 "$pid" 2>/dev/null
 }
 
-trap 'stop; cleanup; [ "$CACHE" = "$V/cache" ] || rm -rf "$CACHE"' EXIT
+remove_cache() {
+    [ "$CACHE" = "$V/cache" ] || rm -rf "$CACHE"
+}
+
+on_exit stop
+on_exit remove_cache
 
 start || { fail "nginx starts"; cat "$V/log/error.log" >&2; finish module-purge; }
 ok "nginx starts (2 workers, proxy cache, purge zone)"

@@ -1,15 +1,14 @@
 # Copyright (C) vidorigin authors
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# Shared by the purger tests (tests/cdn/test-*.sh): the worker's test
-# helpers (scratch directory, check/ok/fail/finish, processes stopped on
-# exit), the stand-in CDN receiver (receiver.py) on a port the system
-# picks, and a purger following a journal in $TMP.  Every wait is a loop
-# bounded in count and time.
+# Shared by the purge suites (tests/purge/test-cdn-*.sh, test-nginx.sh),
+# on top of tests/lib/worker.sh: the stand-in CDN receiver (receiver.py)
+# on a port the system picks, and a purger following a journal in $TMP.
+# Every wait is a loop bounded in count and time.
 
-. "$(dirname "${BASH_SOURCE[0]}")/../worker/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/worker.sh"
 
-CDN=$ROOT/tests/cdn
+CDN=$ROOT/tests/purge
 
 # what the receiver knows (its defaults) and the purger is given
 export AWS_ACCESS_KEY_ID=AKIDVIDORIGINTEST
@@ -24,17 +23,6 @@ mkdir -p "$TMP/j"
 JOURNAL=$TMP/j/purge.journal
 STATUS=$JOURNAL.status
 STATE=$JOURNAL.state
-
-# wait_for TENTHS COMMAND...: true once COMMAND is, polled every 0.1 s
-wait_for() {
-    local n=$1 i
-    shift
-    for i in $(seq 1 "$n"); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    "$@"
-}
 
 # start_receiver NAME [receiver.py options]: sets RECV_PORT, RECV_PID and
 # REQS (its JSON lines of requests)
@@ -63,11 +51,6 @@ start_receiver() {
 control() {
     curl -sf --max-time 5 -X POST -d "$1" \
         "http://127.0.0.1:$RECV_PORT/__control" >/dev/null
-}
-
-# a port nothing listens on
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # start_purger NAME [options]: a purger on $JOURNAL sending to the
