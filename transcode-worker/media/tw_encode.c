@@ -116,7 +116,8 @@ tw_video_encoder(const vo_media_t *m, const vo_video_t *v,
 
     /*
      * A segment made just in time must equal the packaged one, and
-     * libx264 0.164 is not deterministic (measured, tests/package/test-determinism.sh):
+     * libx264 0.164 is not deterministic (measured,
+     * tests/package/test-determinism.sh):
      * - with more than one thread, whenever its VBV constrains a frame
      *   (row-level rate control reads the sizes of the frames the other
      *   threads are encoding), so one thread; the cores are used by
