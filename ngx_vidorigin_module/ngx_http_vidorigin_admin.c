@@ -326,8 +326,11 @@ static ngx_int_t
 ngx_http_vidorigin_admin_purge(ngx_http_request_t *r, ngx_str_t *body)
 {
     u_char                             *dst, *src;
+    vo_buf_t                            vb;
+    vo_str_t                            requested, purged;
     ngx_buf_t                          *b;
     ngx_str_t                           arg, prefix;
+    vo_alloc_t                          alloc;
     const char                         *err;
     ngx_http_vidorigin_purge_result_t   res;
 
@@ -369,18 +372,34 @@ ngx_http_vidorigin_admin_purge(ngx_http_request_t *r, ngx_str_t *body)
                   "vidorigin: purged \"%V\", generation %uL",
                   &res.purged, res.generation);
 
-    /* prefixes are checked: nothing in them needs escaping in JSON */
+    alloc.alloc = ngx_http_vidorigin_palloc;
+    alloc.data = r->pool;
 
-    b = ngx_create_temp_buf(r->pool, 2 * prefix.len + 160);
+    requested.data = prefix.data;
+    requested.len = prefix.len;
+    purged.data = res.purged.data;
+    purged.len = res.purged.len;
+
+    if (vo_buf_init(&vb, &alloc, 2 * prefix.len + 160) != VO_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    vo_purge_answer(&vb, &requested, &purged, res.generation);
+
+    if (vo_buf_failed(&vb)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_sprintf(b->last,
-                          "{\"requested\":\"%V\",\"purged\":\"%V\","
-                          "\"generation\":%uL,\"broadened\":%s}\n",
-                          &prefix, &res.purged, res.generation,
-                          res.purged.len != prefix.len ? "true" : "false");
+    b->start = vb.start;
+    b->pos = vb.start;
+    b->last = vb.pos;
+    b->end = vb.end;
+    b->temporary = 1;
 
     return ngx_http_vidorigin_admin_send(r, NGX_HTTP_OK, "application/json",
                                          b);

@@ -15,7 +15,6 @@
 
 #include "catalog/tw_catalog.h"
 #include "common/tw_log.h"
-#include "package/tw_package.h"
 #include "package/tw_package_cmd.h"
 #include "placer/tw_placer.h"
 #include "purger/tw_purge.h"

@@ -68,7 +68,7 @@ vo_status_t
 vo_api_error(const char *text, vo_buf_t *b)
 {
     vo_buf_str(b, "{\"error\":");
-    vo_json_put_string(b, (const u_char *) text, strlen(text));
+    vo_json_put_cstring(b, text);
     vo_buf_str(b, "}\n");
 
     return vo_buf_failed(b) ? VO_ERROR : VO_OK;
@@ -116,9 +116,9 @@ vo_api_renditions(const vo_api_answer_t *a, const vo_selection_t *sel,
         v = &a->media->video[sel->video[i]];
 
         vo_buf_str(b, i ? ",{\"name\":" : "{\"name\":");
-        vo_json_put_string(b, (const u_char *) v->name, strlen(v->name));
+        vo_json_put_cstring(b, v->name);
         vo_buf_str(b, ",\"codec\":");
-        vo_json_put_string(b, (const u_char *) v->codec, strlen(v->codec));
+        vo_json_put_cstring(b, v->codec);
         vo_buf_printf(b, ",\"width\":%u,\"height\":%u,\"bandwidth\":%u}",
                       v->width, v->height, v->bandwidth);
     }
@@ -129,11 +129,11 @@ vo_api_renditions(const vo_api_answer_t *a, const vo_selection_t *sel,
         au = &a->media->audio[i];
 
         vo_buf_str(b, i ? ",{\"name\":" : "{\"name\":");
-        vo_json_put_string(b, (const u_char *) au->name, strlen(au->name));
+        vo_json_put_cstring(b, au->name);
         vo_buf_str(b, ",\"codec\":");
-        vo_json_put_string(b, (const u_char *) au->codec, strlen(au->codec));
+        vo_json_put_cstring(b, au->codec);
         vo_buf_str(b, ",\"language\":");
-        vo_json_put_string(b, (const u_char *) au->lang, strlen(au->lang));
+        vo_json_put_cstring(b, au->lang);
         vo_buf_str(b, "}");
     }
 
@@ -180,7 +180,7 @@ vo_api_playback(const vo_api_answer_t *a, vo_buf_t *b)
 
     vo_buf_printf(b, ",\"placement\":\"%s\",\"placement_from\":",
                   a->placement == VO_API_PLACE_ORIGIN ? "origin" : "cdn");
-    vo_json_put_string(b, (const u_char *) from, strlen(from));
+    vo_json_put_cstring(b, from);
     vo_buf_str(b, ",\"playback\":{");
 
     for (i = 0; i < sizeof(vo_api_urls) / sizeof(vo_api_urls[0]); i++) {

@@ -808,3 +808,10 @@ vo_json_put_string(vo_buf_t *b, const u_char *data, size_t len)
     vo_buf_append(b, run, p - run);
     vo_buf_str(b, "\"");
 }
+
+
+void
+vo_json_put_cstring(vo_buf_t *b, const char *s)
+{
+    vo_json_put_string(b, (const u_char *) s, strlen(s));
+}

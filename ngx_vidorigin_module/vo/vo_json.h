@@ -77,6 +77,8 @@ int vo_json_valid(const u_char *data, size_t len);
  * escaped, each byte that is not part of a valid UTF-8 sequence written
  * as U+FFFD, so the output is always valid JSON in UTF-8. */
 void vo_json_put_string(vo_buf_t *b, const u_char *data, size_t len);
+/* the same for a NUL-terminated string */
+void vo_json_put_cstring(vo_buf_t *b, const char *s);
 
 
 #endif /* VO_JSON_H */

@@ -135,7 +135,6 @@ static vo_status_t vo_media_value(vo_json_t *j, const vo_field_t *f,
 static vo_status_t vo_media_formats(vo_json_t *j, vo_media_t *m);
 static vo_status_t vo_media_tracks(vo_json_t *j, const vo_field_t *f,
     vo_media_t *m, const char **err);
-static void vo_json_out_str(vo_buf_t *b, const char *s);
 
 
 vo_status_t
@@ -422,9 +421,9 @@ vo_media_write(const vo_media_t *m, vo_buf_t *b)
     }
 
     vo_buf_printf(b, "{\n  \"version\": %u,\n  \"id\": ", m->version);
-    vo_json_out_str(b, m->id);
+    vo_json_put_cstring(b, m->id);
     vo_buf_str(b, ",\n  \"source\": ");
-    vo_json_out_str(b, m->source);
+    vo_json_put_cstring(b, m->source);
     vo_buf_printf(b, ",\n  \"duration_ms\": %llu,\n"
                   "  \"segment_ms\": %u,\n"
                   "  \"segment_count\": %u,\n"
@@ -435,7 +434,7 @@ vo_media_write(const vo_media_t *m, vo_buf_t *b)
                   (unsigned long long) m->duration_ms, m->segment_ms,
                   m->segment_count, m->fps_num, m->fps_den,
                   m->video_timescale);
-    vo_json_out_str(b, m->preset);
+    vo_json_put_cstring(b, m->preset);
     vo_buf_printf(b, ", \"threads\": %u },\n  \"formats\": [", m->threads);
 
     if (m->formats & VO_FORMAT_FMP4) {
@@ -456,9 +455,9 @@ vo_media_write(const vo_media_t *m, vo_buf_t *b)
         v = &m->video[i];
 
         vo_buf_str(b, i ? ",\n    { \"name\": " : "\n    { \"name\": ");
-        vo_json_out_str(b, v->name);
+        vo_json_put_cstring(b, v->name);
         vo_buf_str(b, ", \"codec\": ");
-        vo_json_out_str(b, v->codec);
+        vo_json_put_cstring(b, v->codec);
         vo_buf_printf(b, ", \"width\": %u, \"height\": %u,\n"
                       "      \"bandwidth\": %u, \"average_bandwidth\": %u,\n"
                       "      \"maxrate\": %u, \"crf\": %u }",
@@ -472,11 +471,11 @@ vo_media_write(const vo_media_t *m, vo_buf_t *b)
         a = &m->audio[i];
 
         vo_buf_str(b, i ? ",\n    { \"name\": " : "\n    { \"name\": ");
-        vo_json_out_str(b, a->name);
+        vo_json_put_cstring(b, a->name);
         vo_buf_str(b, ", \"codec\": ");
-        vo_json_out_str(b, a->codec);
+        vo_json_put_cstring(b, a->codec);
         vo_buf_str(b, ", \"lang\": ");
-        vo_json_out_str(b, a->lang);
+        vo_json_put_cstring(b, a->lang);
         vo_buf_printf(b, ",\n      \"bandwidth\": %u, \"bitrate\": %u,\n"
                       "      \"sample_rate\": %u, \"channels\": %u }",
                       a->bandwidth, a->bitrate, a->sample_rate,
@@ -486,34 +485,6 @@ vo_media_write(const vo_media_t *m, vo_buf_t *b)
     vo_buf_str(b, m->naudio ? "\n  ]\n}\n" : "]\n}\n");
 
     return vo_buf_failed(b) ? VO_ERROR : VO_OK;
-}
-
-
-/* a JSON string; what vo_media_check() lets through needs escaping only
- * for '"' and '\\', but escape controls too in case that ever changes */
-static void
-vo_json_out_str(vo_buf_t *b, const char *s)
-{
-    u_char        c;
-    static const char  hex[] = "0123456789abcdef";
-
-    vo_buf_append(b, "\"", 1);
-
-    for ( ; *s; s++) {
-        c = (u_char) *s;
-
-        if (c == '"' || c == '\\') {
-            vo_buf_printf(b, "\\%c", c);
-
-        } else if (c < 0x20) {
-            vo_buf_printf(b, "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
-
-        } else {
-            vo_buf_append(b, &c, 1);
-        }
-    }
-
-    vo_buf_append(b, "\"", 1);
 }
 
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vo_purge.h"
+#include "vo_json.h"
 
 
 static u_char *vo_purge_u64(u_char *out, uint64_t v);
@@ -200,4 +201,18 @@ vo_purge_parse_u64(const u_char *p, const u_char *end, uint64_t *v)
     }
 
     return (p == start) ? NULL : p;
+}
+
+
+void
+vo_purge_answer(vo_buf_t *b, const vo_str_t *requested,
+    const vo_str_t *purged, uint64_t generation)
+{
+    vo_buf_str(b, "{\"requested\":");
+    vo_json_put_string(b, requested->data, requested->len);
+    vo_buf_str(b, ",\"purged\":");
+    vo_json_put_string(b, purged->data, purged->len);
+    vo_buf_printf(b, ",\"generation\":%llu,\"broadened\":%s}\n",
+                  (unsigned long long) generation,
+                  purged->len != requested->len ? "true" : "false");
 }

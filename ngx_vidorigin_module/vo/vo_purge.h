@@ -84,5 +84,14 @@ size_t vo_purge_line(const vo_purge_entry_t *e, u_char *out);
 vo_status_t vo_purge_parse_line(const u_char *p, size_t len,
     vo_purge_entry_t *e, const char **err);
 
+/*
+ * The answer to a purge, one line of JSON:
+ * {"requested":R,"purged":P,"generation":G,"broadened":B}\n, where P is
+ * the prefix purged (R or a parent of it, when the zone had no room for
+ * R).  Failures show in vo_buf_failed(b).
+ */
+void vo_purge_answer(vo_buf_t *b, const vo_str_t *requested,
+    const vo_str_t *purged, uint64_t generation);
+
 
 #endif /* VO_PURGE_H */

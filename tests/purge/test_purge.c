@@ -164,6 +164,44 @@ check_lines(void)
 }
 
 
+/* the admin endpoint's answer: its bytes, and a broadened purge */
+static void
+check_answer(void)
+{
+    vo_buf_t     b;
+    vo_str_t     req = vo_string("/v/demo/"), parent = vo_string("/v/"),
+                 odd = vo_string("/v/a\"b\\/");
+    vo_arena_t  *a;
+
+    a = vo_arena_create();
+    VO_CHECK(a != NULL);
+
+    VO_CHECK(vo_buf_init(&b, vo_arena_alloc(a), 8) == VO_OK);
+    vo_purge_answer(&b, &req, &req, 42);
+    VO_CHECK(!vo_buf_failed(&b));
+    VO_CHECK_MEM(b.start, vo_buf_len(&b),
+                 "{\"requested\":\"/v/demo/\",\"purged\":\"/v/demo/\","
+                 "\"generation\":42,\"broadened\":false}\n");
+
+    VO_CHECK(vo_buf_init(&b, vo_arena_alloc(a), 8) == VO_OK);
+    vo_purge_answer(&b, &req, &parent, 18446744073709551615ULL);
+    VO_CHECK_MEM(b.start, vo_buf_len(&b),
+                 "{\"requested\":\"/v/demo/\",\"purged\":\"/v/\","
+                 "\"generation\":18446744073709551615,"
+                 "\"broadened\":true}\n");
+
+    /* prefixes are checked before, but the answer is valid JSON anyway */
+    VO_CHECK(vo_buf_init(&b, vo_arena_alloc(a), 8) == VO_OK);
+    vo_purge_answer(&b, &odd, &odd, 1);
+    VO_CHECK_MEM(b.start, vo_buf_len(&b),
+                 "{\"requested\":\"/v/a\\\"b\\\\/\",\"purged\":"
+                 "\"/v/a\\\"b\\\\/\",\"generation\":1,"
+                 "\"broadened\":false}\n");
+
+    vo_arena_free(a);
+}
+
+
 int
 main(void)
 {
@@ -171,6 +209,7 @@ main(void)
     check_parent();
     check_ancestors();
     check_lines();
+    check_answer();
 
     VO_TEST_DONE("test_purge");
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/tw_conf.h"
 #include "common/tw_log.h"
@@ -468,4 +469,15 @@ tw_parse_size(const char *s, size_t min, size_t max, size_t *v)
     *v = (size_t) (n * mult);
 
     return 0;
+}
+
+
+uint32_t
+tw_ncpus(void)
+{
+    long  n;
+
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n > 0 ? (uint32_t) n : 1;
 }

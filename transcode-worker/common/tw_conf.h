@@ -101,5 +101,9 @@ int tw_parse_ms(const char *s, uint32_t *ms);
  * when malformed or out of range (the caller logs) */
 int tw_parse_size(const char *s, size_t min, size_t max, size_t *v);
 
+/* online CPUs, at least 1: the default of settings that scale with the
+ * machine (serve's slots, the packager's jobs) */
+uint32_t tw_ncpus(void);
+
 
 #endif /* TW_CONF_H */

@@ -269,17 +269,6 @@ tw_package_probe_cb(void *data, uint64_t i, const AVFrame *f)
 }
 
 
-uint32_t
-tw_ncpus(void)
-{
-    long  n;
-
-    n = sysconf(_SC_NPROCESSORS_ONLN);
-
-    return n > 0 ? (uint32_t) n : 1;
-}
-
-
 /*
  * Re-packaging: 1 when the video in the store was made from the same
  * source bytes with the same settings, so every object will be rewritten

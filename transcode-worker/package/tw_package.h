@@ -44,11 +44,6 @@ typedef struct {
  * one that did is left as it was or not ready (media.json removed). */
 int tw_package(const tw_package_opts_t *o);
 
-/* online CPUs, at least 1 */
-uint32_t tw_ncpus(void);
-
-/* "serve": the just-in-time daemon (tw_serve.c) */
-int tw_serve_command(int argc, char **argv);
 
 
 #endif /* TW_PACKAGE_H */

@@ -10,6 +10,7 @@
 
 #include "vo_path.h"
 #include "catalog/tw_catalog.h"
+#include "common/tw_conf.h"
 #include "common/tw_log.h"
 #include "package/tw_package.h"
 #include "package/tw_package_cmd.h"
