@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vo_json.h"
+#include "vo_utf8.h"
 
 
 static void vo_json_ws(vo_json_t *j);
@@ -433,65 +434,21 @@ vo_json_hex4(vo_json_t *j, uint32_t *cp)
 }
 
 
-/*
- * One UTF-8 sequence at *pp (first byte >= 0x80), well-formed per
- * RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.
- */
+/* one UTF-8 sequence at *pp (first byte >= 0x80), *pp moved past it */
 static vo_status_t
 vo_json_utf8(vo_json_t *j, const u_char **pp)
 {
-    u_char         c, lo, hi;
-    size_t         i, n;
-    const u_char  *p;
+    int     truncated;
+    size_t  n;
 
-    p = *pp;
-    c = *p;
-    lo = 0x80;
-    hi = 0xbf;
+    n = vo_utf8_len(*pp, j->end, &truncated);
 
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 1;
-
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 2;
-
-        if (c == 0xe0) {
-            lo = 0xa0;
-
-        } else if (c == 0xed) {
-            hi = 0x9f;
-        }
-
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 3;
-
-        if (c == 0xf0) {
-            lo = 0x90;
-
-        } else if (c == 0xf4) {
-            hi = 0x8f;
-        }
-
-    } else {
-        return vo_json_fail(j, "json: invalid utf-8");
+    if (n == 0) {
+        return vo_json_fail(j, truncated ? "json: truncated utf-8"
+                                         : "json: invalid utf-8");
     }
 
-    if ((size_t) (j->end - p) < n + 1) {
-        return vo_json_fail(j, "json: truncated utf-8");
-    }
-
-    /* only the second byte has a narrowed range */
-    if (p[1] < lo || p[1] > hi) {
-        return vo_json_fail(j, "json: invalid utf-8");
-    }
-
-    for (i = 2; i <= n; i++) {
-        if (p[i] < 0x80 || p[i] > 0xbf) {
-            return vo_json_fail(j, "json: invalid utf-8");
-        }
-    }
-
-    *pp = p + n + 1;
+    *pp += n;
 
     return VO_OK;
 }
@@ -749,13 +706,12 @@ vo_json_valid(const u_char *data, size_t len)
 void
 vo_json_put_string(vo_buf_t *b, const u_char *data, size_t len)
 {
+    int            truncated;
     u_char         c, esc[6];
-    vo_json_t      j;
-    const u_char  *p, *q, *end, *run;
+    size_t         n;
+    const u_char  *p, *end, *run;
 
     static const char  hex[] = "0123456789abcdef";
-
-    vo_json_init(&j, data, len);
 
     p = data;
     end = data + len;
@@ -767,10 +723,10 @@ vo_json_put_string(vo_buf_t *b, const u_char *data, size_t len)
         c = *p;
 
         if (c >= 0x80) {
-            q = p;
+            n = vo_utf8_len(p, end, &truncated);
 
-            if (vo_json_utf8(&j, &q) == VO_OK) {
-                p = q;
+            if (n) {
+                p += n;
                 continue;
             }
 

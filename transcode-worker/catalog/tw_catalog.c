@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "vo_json.h"
+#include "vo_utf8.h"
 #include "catalog/tw_catalog.h"
 #include "catalog/tw_catalog_text.h"
 #include "common/tw_log.h"
@@ -561,7 +562,7 @@ static int
 tw_meta_text(tw_meta_t *m, tw_meta_field_t f, const u_char *s, size_t len,
     const char *where)
 {
-    if (memchr(s, '\0', len) || !tw_utf8_valid(s, len)) {
+    if (memchr(s, '\0', len) || !vo_utf8_valid(s, len)) {
         tw_log(TW_LOG_ERR, "%s: \"%s\" is not valid UTF-8 text", where,
                tw_meta_names[f]);
         return -1;
@@ -624,7 +625,7 @@ tw_meta_flags(tw_meta_t *m, const tw_meta_args_t *a)
         for (i = 0; i < a->ntags; i++) {
             s = a->tags[i];
 
-            if (s[0] == '\0' || !tw_utf8_valid((const u_char *) s,
+            if (s[0] == '\0' || !vo_utf8_valid((const u_char *) s,
                                                strlen(s)))
             {
                 tw_log(TW_LOG_ERR, "--tag \"%s\": a tag is non-empty UTF-8 "
@@ -700,7 +701,7 @@ tw_meta_thumbnail_flag(tw_meta_out_t *o, const char *arg, int first)
         goto invalid;
     }
 
-    if (!tw_utf8_valid((const u_char *) arg, colon - arg)) {
+    if (!vo_utf8_valid((const u_char *) arg, colon - arg)) {
         goto invalid;
     }
 

@@ -22,6 +22,7 @@
 #include <hiredis/hiredis.h>
 
 #include "vo_json.h"
+#include "vo_utf8.h"
 #include "vo_path.h"
 #include "catalog/tw_catalog.h"
 #include "catalog/tw_catalog_text.h"
@@ -346,7 +347,7 @@ tw_catalog_print(vo_buf_t *b, const char *name, size_t name_len,
         return;
     }
 
-    if (tw_utf8_valid((const u_char *) value, len)) {
+    if (vo_utf8_valid((const u_char *) value, len)) {
         vo_json_put_string(b, (const u_char *) value, len);
     } else {
         vo_buf_str(b, "null");

@@ -2,7 +2,7 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The catalog's text checks.
+ * The catalog's text checks (UTF-8 is vo_utf8_valid()'s).
  */
 
 #ifndef TW_CATALOG_TEXT_H
@@ -16,10 +16,6 @@
 /* 1 when s has the shape of a BCP 47 tag: a primary subtag of 2 to 8
  * letters, then subtags of 1 to 8 letters or digits */
 int tw_language_valid(const char *s);
-
-/* 1 when s[0..len) is valid UTF-8 (no overlong forms, surrogates or
- * code points above U+10FFFF) */
-int tw_utf8_valid(const u_char *s, size_t len);
 
 
 #endif /* TW_CATALOG_TEXT_H */
