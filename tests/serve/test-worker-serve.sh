@@ -146,6 +146,8 @@ rm -f "$S/sv/360p/2.ts" "$S/sv/360p/2.m4s" "$S/sv/aac/2.m4s"
 c0=$(metric w companions_stored_total)
 check "TS with its fMP4 segments missing: 200" \
     [ "$(status /v/sv/360p/2.ts)" = 200 ]
+# stored after the answer (the viewer does not wait for them): waited for
+wait_for_sh 50 '[ "$(metric w companions_stored_total)" = $((c0 + 2)) ]'
 check "the fMP4 video and audio segments stored from its encode" \
     [ "$(metric w companions_stored_total)" = $((c0 + 2)) ]
 check "the video one identical to the packaged one" \
