@@ -40,7 +40,8 @@ cp tests/core/data/*.json "$out/corpus/media/"
 for p in demo/master.m3u8 demo/master-ts.m3u8 demo/manifest.mpd \
          demo/v/index.m3u8 demo/v/index-ts.m3u8 demo/a/init.mp4 \
          demo/v/0.m4s demo/v/9.ts demo/v/999999999.m4s demo/v/10.m4s \
-         demo/../x demo/v/00.m4s demo/v/1.m4s.bak; do
+         demo/../x demo/v/00.m4s demo/v/1.m4s.bak demo/master.tv.m3u8 \
+         demo/master-ts.tv.m3u8 demo/manifest.tv.mpd d-mo/master.m3.m3u8; do
     seed=$(printf '%s' "$p" | tr '/.' '__')
     printf '%s' "$p" > "$out/corpus/path/seed-$seed"
 done

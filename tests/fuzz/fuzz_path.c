@@ -5,8 +5,9 @@
  * libFuzzer target: the playback path parser, a security boundary.
  * Beyond "no crash, no sanitizer report":
  *   - a refused path always has a reason and a 4xx status;
- *   - an accepted path is canonical: the store key (or manifest name)
- *     rebuilt from the request is byte-for-byte the input;
+ *   - an accepted path is canonical: the store key (or manifest name,
+ *     with its device class) rebuilt from the request is byte-for-byte
+ *     the input;
  *   - nothing accepted holds "..", '\\', '%' or NUL;
  *   - vo_request_check() of it answers one of its documented codes.
  * Build and run: scripts/run-fuzz.sh.
@@ -38,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char          key[256];
     size_t        n, klen;
+    const char   *dot;
     vo_media_t    m;
     vo_status_t   rc;
     const char   *err;
@@ -73,6 +75,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                  (int) req.id.len, req.id.data,
                                  (int) req.rendition.len,
                                  req.rendition.data, names[req.kind]);
+
+    } else if (vo_req_is_manifest(req.kind) && req.device.len) {
+        /* a device class's manifest: its name before the extension,
+         * "master.tv.m3u8" */
+        dot = strrchr(names[req.kind], '.');
+        klen = (size_t) snprintf(key, sizeof(key), "%.*s/%.*s.%.*s%s",
+                                 (int) req.id.len, req.id.data,
+                                 (int) (dot - names[req.kind]),
+                                 names[req.kind], (int) req.device.len,
+                                 req.device.data, dot);
 
     } else if (vo_req_is_manifest(req.kind)) {
         klen = (size_t) snprintf(key, sizeof(key), "%.*s/%s",
