@@ -586,7 +586,7 @@ ngx_http_vidorigin_views_send(ngx_http_vidorigin_views_t *vw,
 
     (void) ngx_atomic_fetch_add(&st->views_sent, e->views);
     (void) ngx_atomic_fetch_add(&st->views_queued,
-                                    -(ngx_atomic_int_t) e->views);
+                                -(ngx_atomic_int_t) e->views);
 
     argv[0] = "EXPIRE";
     argvlen[0] = 6;
