@@ -16,6 +16,7 @@
 #define TW_LADDER_INVALID  -2
 
 
+static vo_video_t *tw_ladder_push(vo_media_t *m);
 static int tw_ladder_rung(char *rung, unsigned formats,
     const tw_source_t *src, vo_media_t *m, uint32_t *lowest);
 static int tw_ladder_fallback(const tw_source_t *src, vo_media_t *m,
@@ -74,6 +75,25 @@ invalid:
            "H.264 rung", ladder);
 
     return -1;
+}
+
+
+/* a new, zeroed rendition at the end of the ladder; NULL (logged) when
+ * the ladder is full */
+static vo_video_t *
+tw_ladder_push(vo_media_t *m)
+{
+    vo_video_t  *v;
+
+    if (m->nvideo == VO_MAX_VIDEO) {
+        tw_log(TW_LOG_ERR, "--ladder has more than %d rungs", VO_MAX_VIDEO);
+        return NULL;
+    }
+
+    v = &m->video[m->nvideo++];
+    memset(v, 0, sizeof(vo_video_t));
+
+    return v;
 }
 
 
@@ -151,13 +171,11 @@ tw_ladder_rung(char *rung, unsigned formats, const tw_source_t *src,
         return 0;
     }
 
-    if (m->nvideo == VO_MAX_VIDEO) {
-        tw_log(TW_LOG_ERR, "--ladder has more than %d rungs", VO_MAX_VIDEO);
+    v = tw_ladder_push(m);
+    if (v == NULL) {
         return -1;
     }
 
-    v = &m->video[m->nvideo++];
-    memset(v, 0, sizeof(vo_video_t));
     strcpy(v->name, name);
     v->height = height;
     v->maxrate = maxrate * 1000;
@@ -182,13 +200,11 @@ tw_ladder_fallback(const tw_source_t *src, vo_media_t *m, uint32_t lowest)
         }
     }
 
-    if (m->nvideo == VO_MAX_VIDEO) {
-        tw_log(TW_LOG_ERR, "--ladder has more than %d rungs", VO_MAX_VIDEO);
+    v = tw_ladder_push(m);
+    if (v == NULL) {
         return -1;
     }
 
-    v = &m->video[m->nvideo++];
-    memset(v, 0, sizeof(vo_video_t));
     v->height = src->height & ~1;
     v->maxrate = lowest * 1000;
     snprintf(v->name, sizeof(v->name), "%up", v->height);
