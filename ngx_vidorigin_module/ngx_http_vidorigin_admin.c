@@ -395,11 +395,9 @@ ngx_http_vidorigin_admin_purge(ngx_http_request_t *r, ngx_str_t *body)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->start = vb.start;
     b->pos = vb.start;
     b->last = vb.pos;
-    b->end = vb.end;
-    b->temporary = 1;
+    b->memory = 1;
 
     return ngx_http_vidorigin_admin_send(r, NGX_HTTP_OK, "application/json",
                                          b);
