@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # run.sh MODULE_SO WORKER VAR WWW: serves var/store on 127.0.0.1:$PORT with
 # the module, a transcode worker (transcode-worker serve) that makes
-# missing segments just in time, and the Redis it takes its locks in, in
-# the foreground.  Ctrl-C stops everything it started.
+# missing segments just in time, the Redis that holds its locks, the view
+# counts, the catalog and the placement hints, and the placer that turns
+# the counts into hints, in the foreground.  Ctrl-C stops everything it
+# started.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 module=$1 worker=$2 var=$3 www=$4
@@ -10,9 +12,23 @@ port=${PORT:-8080}
 nginx=${NGINX:-/usr/sbin/nginx}
 run=$var/run
 
+# the playback API: views counted in Redis, placement hints cached for 5 s;
+# "cdn" URLs on localhost, "origin" URLs on 127.0.0.1 (one nginx plays both
+# parts here); a video with no hint yet plays from the origin, so the demo
+# moves to "cdn" once the placer has seen its views
+http_extra="    vidorigin_redis unix:$run/redis.sock;
+    vidorigin_views on;
+    vidorigin_hint_cache zone=vidorigin_hints:1m valid=5s;"
+api="        location /api/v1/videos/ {
+            vidorigin_api;
+            vidorigin_store $var/store;
+            vidorigin_api_cdn_host http://localhost:$port;
+            vidorigin_api_origin_host http://127.0.0.1:$port;
+            vidorigin_api_default origin;
+        }"
 conf=$(bash "$top/scripts/render-conf.sh" "$var/conf" \
     MODULE="$module" VAR="$var" PORT="$port" STORE="$var/store" WWW="$www" \
-    DEVICES=on)
+    DEVICES=on HTTP_EXTRA="$http_extra" EXTRA="$api")
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "run: 127.0.0.1:$port is already in use (set PORT=...)" >&2
@@ -54,12 +70,27 @@ wait_for() {
     exit 1
 }
 
-# Redis: single-flight locks shared by every worker (no persistence)
+# Redis: single-flight locks, view counts, catalog, hints (no persistence);
+# its socket is entered by nginx's workers (nobody:nogroup when run as root)
 rm -f "$run/redis.sock"
-redis-server --port 0 --unixsocket "$run/redis.sock" --unixsocketperm 700 \
+redis-server --port 0 --unixsocket "$run/redis.sock" --unixsocketperm 770 \
     --save '' --appendonly no --logfile "$var/log/redis.log" &
 pids+=($!)
 wait_for redis-server redis-cli -s "$run/redis.sock" ping
+if [ "$(id -u)" = 0 ]; then chgrp nogroup "$run/redis.sock"; fi
+
+# the playback API's catalog fields for the two sample videos
+for v in demo lazy; do
+    "$worker" catalog set "$v" --redis "unix:$run/redis.sock" \
+        --title "vidorigin sample ($v)" --creator vidorigin --language en \
+        --description "The sample video make run packages." >/dev/null
+done
+
+# placement hints from the view counts, every 10 s (60 s in production)
+"$worker" placer --config "$top/conf/placer.conf" \
+    --redis "unix:$run/redis.sock" --log "$var/log/placements.log" \
+    --interval 10 2>>"$var/log/placer.log" &
+pids+=($!)
 
 "$worker" serve --config "$top/conf/transcode-worker.conf" \
     --store "$var/store" --listen "unix:$run/transcode-worker.sock" \
@@ -82,6 +113,8 @@ vidorigin is serving $var/store on $base  (Ctrl-C stops it)
   HLS multivariant (CMAF)               $base/v/demo/master.m3u8
   HLS multivariant (MPEG-TS, legacy)    $base/v/demo/master-ts.m3u8
   DASH                                  $base/v/demo/manifest.mpd
+  playback API (counts a view; "cdn" URLs on localhost, "origin" on 127.0.0.1)
+                                        $base/api/v1/videos/demo
 
   just in time: "lazy" is the same video with no segment in the store;
   the worker makes each one the first time it is asked for
@@ -98,6 +131,7 @@ vidorigin is serving $var/store on $base  (Ctrl-C stops it)
   try:  curl -sI $base/v/demo/master.m3u8
         ffprobe $base/v/demo/master.m3u8
   logs: $var/log/error.log  $var/log/access.log  $var/log/worker.log
+        $var/log/placements.log (one JSON line per placement decision)
 
 MSG
 

@@ -10,6 +10,8 @@
  *   vo.switches  [{level, t}] every level the player switched to (rendered)
  *   vo.errors    [{fatal, type, details, message}] every player error
  *   vo.setLevel(i)  pick a level (-1: Auto), as the picker does
+ *   vo.api       the playback API's answer for the video (null until it
+ *                comes, or when the API is not configured)
  *
  * Query parameters: player=hls|hls-ts|dash, id=VIDEO, and level=min|max|N
  * to start on a fixed level with adaptive switching off (Manual mode).
@@ -35,6 +37,7 @@
     var vo = window.vo = {
         kind: kind, src: src, video: video, hls: null, dash: null,
         native: false, levels: [], frags: [], switches: [], errors: [],
+        api: null,
         log: [], setLevel: function () {}
     };
 
@@ -110,6 +113,20 @@
     });
     $('s-src').textContent = src;
     $('s-src').href = src;
+
+    // what the playback API tells this viewer (it counts a view, as the
+    // manifest does); the page plays the origin's own URL either way
+    fetch('/api/v1/videos/' + encodeURIComponent(id)).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.json();
+    }).then(function (a) {
+        vo.api = a;
+        $('s-title').textContent = a.title || a.id;
+        $('s-place').textContent = a.placement + ' (' + a.placement_from +
+            ', region ' + a.region + ', device ' + a.device + ')';
+    }).catch(function (e) {
+        $('s-place').textContent = 'playback API: ' + e.message;
+    });
 
     video.addEventListener('error', function () {
         var err = video.error;
