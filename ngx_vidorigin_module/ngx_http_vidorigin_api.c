@@ -57,6 +57,8 @@ typedef struct {
     ngx_http_vidorigin_media_t          vm;
     ngx_str_t                           region;
     ngx_http_vidorigin_device_class_t  *device;
+    ngx_uint_t                          pending;  /* no media description:
+                                                     the catalog's status */
 } ngx_http_vidorigin_api_ctx_t;
 
 
@@ -74,6 +76,8 @@ static ngx_int_t ngx_http_vidorigin_api_known(ngx_http_request_t *r,
 static void ngx_http_vidorigin_api_place(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx, ngx_uint_t placement);
 static ngx_int_t ngx_http_vidorigin_api_send(ngx_http_request_t *r,
+    ngx_http_vidorigin_api_ctx_t *ctx);
+static ngx_int_t ngx_http_vidorigin_api_pending(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx);
 static ngx_int_t ngx_http_vidorigin_api_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *text);
@@ -227,8 +231,10 @@ ngx_http_vidorigin_api_handler(ngx_http_request_t *r)
          : ngx_http_vidorigin_media_get(r, &ctx->answer.id, &ctx->vm);
 
     if (rc == NGX_DECLINED) {
-        return ngx_http_vidorigin_api_error(r, NGX_HTTP_NOT_FOUND,
-                                            "no such video");
+        /* not playable: the catalog may know it (uploading, processing,
+         * failed); no view, no placement */
+        ctx->pending = 1;
+        return ngx_http_vidorigin_api_start(r, ctx);
     }
 
     if (rc != NGX_OK) {
@@ -276,7 +282,8 @@ ngx_http_vidorigin_api_start(ngx_http_request_t *r,
     id = &ctx->answer.id;
 
     if (vmcf->redis == NULL) {
-        return ngx_http_vidorigin_api_hint(r, ctx) == NGX_DONE
+        return ctx->pending ? ngx_http_vidorigin_api_pending(r, ctx)
+               : ngx_http_vidorigin_api_hint(r, ctx) == NGX_DONE
                ? NGX_DONE : ngx_http_vidorigin_api_send(r, ctx);
     }
 
@@ -306,7 +313,8 @@ ngx_http_vidorigin_api_start(ngx_http_request_t *r,
     }
 
     /* Redis is not up: what is known, at once */
-    return ngx_http_vidorigin_api_hint(r, ctx) == NGX_DONE
+    return ctx->pending ? ngx_http_vidorigin_api_pending(r, ctx)
+           : ngx_http_vidorigin_api_hint(r, ctx) == NGX_DONE
            ? NGX_DONE : ngx_http_vidorigin_api_send(r, ctx);
 }
 
@@ -350,8 +358,8 @@ ngx_http_vidorigin_api_catalog(ngx_http_request_t *r, void *data,
             if (vrc != VO_OK) {
                 ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                               "vidorigin: catalog of \"%*s\": field \"%s\" "
-                              "is not JSON, left out", a->id.len, a->id.data,
-                              vo_api_field_name(k));
+                              "is not %s, left out", a->id.len, a->id.data,
+                              vo_api_field_name(k), vo_api_field_expect(k));
                 continue;
             }
 
@@ -370,6 +378,11 @@ ngx_http_vidorigin_api_catalog(ngx_http_request_t *r, void *data,
     } else if (rc == NGX_OK) {
         vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
         ngx_http_vidorigin_redis_error(vmcf->redis, "catalog read", reply);
+    }
+
+    if (ctx->pending) {
+        ngx_http_finalize_request(r, ngx_http_vidorigin_api_pending(r, ctx));
+        return;
     }
 
     /* past the budget: Redis is slow now, do not wait for it twice */
@@ -582,6 +595,37 @@ ngx_http_vidorigin_api_send(ngx_http_request_t *r,
     if (rc == VO_NOT_FOUND) {
         return ngx_http_vidorigin_api_error(r, NGX_HTTP_NOT_FOUND,
                                             "no playable rendition");
+    }
+
+    if (rc != VO_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_vidorigin_api_out(r, NGX_HTTP_OK, &b);
+}
+
+
+/* a video with no media description: its catalog status, or 404 */
+static ngx_int_t
+ngx_http_vidorigin_api_pending(ngx_http_request_t *r,
+    ngx_http_vidorigin_api_ctx_t *ctx)
+{
+    vo_buf_t     b;
+    vo_alloc_t   alloc;
+    vo_status_t  rc;
+
+    alloc.alloc = ngx_http_vidorigin_palloc;
+    alloc.data = r->pool;
+
+    if (vo_buf_init(&b, &alloc, 1024) != VO_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = vo_api_write_pending(&ctx->answer, &b);
+
+    if (rc == VO_NOT_FOUND) {
+        return ngx_http_vidorigin_api_error(r, NGX_HTTP_NOT_FOUND,
+                                            "no such video");
     }
 
     if (rc != VO_OK) {

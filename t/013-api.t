@@ -95,6 +95,13 @@ redis('HSET', 'vo:video:demo', 'title', "A \"quoted\" title \x{e9}t\x{e9} \\ \n"
       'ads', '{not json');
 utf8::encode(my $t = "A \"quoted\" title \x{e9}t\x{e9} \\ \n");
 redis('HSET', 'vo:video:demo', 'title', $t);
+# videos ingest knows and that are not playable yet (no media.json)
+redis('HSET', 'vo:video:up1', 'title', 'Uploaded', 'status', 'processing',
+      'progress', '0.25', 'error', '');
+redis('HSET', 'vo:video:up2', 'status', 'failed', 'progress', '0.5',
+      'error', 'chunk 3: decode error');
+redis('HSET', 'vo:video:up3', 'title', 'no status', 'status', 'done',
+      'progress', '7');
 redis('HSET', 'vo:hint:demo', 'JP', "cdn 41.250 $later",
       'US', "origin 0.500 $later", 'DE', "cdn 30.000 " . (time() - 10),
       'FR', 'garbage');
@@ -327,5 +334,30 @@ qr{\[emerg\] .*vidorigin_api needs vidorigin_api_origin_host \(and vidorigin_api
 ["region=US device=desktop placement=origin/hint catalog=1 hls=https://origin.example.com/v/demo/master.desktop.m3u8 dash=https://origin.example.com/v/demo/manifest.desktop.mpd signed renditions=1080p,720p,360p\n",
  "region=JP device=desktop placement=cdn/hint catalog=1 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p\n",
  "region=ZZ device=desktop placement=cdn/default catalog=1 hls=https://cdn.example.com/v/demo/master.desktop.m3u8 dash=https://cdn.example.com/v/demo/manifest.desktop.mpd renditions=1080p,720p,360p\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: not playable yet: the catalog's ingest status, ready false, no playback
+--- request eval
+["GET /api/v1/videos/up1", "GET /api/v1/videos/up2"]
+--- response_body eval
+["{\"id\":\"up1\",\"ready\":false,\"title\":\"Uploaded\",\"status\":\"processing\",\"progress\":0.25,\"error\":\"\",\"catalog\":true}\n",
+ "{\"id\":\"up2\",\"ready\":false,\"status\":\"failed\",\"progress\":0.5,\"error\":\"chunk 3: decode error\",\"catalog\":true}\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: no media description and no valid status: 404, the bad fields logged
+--- request
+GET /api/v1/videos/up3
+--- error_code: 404
+--- response_body
+{"error":"no such video"}
+--- error_log eval
+[qr{\[warn\] .* vidorigin: catalog of "up3": field "status" is not uploading, processing, ready or failed, left out},
+ qr{\[warn\] .* vidorigin: catalog of "up3": field "progress" is not a number from 0 to 1, left out}]
 --- no_error_log
 [error]

@@ -10,13 +10,36 @@
 #include "vo_sign.h"
 
 
-/* the catalog fields, in the order written; the text ones first */
-static const char  *vo_api_fields[VO_API_FIELDS] = {
-    "title", "description", "creator", "language",
-    "thumbnails", "ads", "tags"
+/* how a catalog field is checked and written */
+typedef enum {
+    VO_API_TEXT = 0,          /* any text: a JSON string */
+    VO_API_JSON,              /* JSON text, sent as it is */
+    VO_API_WORD,              /* one of the words of vo_api_statuses */
+    VO_API_FRACTION           /* a number from 0 to 1, sent as it is */
+} vo_api_kind_t;
+
+
+/* the catalog fields, in the order written */
+static const struct {
+    const char     *name;
+    vo_api_kind_t   kind;
+} vo_api_fields[VO_API_FIELDS] = {
+    { "title", VO_API_TEXT },
+    { "description", VO_API_TEXT },
+    { "creator", VO_API_TEXT },
+    { "language", VO_API_TEXT },
+    { "thumbnails", VO_API_JSON },
+    { "ads", VO_API_JSON },
+    { "tags", VO_API_JSON },
+    { "status", VO_API_WORD },
+    { "progress", VO_API_FRACTION },
+    { "error", VO_API_TEXT }
 };
 
-#define VO_API_TEXT_FIELDS  4
+
+static const char  *vo_api_statuses[] = {
+    "uploading", "processing", "ready", "failed", NULL
+};
 
 
 /* the two playback URLs: key, manifest name, extension */
@@ -27,6 +50,8 @@ static const char  *vo_api_urls[][3] = {
 
 
 static void vo_api_catalog(const vo_api_answer_t *a, vo_buf_t *b);
+static int vo_api_word(const u_char *value, size_t len);
+static int vo_api_fraction(const u_char *value, size_t len);
 static void vo_api_renditions(const vo_api_answer_t *a,
     const vo_selection_t *sel, vo_buf_t *b);
 static vo_status_t vo_api_playback(const vo_api_answer_t *a, vo_buf_t *b);
@@ -65,6 +90,23 @@ vo_api_write(const vo_api_answer_t *a, vo_buf_t *b)
 
 
 vo_status_t
+vo_api_write_pending(const vo_api_answer_t *a, vo_buf_t *b)
+{
+    if (a->field[VO_API_STATUS].data == NULL) {
+        return VO_NOT_FOUND;
+    }
+
+    vo_buf_str(b, "{\"id\":");
+    vo_json_put_string(b, a->id.data, a->id.len);
+    vo_buf_str(b, ",\"ready\":false");
+    vo_api_catalog(a, b);
+    vo_buf_str(b, "}\n");
+
+    return vo_buf_failed(b) ? VO_ERROR : VO_OK;
+}
+
+
+vo_status_t
 vo_api_error(const char *text, vo_buf_t *b)
 {
     vo_buf_str(b, "{\"error\":");
@@ -86,14 +128,18 @@ vo_api_catalog(const vo_api_answer_t *a, vo_buf_t *b)
             continue;
         }
 
-        vo_buf_printf(b, ",\"%s\":", vo_api_fields[k]);
+        vo_buf_printf(b, ",\"%s\":", vo_api_fields[k].name);
 
-        if (k < VO_API_TEXT_FIELDS) {
-            vo_json_put_string(b, a->field[k].data, a->field[k].len);
+        switch (vo_api_fields[k].kind) {
 
-        } else {
+        case VO_API_JSON:
+        case VO_API_FRACTION:
             /* checked by vo_api_field(): JSON already */
             vo_buf_append(b, a->field[k].data, a->field[k].len);
+            break;
+
+        default:
+            vo_json_put_string(b, a->field[k].data, a->field[k].len);
         }
     }
 
@@ -229,8 +275,8 @@ vo_api_field(const u_char *name, size_t name_len, const u_char *value,
     }
 
     for (i = 0; i < VO_API_FIELDS; i++) {
-        if (strlen(vo_api_fields[i]) == name_len
-            && memcmp(vo_api_fields[i], name, name_len) == 0)
+        if (strlen(vo_api_fields[i].name) == name_len
+            && memcmp(vo_api_fields[i].name, name, name_len) == 0)
         {
             break;
         }
@@ -242,19 +288,94 @@ vo_api_field(const u_char *name, size_t name_len, const u_char *value,
 
     *k = i;
 
-    /* JSON fields are sent as they are: only when they are JSON */
-    if (i >= VO_API_TEXT_FIELDS && !vo_json_valid(value, len)) {
-        return VO_BAD_DATA;
+    switch (vo_api_fields[i].kind) {
+
+    case VO_API_JSON:
+        /* sent as they are: only when they are JSON */
+        return vo_json_valid(value, len) ? VO_OK : VO_BAD_DATA;
+
+    case VO_API_WORD:
+        return vo_api_word(value, len) ? VO_OK : VO_BAD_DATA;
+
+    case VO_API_FRACTION:
+        return vo_api_fraction(value, len) ? VO_OK : VO_BAD_DATA;
+
+    default:
+        return VO_OK;
+    }
+}
+
+
+/* one of vo_api_statuses */
+static int
+vo_api_word(const u_char *value, size_t len)
+{
+    const char  **w;
+
+    for (w = vo_api_statuses; *w != NULL; w++) {
+        if (strlen(*w) == len && memcmp(*w, value, len) == 0) {
+            return 1;
+        }
     }
 
-    return VO_OK;
+    return 0;
+}
+
+
+/* "0", "1", "0.25", "1.0": a decimal from 0 to 1, at most 6 decimals */
+static int
+vo_api_fraction(const u_char *value, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > 8 || (value[0] != '0' && value[0] != '1')) {
+        return 0;
+    }
+
+    if (len == 1) {
+        return 1;
+    }
+
+    if (len == 2 || value[1] != '.') {
+        return 0;
+    }
+
+    for (i = 2; i < len; i++) {
+        if (value[i] < '0' || value[i] > '9'
+            || (value[0] == '1' && value[i] != '0'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
 const char *
 vo_api_field_name(unsigned k)
 {
-    return k < VO_API_FIELDS ? vo_api_fields[k] : "";
+    return k < VO_API_FIELDS ? vo_api_fields[k].name : "";
+}
+
+
+const char *
+vo_api_field_expect(unsigned k)
+{
+    switch (k < VO_API_FIELDS ? vo_api_fields[k].kind : VO_API_TEXT) {
+
+    case VO_API_JSON:
+        return "JSON";
+
+    case VO_API_WORD:
+        return "uploading, processing, ready or failed";
+
+    case VO_API_FRACTION:
+        return "a number from 0 to 1";
+
+    default:
+        return "text";
+    }
 }
 
 

@@ -12,6 +12,11 @@
  *    "device":..,"placement":"cdn|origin","placement_from":"hint|default",
  *    "playback":{"hls":..,"dash":..[,"expires":..]}}
  *
+ * and, for a video the catalog knows that has no media description yet
+ * (uploading, processing, failed: SPEC section 8):
+ *
+ *   {"id":..,"ready":false,[catalog fields,]"catalog":true}
+ *
  * Output goes into the caller's vo_buf_t (its allocator, its memory);
  * strings from data pass through vo_json_put_string, so the answer is
  * valid JSON whatever the catalog holds.  Output is a pure function of
@@ -35,9 +40,12 @@
 /*
  * Catalog fields (Redis hash vo:video:{id}), in the order they are
  * written: title, description, creator and language are text;
- * thumbnails, ads and tags hold JSON text, sent as it is.
+ * thumbnails, ads and tags hold JSON text, sent as it is; status
+ * (uploading, processing, ready, failed), progress (0 to 1) and error are
+ * ingest's (docs/redis-layout.md).
  */
-#define VO_API_FIELDS        7
+#define VO_API_FIELDS        10
+#define VO_API_STATUS        7               /* index of "status" */
 #define VO_API_FIELD_MAX     (16 * 1024)     /* longer values: left out */
 
 
@@ -75,6 +83,13 @@ typedef struct {
  */
 vo_status_t vo_api_write(const vo_api_answer_t *a, vo_buf_t *b);
 
+/*
+ * The answer for a video with no media description (a.media unused)
+ * whose catalog entry has a status: "ready":false and the catalog
+ * fields.  VO_NOT_FOUND when the entry has no status (no such video).
+ */
+vo_status_t vo_api_write_pending(const vo_api_answer_t *a, vo_buf_t *b);
+
 /* {"error":text}: text is a short static reason */
 vo_status_t vo_api_error(const char *text, vo_buf_t *b);
 
@@ -82,12 +97,15 @@ vo_status_t vo_api_error(const char *text, vo_buf_t *b);
  * A catalog entry (name, value): VO_OK with *k its index in a.field;
  * VO_NOT_FOUND for a name the answer does not carry or a value over
  * VO_API_FIELD_MAX (left out, nothing to say); VO_BAD_DATA with *k set
- * when a JSON field's value is not JSON (left out: the caller says so,
- * naming vo_api_field_name(*k)).
+ * when the value is not what the field holds (a JSON field's not JSON, a
+ * status not one of the four, a progress not from 0 to 1: left out, the
+ * caller says so, naming vo_api_field_name(*k) and what it expected,
+ * vo_api_field_expect(*k): "JSON").
  */
 vo_status_t vo_api_field(const u_char *name, size_t name_len,
     const u_char *value, size_t len, unsigned *k);
 const char *vo_api_field_name(unsigned k);
+const char *vo_api_field_expect(unsigned k);
 
 /*
  * A placement hint, "cdn|origin SCORE EXPIRES" (written by

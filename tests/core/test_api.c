@@ -388,9 +388,57 @@ test_fields(void)
     field("title", big, VO_API_FIELD_MAX, VO_OK, 0);
     field("title", big, VO_API_FIELD_MAX + 1, VO_NOT_FOUND, 0);
 
+    /* ingest's: a status word, a fraction, text */
+    field("status", "processing", 10, VO_OK, 7);
+    field("status", "ready", 5, VO_OK, 7);
+    field("status", "readyy", 6, VO_BAD_DATA, 7);
+    field("status", "Ready", 5, VO_BAD_DATA, 7);
+    field("status", "", 0, VO_BAD_DATA, 7);
+    field("progress", "0", 1, VO_OK, 8);
+    field("progress", "1", 1, VO_OK, 8);
+    field("progress", "0.375", 5, VO_OK, 8);
+    field("progress", "1.000", 5, VO_OK, 8);
+    field("progress", "1.5", 3, VO_BAD_DATA, 8);
+    field("progress", "0.", 2, VO_BAD_DATA, 8);
+    field("progress", "2", 1, VO_BAD_DATA, 8);
+    field("progress", "0.1234567", 9, VO_BAD_DATA, 8);
+    field("progress", "0.5}", 4, VO_BAD_DATA, 8);
+    field("progress", "-0", 2, VO_BAD_DATA, 8);
+    field("error", "decode error in 3.m4s", 21, VO_OK, 9);
+
     VO_CHECK_STR(vo_api_field_name(0), "title");
     VO_CHECK_STR(vo_api_field_name(6), "tags");
-    VO_CHECK_STR(vo_api_field_name(7), "");
+    VO_CHECK_STR(vo_api_field_name(9), "error");
+    VO_CHECK_STR(vo_api_field_name(10), "");
+    VO_CHECK_STR(vo_api_field_expect(4), "JSON");
+    VO_CHECK_STR(vo_api_field_expect(8), "a number from 0 to 1");
+}
+
+
+static void
+test_pending(void)
+{
+    vo_buf_t         b;
+    vo_api_answer_t  a;
+
+    memset(&a, 0, sizeof(vo_api_answer_t));
+    a.id = str("up1");
+    a.catalog = 1;
+
+    /* no status: the catalog alone does not make a video */
+    a.field[0] = str("My \"film\"");
+    vo_buf_init(&b, vo_arena_alloc(arena), 0);
+    VO_CHECK_INT(vo_api_write_pending(&a, &b), VO_NOT_FOUND);
+
+    a.field[7] = str("processing");
+    a.field[8] = str("0.25");
+    a.field[9] = str("");
+    vo_buf_init(&b, vo_arena_alloc(arena), 0);
+    VO_CHECK_INT(vo_api_write_pending(&a, &b), VO_OK);
+    VO_CHECK_MEM(b.start, vo_buf_len(&b),
+        "{\"id\":\"up1\",\"ready\":false,\"title\":\"My \\\"film\\\"\","
+        "\"status\":\"processing\",\"progress\":0.25,\"error\":\"\","
+        "\"catalog\":true}\n");
 }
 
 
@@ -460,6 +508,7 @@ main(void)
 
     test_error();
     test_fields();
+    test_pending();
     test_hints();
 
     vo_arena_free(arena);
