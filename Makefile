@@ -36,7 +36,7 @@ CORE_OBJS   := $(patsubst $(CORE_DIR)/%.c,$(BUILD)/worker/vo/%.o,$(CORE_SRCS))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
         sample valgrind worker-test s3-test cdn-test purge-test jit-test \
-        upstream fuzz redis-test codecs-test
+        upstream fuzz redis-test codecs-test asan
 
 all: module worker www
 
@@ -263,6 +263,12 @@ test-fuzz:
 # valgrind.suppress holds the leaks of stock nginx itself)
 test-valgrind: module sample
 	@VALGRIND=1 bash scripts/run-t.sh $(MODULE_SO) $(VAR)/store
+
+# --- asan: nginx and the worker built with ASan and UBSan (build/asan),
+# the Test::Nginx, serve and just-in-time suites run under them (not in
+# make test: the two builds and the slowed suites take some 15 minutes)
+asan: sample
+	@bash scripts/asan.sh $(BUILD)/asan $(VAR)/store
 
 # --- every test, in an order that keeps the timed suites apart: the
 # suites that mostly wait (or are light) run beside the worker's, which

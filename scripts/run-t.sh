@@ -46,6 +46,8 @@ mkdir -p "$store" "$top/build"
 export TEST_NGINX_STORE
 TEST_NGINX_STORE=$(cd "$store" && pwd)
 export TEST_NGINX_BINARY=${NGINX:-/usr/sbin/nginx}
+# nginx reads $NGINX itself (sockets inherited on upgrade): not in its env
+export -n NGINX 2>/dev/null || true
 export TEST_NGINX_SERVROOT=$top/build/t-servroot
 
 # a free port outside the ephemeral range, so that no outgoing connection

@@ -10,6 +10,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 module=$1 worker=$2 var=$3 www=$4
 port=${PORT:-8080}
 nginx=${NGINX:-/usr/sbin/nginx}
+# nginx reads $NGINX itself (sockets inherited on upgrade): not in its env
+export -n NGINX 2>/dev/null || true
 run=$var/run
 
 # the playback API: views counted in Redis, placement hints cached for 5 s;

@@ -59,6 +59,8 @@ scale_flags=${SCALE_FLAGS-${sws:-bicubic+accurate_rnd+bitexact}}
 # earlier only when that does not land on a keyframe at or before n*D
 margin=$(awk -v m="${MARGIN:-0.5}" 'BEGIN { printf "%.3f", m }')
 nginx_bin=${NGINX:-/usr/sbin/nginx}
+# nginx reads $NGINX itself (sockets inherited on upgrade): not in its env
+export -n NGINX 2>/dev/null || true
 out=$top/build/bench
 t_start=$SECONDS
 

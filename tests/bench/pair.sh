@@ -27,6 +27,8 @@ case $what in devices|views) ;; *) echo "pair: devices or views" >&2; exit 2 ;; 
 runs=${RUNS:-7} duration=${DURATION:-5s} conns=${CONNECTIONS:-32}
 video=${VIDEO:-demo}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
+# nginx reads $NGINX itself (sockets inherited on upgrade): not in its env
+export -n NGINX 2>/dev/null || true
 out=$top/build/bench/$what
 corpus=$top/tests/devices/ua-corpus.tsv
 

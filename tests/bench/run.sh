@@ -20,6 +20,8 @@ module=$(realpath "$1") store=$(cd "$2" && pwd)
 runs=${RUNS:-9} duration=${DURATION:-5s} conns=${CONNECTIONS:-32}
 video=${VIDEO:-demo} segment=${SEGMENT:-1080p/3.m4s}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
+# nginx reads $NGINX itself (sockets inherited on upgrade): not in its env
+export -n NGINX 2>/dev/null || true
 out=$top/build/bench
 [ "$runs" -ge 1 ] && [ "$runs" -le 50 ] || { echo "bench: RUNS must be 1..50" >&2; exit 2; }
 

@@ -23,6 +23,8 @@ module=$(realpath "$1") worker=$(realpath "$2") store=$(cd "$3" && pwd)
 runs=${RUNS:-9} duration=${DURATION:-5s} conns=${CONNECTIONS:-32}
 video=${VIDEO:-demo} segment=${SEGMENT:-1080p/3.m4s}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
+# nginx reads $NGINX itself (sockets inherited on upgrade): not in its env
+export -n NGINX 2>/dev/null || true
 out=$top/build/bench-s3
 s3dir=$top/tests/s3
 

@@ -41,6 +41,8 @@ module=$1 worker=$2 store=$(cd "$3" && pwd) www=$(cd "$4" && pwd)
 video=${VIDEO:-demo}
 only=${E2E_ONLY:-.}
 nginx_bin=${NGINX:-/usr/sbin/nginx}
+# nginx reads $NGINX itself (sockets inherited on upgrade): not in its env
+export -n NGINX 2>/dev/null || true
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 jit=${E2E_JIT:-}
 s3=

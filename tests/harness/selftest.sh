@@ -16,6 +16,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 
 export TEST_NGINX_BINARY=${NGINX:-/usr/sbin/nginx}
+# nginx reads $NGINX itself (sockets inherited on upgrade): not in its env
+export -n NGINX 2>/dev/null || true
 export TEST_NGINX_SERVROOT=$top/build/harness-servroot
 export TEST_NGINX_PORT
 TEST_NGINX_PORT=$(perl -MIO::Socket::INET -e '

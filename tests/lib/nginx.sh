@@ -15,6 +15,8 @@ VO_NGINX_SH=1
 
 MODULE_SO=$(abs "${MODULE_SO:-build/nginx/objs/ngx_http_vidorigin_module.so}")
 NGINX=${NGINX:-/usr/sbin/nginx}
+# nginx reads $NGINX itself (sockets inherited on upgrade): not in its env
+export -n NGINX 2>/dev/null || true
 
 # stop_nginx_pid PID: SIGTERM to an nginx master (fast shutdown), then
 # SIGKILL to it and its own children if it does not go within 5 s
