@@ -64,4 +64,17 @@ stop_worker "$P"
 check "worker exit 0" [ $? -eq 0 ]
 kill "$MON" 2>/dev/null
 
+# catalog (tw_redis_open): NOAUTH without, the entry in db 3 with
+"$WORKER" catalog set ra --redis "unix:$RS" --title T >/dev/null \
+    2>"$TMP/c.log"
+check "catalog without password: fails" [ $? -ne 0 ]
+check "catalog without password: NOAUTH" grep -q NOAUTH "$TMP/c.log"
+VIDORIGIN_REDIS_PASSWORD=s3cret VIDORIGIN_REDIS_DB=3 \
+    "$WORKER" catalog set ra --redis "unix:$RS" --title T >/dev/null \
+    2>"$TMP/c.log"
+check "catalog with password: works" [ $? -eq 0 ]
+check "catalog entry in db 3" \
+    [ "$(rcli -n 3 hget vo:video:ra title)" = T ]
+check "still nothing in db 0" [ "$(rcli -n 0 dbsize)" = 0 ]
+
 finish worker-redisauth
