@@ -14,6 +14,7 @@
 
 
 static void tw_log_av(void *avcl, int level, const char *fmt, va_list vl);
+static void tw_log_escape(char *dst, size_t size, const char *src);
 
 
 /* the process-wide level: set once from the command line or the
@@ -57,15 +58,50 @@ tw_log_level(void)
 void
 tw_log_write(int level, const char *fmt, ...)
 {
-    char     line[2048];
+    char     line[2048], safe[2048];
     va_list  ap;
 
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
 
+    tw_log_escape(safe, sizeof(safe), line);
+
     fprintf(stderr, "transcode-worker: [%s] %s\n", tw_level_names[level],
-            line);
+            safe);
+}
+
+
+/* control bytes and DEL as \xNN, so that what a client put in a request
+ * (a decoded %0A) can neither split nor forge a log line; truncated at a
+ * whole escape when it does not fit */
+static void
+tw_log_escape(char *dst, size_t size, const char *src)
+{
+    size_t          n;
+    unsigned char   c;
+
+    for (n = 0; *src != '\0'; src++) {
+        c = (unsigned char) *src;
+
+        if (c >= 0x20 && c != 0x7f) {
+            if (n + 1 >= size) {
+                break;
+            }
+
+            dst[n++] = (char) c;
+            continue;
+        }
+
+        if (n + 4 >= size) {
+            break;
+        }
+
+        snprintf(dst + n, 5, "\\x%02x", c);
+        n += 4;
+    }
+
+    dst[n] = '\0';
 }
 
 

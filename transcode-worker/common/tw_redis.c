@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,9 @@
 
 
 static redisContext *tw_redis_get(tw_redis_t *r);
+static int tw_redis_env(tw_redis_conf_t *rc);
+static int tw_redis_hello(const tw_redis_conf_t *rc, redisContext *c,
+    char *err, size_t size);
 static void tw_redis_fail(tw_redis_t *r, const char *what);
 static redisReply *tw_redis_cmd(tw_redis_t *r, const char *what,
     const char *fmt, ...);
@@ -50,6 +54,10 @@ tw_redis_conf(tw_redis_conf_t *rc, char *addr)
     }
 
     rc->addr = addr;
+
+    if (tw_redis_env(rc) != 0) {
+        return -1;
+    }
 
     if (strncmp(addr, "unix:", 5) == 0) {
         rc->path = addr + 5;
@@ -86,9 +94,108 @@ invalid:
 }
 
 
+static int
+tw_redis_env(tw_redis_conf_t *rc)
+{
+    char        *end;
+    FILE        *f;
+    size_t       len;
+    const char  *v;
+    long         db;
+
+    v = getenv("VIDORIGIN_REDIS_DB");
+    if (v && v[0]) {
+        db = strtol(v, &end, 10);
+        if (*end || db < 0 || db > 65535) {
+            tw_log(TW_LOG_ERR, "invalid VIDORIGIN_REDIS_DB \"%s\"", v);
+            return -1;
+        }
+        rc->db = (uint32_t) db;
+    }
+
+    v = getenv("VIDORIGIN_REDIS_USER");
+    if (v && snprintf(rc->user, sizeof(rc->user), "%s", v)
+             >= (int) sizeof(rc->user))
+    {
+        tw_log(TW_LOG_ERR, "VIDORIGIN_REDIS_USER too long");
+        return -1;
+    }
+
+    v = getenv("VIDORIGIN_REDIS_PASSWORD_FILE");
+    if (v && v[0]) {
+        f = fopen(v, "re");
+        if (f == NULL) {
+            tw_log(TW_LOG_ERR, "redis password file \"%s\": %s", v,
+                   strerror(errno));
+            return -1;
+        }
+
+        if (fgets(rc->password, sizeof(rc->password), f) == NULL) {
+            rc->password[0] = '\0';
+        }
+        fclose(f);
+
+        len = strcspn(rc->password, "\r\n");
+        rc->password[len] = '\0';
+        return 0;
+    }
+
+    v = getenv("VIDORIGIN_REDIS_PASSWORD");
+    if (v && snprintf(rc->password, sizeof(rc->password), "%s", v)
+             >= (int) sizeof(rc->password))
+    {
+        tw_log(TW_LOG_ERR, "VIDORIGIN_REDIS_PASSWORD too long");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* AUTH and SELECT on a fresh connection: 0, or -1 with the reason */
+static int
+tw_redis_hello(const tw_redis_conf_t *rc, redisContext *c, char *err,
+    size_t size)
+{
+    redisReply  *rp;
+
+    rp = NULL;
+
+    if (rc->password[0]) {
+        rp = rc->user[0]
+             ? redisCommand(c, "AUTH %s %s", rc->user, rc->password)
+             : redisCommand(c, "AUTH %s", rc->password);
+        if (rp == NULL || rp->type == REDIS_REPLY_ERROR) {
+            goto failed;
+        }
+        freeReplyObject(rp);
+    }
+
+    if (rc->db) {
+        rp = redisCommand(c, "SELECT %u", (unsigned) rc->db);
+        if (rp == NULL || rp->type == REDIS_REPLY_ERROR) {
+            goto failed;
+        }
+        freeReplyObject(rp);
+    }
+
+    return 0;
+
+failed:
+
+    snprintf(err, size, "%s", rp ? rp->str : c->errstr);
+    if (rp) {
+        freeReplyObject(rp);
+    }
+
+    return -1;
+}
+
+
 static redisContext *
 tw_redis_get(tw_redis_t *r)
 {
+    char             err[256];
     double           now;
     redisContext    *c;
     struct timeval   tv;
@@ -120,6 +227,12 @@ tw_redis_get(tw_redis_t *r)
     }
 
     r->ctx = c;
+
+    if (tw_redis_hello(r->conf, c, err, sizeof(err)) != 0) {
+        tw_redis_fail(r, err);
+        return NULL;
+    }
+
     r->backoff = 0;
 
     if (__atomic_exchange_n(&r->conf->down, 0, __ATOMIC_RELAXED)) {
@@ -179,6 +292,11 @@ tw_redis_open(const tw_redis_conf_t *rc, uint32_t timeout_ms, char *err,
         if (c) {
             redisFree(c);
         }
+        return NULL;
+    }
+
+    if (tw_redis_hello(rc, c, err, size) != 0) {
+        redisFree(c);
         return NULL;
     }
 

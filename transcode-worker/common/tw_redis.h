@@ -38,6 +38,9 @@ typedef struct {
     int              port;
     const char      *path;      /* unix socket, or NULL */
     int              down;      /* atomic: an outage was logged */
+    uint32_t         db;        /* SELECT after connect when not 0 */
+    char             user[128];      /* AUTH user (ACL), or "" */
+    char             password[256];  /* AUTH password, or "": no AUTH */
 } tw_redis_conf_t;
 
 
@@ -51,7 +54,11 @@ typedef struct {
 
 /* parses "host:port" or "unix:/path" into rc, which points into addr
  * (addr must outlive it); NULL, "" and "off" leave rc->addr NULL: no
- * Redis.  0, or -1 (logged) if malformed */
+ * Redis.  The database and credentials come from the environment:
+ * VIDORIGIN_REDIS_DB (a number), VIDORIGIN_REDIS_USER (an ACL user),
+ * VIDORIGIN_REDIS_PASSWORD_FILE (the password is the file's first line)
+ * or VIDORIGIN_REDIS_PASSWORD.  Every connection then sends AUTH and
+ * SELECT before anything else.  0, or -1 (logged) if malformed */
 int tw_redis_conf(tw_redis_conf_t *rc, char *addr);
 /* closes r's connection, if any; r may be used again */
 void tw_redis_close(tw_redis_t *r);

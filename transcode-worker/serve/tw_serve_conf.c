@@ -33,6 +33,7 @@ static const tw_conf_key_t  tw_serve_keys[] = {
                                     NULL },
     { "wait",        TW_CONF_MS,    tw_off(wait_ms), 100, 3600000, NULL },
     { "prefetch",    TW_CONF_BOOL,  tw_off(prefetch), 0, 0, NULL },
+    { "listen-any",  TW_CONF_BOOL,  tw_off(listen_any), 0, 0, NULL },
     { "log-level",   TW_CONF_LEVEL, 0, 0, 0, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };

@@ -29,6 +29,7 @@ typedef struct {
     uint32_t            wait_ms;
     uint32_t            connections;     /* HTTP connection limit */
     int                 prefetch;
+    int                 listen_any;      /* "*:port" / "0.0.0.0:port" */
 } tw_serve_conf_t;
 
 
