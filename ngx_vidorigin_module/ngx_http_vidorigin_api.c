@@ -79,6 +79,10 @@ static ngx_int_t ngx_http_vidorigin_api_send(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx);
 static ngx_int_t ngx_http_vidorigin_api_pending(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx);
+static ngx_int_t ngx_http_vidorigin_api_reply(ngx_http_request_t *r,
+    vo_status_t rc, vo_buf_t *b, const char *missing);
+static vo_status_t ngx_http_vidorigin_api_buf(ngx_http_request_t *r,
+    vo_buf_t *b, size_t size);
 static ngx_int_t ngx_http_vidorigin_api_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *text);
 static ngx_int_t ngx_http_vidorigin_api_out(ngx_http_request_t *r,
@@ -553,8 +557,6 @@ ngx_http_vidorigin_api_send(ngx_http_request_t *r,
 {
     vo_buf_t                        b;
     vo_str_t                        secret;
-    vo_alloc_t                      alloc;
-    vo_status_t                     rc;
     vo_api_answer_t                *a;
     ngx_http_vidorigin_api_conf_t  *acf;
 
@@ -583,25 +585,12 @@ ngx_http_vidorigin_api_send(ngx_http_request_t *r,
     a->now = (uint64_t) ngx_time();
     a->sign_ttl = (uint64_t) acf->sign_ttl;
 
-    alloc.alloc = ngx_http_vidorigin_palloc;
-    alloc.data = r->pool;
-
-    if (vo_buf_init(&b, &alloc, 2048) != VO_OK) {
+    if (ngx_http_vidorigin_api_buf(r, &b, 2048) != VO_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = vo_api_write(a, &b);
-
-    if (rc == VO_NOT_FOUND) {
-        return ngx_http_vidorigin_api_error(r, NGX_HTTP_NOT_FOUND,
-                                            "no playable rendition");
-    }
-
-    if (rc != VO_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_vidorigin_api_out(r, NGX_HTTP_OK, &b);
+    return ngx_http_vidorigin_api_reply(r, vo_api_write(a, &b), &b,
+                                        "no playable rendition");
 }
 
 
@@ -610,29 +599,45 @@ static ngx_int_t
 ngx_http_vidorigin_api_pending(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx)
 {
-    vo_buf_t     b;
-    vo_alloc_t   alloc;
-    vo_status_t  rc;
+    vo_buf_t  b;
 
-    alloc.alloc = ngx_http_vidorigin_palloc;
-    alloc.data = r->pool;
-
-    if (vo_buf_init(&b, &alloc, 1024) != VO_OK) {
+    if (ngx_http_vidorigin_api_buf(r, &b, 1024) != VO_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = vo_api_write_pending(&ctx->answer, &b);
+    return ngx_http_vidorigin_api_reply(r,
+                                        vo_api_write_pending(&ctx->answer, &b),
+                                        &b, "no such video");
+}
 
+
+/* what vo_api_write*() answered: 200 with b, or 404 {"error":missing} */
+static ngx_int_t
+ngx_http_vidorigin_api_reply(ngx_http_request_t *r, vo_status_t rc,
+    vo_buf_t *b, const char *missing)
+{
     if (rc == VO_NOT_FOUND) {
-        return ngx_http_vidorigin_api_error(r, NGX_HTTP_NOT_FOUND,
-                                            "no such video");
+        return ngx_http_vidorigin_api_error(r, NGX_HTTP_NOT_FOUND, missing);
     }
 
     if (rc != VO_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_vidorigin_api_out(r, NGX_HTTP_OK, &b);
+    return ngx_http_vidorigin_api_out(r, NGX_HTTP_OK, b);
+}
+
+
+/* an answer's buffer in the request's pool */
+static vo_status_t
+ngx_http_vidorigin_api_buf(ngx_http_request_t *r, vo_buf_t *b, size_t size)
+{
+    vo_alloc_t  alloc;
+
+    alloc.alloc = ngx_http_vidorigin_palloc;
+    alloc.data = r->pool;
+
+    return vo_buf_init(b, &alloc, size);
 }
 
 
@@ -640,13 +645,9 @@ static ngx_int_t
 ngx_http_vidorigin_api_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *text)
 {
-    vo_buf_t    b;
-    vo_alloc_t  alloc;
+    vo_buf_t  b;
 
-    alloc.alloc = ngx_http_vidorigin_palloc;
-    alloc.data = r->pool;
-
-    if (vo_buf_init(&b, &alloc, 64) != VO_OK
+    if (ngx_http_vidorigin_api_buf(r, &b, 64) != VO_OK
         || vo_api_error(text, &b) != VO_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
