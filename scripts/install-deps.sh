@@ -12,7 +12,7 @@ pkgs=(
     libmaxminddb-dev
     # run and test
     redis-server ffmpeg curl procps valgrind wrk libxml2-utils python3 jq
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev strace
     libtest-base-perl libtest-longstring-perl liburi-perl
     libmaxmind-db-writer-perl
     nodejs chromium fonts-dejavu-core
