@@ -31,7 +31,8 @@ static int tw_admin_redis(tw_up_req_t *r);
 static int tw_admin_json(tw_up_req_t *r, unsigned status, const char *id,
     const char *name, const char *value, const char *num_name,
     unsigned long long num);
-static const char *tw_admin_arg(tw_up_req_t *r, const char *name);
+static const char *tw_admin_arg(tw_up_req_t *r, const char *name,
+    char *buf, size_t size);
 static int tw_admin_key(const tw_store_t *st, const char *source,
     char *key, size_t size, const char **why);
 
@@ -190,12 +191,12 @@ static int
 tw_admin_ingest(tw_up_req_t *r)
 {
     char         key[TW_UP_KEY_MAX + 1], gen[TW_UPLOAD_ID_LEN + 1],
-                 err[256];
+                 err[256], sbuf[TW_UP_KEY_MAX + 64], ibuf[VO_ID_MAX + 2];
     size_t       n;
     const char  *source, *id, *why;
 
-    source = tw_admin_arg(r, "source");
-    id = tw_admin_arg(r, "id");
+    source = tw_admin_arg(r, "source", sbuf, sizeof(sbuf));
+    id = tw_admin_arg(r, "id", ibuf, sizeof(ibuf));
 
     if (source == NULL || source[0] == '\0') {
         tw_log(TW_LOG_INFO, "ingest without a source");
@@ -305,18 +306,25 @@ tw_admin_key(const tw_store_t *st, const char *source, char *key,
 }
 
 
-/* an argument of the query, else of a form body (decoded; it lives as
- * long as the request) */
+/* an argument of the query, else of a form body, decoded into buf (NUL
+ * terminated); NULL when there is none, or it does not fit */
 static const char *
-tw_admin_arg(tw_up_req_t *r, const char *name)
+tw_admin_arg(tw_up_req_t *r, const char *name, char *buf, size_t size)
 {
-    char        *p, *amp, *eq, *v;
-    size_t       n;
-    const char  *q;
+    char        *v;
+    size_t       n, len;
+    const char  *p, *amp, *eq, *q;
 
     q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+
     if (q) {
-        return q;
+        len = strlen(q);
+        if (len >= size) {
+            return NULL;
+        }
+
+        memcpy(buf, q, len + 1);
+        return buf;
     }
 
     n = strlen(name);
@@ -331,19 +339,23 @@ tw_admin_arg(tw_up_req_t *r, const char *name)
             continue;
         }
 
-        if (amp) {
-            *amp = '\0';
+        len = amp ? (size_t) (amp - eq - 1) : strlen(eq + 1);
+        if (len >= size) {
+            return NULL;
         }
 
-        for (v = eq + 1; *v; v++) {
+        memcpy(buf, eq + 1, len);
+        buf[len] = '\0';
+
+        for (v = buf; *v; v++) {
             if (*v == '+') {
                 *v = ' ';
             }
         }
 
-        MHD_http_unescape(eq + 1);
+        MHD_http_unescape(buf);
 
-        return eq + 1;
+        return buf;
     }
 
     return NULL;
