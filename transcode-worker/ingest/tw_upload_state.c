@@ -20,6 +20,7 @@
 
 #include "common/tw_log.h"
 #include "ingest/tw_ingest_queue.h"
+#include "ingest/tw_upload_s3.h"
 #include "ingest/tw_upload_state.h"
 #include "store/tw_store.h"
 
@@ -36,7 +37,7 @@ static const char  tw_up_begin_lua[] =
     "return 0 end "
     "redis.call('HSET', KEYS[1], 'state', 'uploading', 'length', ARGV[1], "
     "'offset', '0', 'expires', ARGV[2], 'spool', ARGV[3], "
-    "'updated', ARGV[4]) "
+    "'updated', ARGV[4], 'part_size', ARGV[6]) "
     "redis.call('EXPIREAT', KEYS[1], ARGV[5]) "
     "return 1";
 
@@ -93,9 +94,9 @@ tw_up_load(void *redis, const char *id, tw_upload_t *u, char *err,
     snprintf(key, sizeof(key), TW_UPLOAD_KEY, id);
 
     reply = redisCommand(c, "HMGET %s state url_expires expires length "
-                         "offset spool", key);
+                         "offset spool s3_id parts part_size", key);
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != 6)
+        || reply->elements != 9)
     {
         return tw_up_failed(c, reply, "HMGET", err, size);
     }
@@ -116,9 +117,17 @@ tw_up_load(void *redis, const char *id, tw_upload_t *u, char *err,
     u->length = tw_up_u64(3);
     u->offset = tw_up_u64(4);
 
+    u->parts = (uint32_t) tw_up_u64(7);
+    u->part_size = tw_up_u64(8);
+
     e = reply->element[5];
     if (e->type == REDIS_REPLY_STRING && e->len < sizeof(u->spool)) {
         memcpy(u->spool, e->str, e->len + 1);
+    }
+
+    e = reply->element[6];
+    if (e->type == REDIS_REPLY_STRING && e->len < sizeof(u->s3_id)) {
+        memcpy(u->s3_id, e->str, e->len + 1);
     }
 
     freeReplyObject(reply);
@@ -165,12 +174,13 @@ tw_up_begin(void *redis, const char *id, const tw_upload_t *u, char *err,
 
     snprintf(key, sizeof(key), TW_UPLOAD_KEY, id);
 
-    reply = redisCommand(c, "EVAL %s 1 %s %llu %llu %s %lld %llu",
+    reply = redisCommand(c, "EVAL %s 1 %s %llu %llu %s %lld %llu %llu",
                          tw_up_begin_lua, key,
                          (unsigned long long) u->length,
                          (unsigned long long) u->expires, u->spool,
                          (long long) time(NULL),
-                         (unsigned long long) u->expires + 86400);
+                         (unsigned long long) u->expires + 86400,
+                         (unsigned long long) u->part_size);
 
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
         return tw_up_failed(c, reply, "EVAL (begin)", err, size);
@@ -436,15 +446,6 @@ tw_up_place(tw_upload_srv_t *srv, const char *id, const char *spool,
         return -1;
     }
 
-    if (!tw_store_is_local(&srv->conf.store)) {
-        if (tw_store_copy(&srv->conf.store, key, spool) != 0) {
-            return -1;
-        }
-
-        unlink(spool);
-        return 0;
-    }
-
     if (tw_store_path(&srv->conf.store, key, path, sizeof(path)) != 0) {
         return -1;
     }
@@ -489,15 +490,20 @@ tw_up_place(tw_upload_srv_t *srv, const char *id, const char *spool,
 
 int
 tw_up_finish(tw_upload_srv_t *srv, void *redis, const char *id,
-    const tw_upload_t *u)
+    tw_upload_t *u)
 {
     char      spool[PATH_MAX], key[VO_ID_MAX + 16], err[256];
     uint64_t  keep;
 
     snprintf(key, sizeof(key), "%s/source.bin", id);
 
-    if (tw_up_spool_path(srv, u, spool, sizeof(spool)) != 0
-        || tw_up_place(srv, id, spool, key) != 0)
+    if (tw_up_spool_path(srv, u, spool, sizeof(spool)) != 0) {
+        return -1;
+    }
+
+    if (tw_store_is_local(&srv->conf.store)
+        ? tw_up_place(srv, id, spool, key) != 0
+        : tw_up_s3_finish(srv, redis, id, u, spool, key) != 0)
     {
         return -1;
     }
@@ -528,6 +534,10 @@ tw_up_remove(tw_upload_srv_t *srv, void *redis, const char *id,
     const tw_upload_t *u, const char *why)
 {
     char  spool[PATH_MAX], err[256];
+
+    if (u->s3_id[0]) {
+        tw_up_s3_abort(srv, id, u);
+    }
 
     if (u->spool[0]
         && tw_up_spool_path(srv, u, spool, sizeof(spool)) == 0

@@ -76,7 +76,7 @@ int tw_up_spool_path(const tw_upload_srv_t *srv, const tw_upload_t *u,
  * completes what is left.  0, or -1 logged.
  */
 int tw_up_finish(tw_upload_srv_t *srv, void *redis, const char *id,
-    const tw_upload_t *u);
+    tw_upload_t *u);
 
 /* an abandoned or terminated upload: its file and record removed, the
  * catalog says failed with why.  0, or -1 logged */

@@ -24,8 +24,10 @@
 #include "common/tw_log.h"
 #include "ingest/tw_upload_meta.h"
 #include "ingest/tw_upload_reply.h"
+#include "ingest/tw_upload_s3.h"
 #include "ingest/tw_upload_state.h"
 #include "ingest/tw_upload_tus.h"
+#include "store/tw_store.h"
 
 
 static int tw_tus_token(tw_up_req_t *r, const char *id, int create);
@@ -323,7 +325,7 @@ tw_tus_open(tw_up_req_t *r, int flags)
         return -1;
     }
 
-    r->fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0600);
+    r->fd = open(path, O_RDWR | O_CLOEXEC | flags, 0600);
 
     if (r->fd == -1 || ftruncate(r->fd, (off_t) r->up.offset) != 0) {
         tw_log(TW_LOG_ERR, "spool file \"%s\": %s", path, strerror(errno));
@@ -439,6 +441,7 @@ tw_tus_create(tw_up_req_t *r)
     snprintf(r->up.spool, sizeof(r->up.spool), "%s.%s", r->id, nonce);
     r->up.offset = 0;
     r->up.expires = (uint64_t) time(NULL) + r->srv->conf.expiry_ms / 1000;
+    r->up.part_size = tw_up_s3_part_size(r->srv, r->up.length);
 
     if (tw_tus_open(r, O_CREAT | O_EXCL) != 0) {
         goto end;
@@ -659,6 +662,14 @@ tw_tus_commit(tw_up_req_t *r)
     }
 
     r->writing = 0;
+
+    /* an s3 store: the parts now whole go up (one that fails is tried
+     * again after the next request: its bytes are safe in the spool) */
+    if (!tw_store_is_local(&r->srv->conf.store)
+        && r->up.offset < r->up.length)
+    {
+        (void) tw_up_s3_parts(r->srv, r->redis, r->id, &r->up, r->fd);
+    }
 
     if (r->up.offset == r->up.length) {
         close(r->fd);

@@ -83,6 +83,12 @@ typedef struct {
     uint64_t          length;
     uint64_t          offset;            /* bytes acknowledged */
     char              spool[VO_ID_MAX + 16];  /* its file in the spool */
+
+    /* an s3 store: the multipart upload ("" before its first part),
+     * the parts sent, their size */
+    char              s3_id[TW_S3_UPLOAD_ID];
+    uint32_t          parts;
+    uint64_t          part_size;
 } tw_upload_t;
 
 
