@@ -91,7 +91,7 @@ check "resumed from the offset HEAD reports" eval \
     '[ "$(awk "\$1 == \"head\" { print \$2; exit }" "$TMP/resume.out")" = "$OFF" ] && [ "$(awk "\$1 == \"patch\" { print \$2; exit }" "$TMP/resume.out")" = "$OFF" ]'
 check "{id}/source.bin has the file's sha256" stored_ok "$ID"
 check "the probe job is on vo:jobs" job_ok "$ID"
-check "catalog: status processing, metadata title not over the admin's" \
+check "catalog: status processing, the title from Upload-Metadata" \
     eval '[ "$(field "$ID" status)" = processing ] && [ "$(field "$ID" title)" = "tus upload" ]'
 check_sh "no spool file left" '! ls "$STORE/.uploads/$ID".* >/dev/null 2>&1'
 check "a second creation on the used URL: 403" \
