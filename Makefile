@@ -110,6 +110,7 @@ $(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
         test-serve-worker test-serve-jit test-serve-codecs test-s3 \
         test-purge test-purge-cdn test-purge-nginx test-redis test-devices \
         test-region test-placement test-t test-harness test-layout \
+        test-ingest test-ingest-upload \
         test-build test-e2e test-fuzz test-valgrind unit t worker-test \
         s3-test cdn-test \
         purge-test jit-test codecs-test devices-test redis-test \
@@ -202,6 +203,16 @@ test-purge-nginx: module worker $(call unit_bins,purge)
 	@WORKER=$(WORKER) MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh \
 	    purge-nginx tests/purge/test-nginx.sh
 
+# --- ingest: the upload server (tus 1.0.0, tus-js-client through nginx
+# and the module's admin check, resumed after a cut and after kill -9,
+# every bad input) and POST /admin/ingest, against a real redis-server
+test-ingest: test-ingest-upload
+
+test-ingest-upload: module worker www
+	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) \
+	    NODE_MODULES=$(BUILD)/node/node_modules \
+	    bash scripts/run-suites.sh ingest-upload tests/ingest/test-upload*.sh
+
 # --- redis: nginx and a real redis-server: view counts, Redis killed,
 # hung and restarted, reloads (timed: a p99)
 test-redis: module
@@ -282,7 +293,7 @@ test: deps all
 	@$(MAKE) --no-print-directory sample
 	@bash scripts/run-beside.sh test-media test-package test-serve-worker \
 	    -- test-purge-cdn test-t test-serve-module test-region \
-	    test-devices test-placement test-harness
+	    test-devices test-placement test-harness test-ingest-upload
 	@$(MAKE) --no-print-directory test-s3
 	@$(MAKE) --no-print-directory test-purge-nginx
 	@$(MAKE) --no-print-directory test-serve-jit

@@ -46,6 +46,7 @@ typedef struct {
 typedef struct {
     ngx_flag_t          enable;
     ngx_flag_t          admin;            /* vidorigin_admin here */
+    ngx_flag_t          admin_auth;       /* vidorigin_admin_auth */
     ngx_flag_t          redis_ping;       /* vidorigin_redis_ping here */
     ngx_str_t           prefix;           /* of the outermost vidorigin
                                              location: "/v/" */

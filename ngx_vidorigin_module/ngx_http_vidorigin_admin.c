@@ -18,6 +18,9 @@
  * The second never sends the secret and cannot be replayed after the
  * window.  Comparisons take the same time whatever the bytes.  No proof:
  * 401; a wrong one: 403; both logged.
+ *
+ * The same check guards other locations with "vidorigin_admin_auth on"
+ * (the upload server's admin calls, proxied): an access-phase handler.
  */
 
 #include <openssl/crypto.h>
@@ -34,9 +37,14 @@
 #define NGX_HTTP_VIDORIGIN_ADMIN_SKEW   300
 #define NGX_HTTP_VIDORIGIN_ADMIN_BODY   4096
 #define NGX_HTTP_VIDORIGIN_CDN_STATUS   (64 * 1024)
+/* an authenticated body proxied on: catalog fields of 16 KiB each */
+#define NGX_HTTP_VIDORIGIN_AUTH_BODY    (256 * 1024)
 
 
 static void ngx_http_vidorigin_admin_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vidorigin_admin_read(ngx_http_request_t *r,
+    size_t max, ngx_str_t *body);
+static void ngx_http_vidorigin_admin_access_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vidorigin_admin_auth(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r,
@@ -116,59 +124,138 @@ ngx_http_vidorigin_admin_handler(ngx_http_request_t *r)
 static void
 ngx_http_vidorigin_admin_body(ngx_http_request_t *r)
 {
-    size_t        len;
-    ngx_int_t     rc;
-    ngx_str_t     body;
-    ngx_chain_t  *cl;
+    ngx_int_t  rc;
+    ngx_str_t  body;
 
-    body.len = 0;
-    body.data = (u_char *) "";
+    rc = ngx_http_vidorigin_admin_read(r, NGX_HTTP_VIDORIGIN_ADMIN_BODY,
+                                       &body);
 
-    if (r->request_body && r->request_body->temp_file) {
+    if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
         ngx_http_finalize_request(r,
-            ngx_http_vidorigin_admin_text(r,
-                                   NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                   "request body too large\n"));
+            ngx_http_vidorigin_admin_text(r, rc,
+                                          "request body too large\n"));
         return;
     }
 
-    if (r->request_body && r->request_body->bufs) {
-        len = 0;
-
-        for (cl = r->request_body->bufs; cl; cl = cl->next) {
-            len += cl->buf->last - cl->buf->pos;
-        }
-
-        if (len > NGX_HTTP_VIDORIGIN_ADMIN_BODY) {
-            ngx_http_finalize_request(r,
-                ngx_http_vidorigin_admin_text(r,
-                                   NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                   "request body too large\n"));
-            return;
-        }
-
-        body.data = ngx_pnalloc(r->pool, len + 1);
-        if (body.data == NULL) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-
-        for (cl = r->request_body->bufs; cl; cl = cl->next) {
-            body.data = ngx_cpymem(body.data, cl->buf->pos,
-                                   cl->buf->last - cl->buf->pos);
-        }
-
-        body.data -= len;
-        body.len = len;
+    if (rc == NGX_OK) {
+        rc = ngx_http_vidorigin_admin_auth(r, &body);
     }
-
-    rc = ngx_http_vidorigin_admin_auth(r, &body);
 
     if (rc == NGX_OK) {
         rc = ngx_http_vidorigin_admin_purge(r, &body);
     }
 
     ngx_http_finalize_request(r, rc);
+}
+
+
+/* the body read, in memory, as one string of at most max bytes (a body
+ * nginx put in a file is over client_body_buffer_size: too large too) */
+static ngx_int_t
+ngx_http_vidorigin_admin_read(ngx_http_request_t *r, size_t max,
+    ngx_str_t *body)
+{
+    size_t        len;
+    u_char       *p;
+    ngx_chain_t  *cl;
+
+    body->len = 0;
+    body->data = (u_char *) "";
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    if (r->request_body->temp_file) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vidorigin: admin request body too large");
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += cl->buf->last - cl->buf->pos;
+    }
+
+    if (len > max) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "vidorigin: admin request body of %uz bytes: at "
+                      "most %uz", len, max);
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    body->data = p;
+    body->len = len;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * "vidorigin_admin_auth on": the access phase reads the body (it is
+ * signed), checks it as vidorigin_admin does, then lets the phases run
+ * on; the body stays for the content handler (proxy_pass sends it).
+ * Entered a second time once the body is read, when the check is made.
+ */
+ngx_int_t
+ngx_http_vidorigin_admin_access(ngx_http_request_t *r)
+{
+    ngx_int_t                       rc;
+    ngx_str_t                       body;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    if (!vlcf->admin_auth) {
+        return NGX_DECLINED;
+    }
+
+    if (r->request_body == NULL) {
+        r->request_body_in_single_buf = 1;
+
+        rc = ngx_http_read_client_request_body(r,
+                                       ngx_http_vidorigin_admin_access_body);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        ngx_http_finalize_request(r, NGX_DONE);
+
+        return NGX_DONE;
+    }
+
+    if (r->reading_body) {
+        return NGX_DONE;
+    }
+
+    rc = ngx_http_vidorigin_admin_read(r, NGX_HTTP_VIDORIGIN_AUTH_BODY,
+                                       &body);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_vidorigin_admin_auth(r, &body);
+}
+
+
+static void
+ngx_http_vidorigin_admin_access_body(ngx_http_request_t *r)
+{
+    r->preserve_body = 1;
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
 }
 
 

@@ -182,6 +182,13 @@ static ngx_command_t  ngx_http_vidorigin_commands[] = {
       0,
       NULL },
 
+    { ngx_string("vidorigin_admin_auth"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vidorigin_loc_conf_t, admin_auth),
+      NULL },
+
     { ngx_string("vidorigin_admin_secret"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -261,6 +268,18 @@ ngx_http_vidorigin_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_vidorigin_postconfiguration(ngx_conf_t *cf)
 {
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_vidorigin_admin_access;
+
     if (ngx_http_vidorigin_s3_init(cf) != NGX_OK
         || ngx_http_vidorigin_views_init(cf) != NGX_OK
         || ngx_http_vidorigin_fetch_init(cf) != NGX_OK)
@@ -404,6 +423,7 @@ ngx_http_vidorigin_create_loc_conf(ngx_conf_t *cf)
 
     vlcf->enable = NGX_CONF_UNSET;
     vlcf->admin = NGX_CONF_UNSET;
+    vlcf->admin_auth = NGX_CONF_UNSET;
     vlcf->s3_path_style = NGX_CONF_UNSET;
     vlcf->s3_credentials = NGX_CONF_UNSET_PTR;
     vlcf->stale_if_error = NGX_CONF_UNSET;
@@ -422,6 +442,7 @@ ngx_http_vidorigin_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_value(conf->admin, prev->admin, 0);
+    ngx_conf_merge_value(conf->admin_auth, prev->admin_auth, 0);
     ngx_conf_merge_str_value(conf->admin_secret, prev->admin_secret, "");
 
     if (conf->tag_header.data == NULL) {
@@ -447,6 +468,14 @@ ngx_http_vidorigin_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                "16 bytes");
             return NGX_CONF_ERROR;
         }
+    }
+
+    if (conf->admin_auth && conf->admin_secret.len < 16) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vidorigin_admin_auth\" requires "
+                           "\"vidorigin_admin_secret\" of at least "
+                           "16 bytes");
+        return NGX_CONF_ERROR;
     }
 
     /*

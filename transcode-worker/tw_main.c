@@ -15,6 +15,7 @@
 
 #include "catalog/tw_catalog.h"
 #include "common/tw_log.h"
+#include "ingest/tw_upload_cmd.h"
 #include "package/tw_package_cmd.h"
 #include "placer/tw_placer.h"
 #include "purger/tw_purge.h"
@@ -64,6 +65,8 @@ static const char  tw_usage_text[] =
 "      [--meta FILE.json] [--title T] ... [--replace]\n"
 "  transcode-worker placer [--config FILE] [--once] [--option value]...\n"
 "      (see conf/placer.conf)\n"
+"  transcode-worker upload [--config FILE] --listen ADDR --store ...\n"
+"      --secret-file FILE [--option value]... (see conf/upload.conf)\n"
 "  transcode-worker --help | --version\n"
 "\n"
 "package, segment and serve take an S3 store's settings too:\n"
@@ -142,6 +145,10 @@ main(int argc, char **argv)
 
     if (strcmp(argv[1], "placer") == 0) {
         return tw_placer_command(argc - 1, argv + 1);
+    }
+
+    if (strcmp(argv[1], "upload") == 0) {
+        return tw_upload_command(argc - 1, argv + 1);
     }
 
     if (strcmp(argv[1], "package") == 0) {

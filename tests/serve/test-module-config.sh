@@ -83,6 +83,16 @@ check_conf "admin with a short secret" 'of at least 16 bytes' \
     "vidorigin_purge zone=p:1m journal=$dir/logs/purge.journal;
      server { listen 127.0.0.1:1; location /admin/ { vidorigin_admin;
               vidorigin_admin_secret short; } }"
+check_conf "admin auth in front of proxy_pass" "" \
+    "server { listen 127.0.0.1:1; location = /admin/uploads {
+              vidorigin_admin_auth on;
+              vidorigin_admin_secret 0123456789abcdef;
+              proxy_pass http://127.0.0.1:2; } }"
+check_conf "admin auth without a secret" '"vidorigin_admin_auth" requires "vidorigin_admin_secret" of at least 16 bytes' \
+    "server { listen 127.0.0.1:1; location = /admin/uploads {
+              vidorigin_admin_auth on; proxy_pass http://127.0.0.1:2; } }"
+check_conf "admin auth with a bad flag" 'it must be "on" or "off"' \
+    "server { listen 127.0.0.1:1; location / { vidorigin_admin_auth yes; } }"
 check_conf "a tag header name with a space" 'takes a header name' \
     "vidorigin_tag_header 'Cache Tag';"
 check_conf "a tag prefix with a comma" 'takes a tag prefix without blanks or commas' \

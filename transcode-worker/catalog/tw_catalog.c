@@ -34,7 +34,7 @@ typedef struct {
 static int tw_meta_text(tw_meta_t *m, tw_meta_field_t f, const u_char *s,
     size_t len, const char *where);
 static int tw_meta_parse(tw_meta_t *m, const u_char *data, size_t len,
-    const char *file);
+    const char *where);
 static int tw_meta_parse_field(tw_meta_t *m, tw_meta_field_t f,
     vo_json_t *j, u_char *buf, const char *where);
 static int tw_meta_parse_thumbnails(tw_meta_out_t *o, vo_json_t *j,
@@ -133,6 +133,7 @@ int
 tw_meta_build(tw_meta_t *m, const tw_meta_args_t *a)
 {
     int      rc;
+    char     where[300];
     size_t   len;
     u_char  *data;
 
@@ -143,7 +144,8 @@ tw_meta_build(tw_meta_t *m, const tw_meta_args_t *a)
             return -1;
         }
 
-        rc = tw_meta_parse(m, data, len, a->file);
+        snprintf(where, sizeof(where), "--meta \"%s\"", a->file);
+        rc = tw_meta_parse(m, data, len, where);
         free(data);
 
         if (rc != 0) {
@@ -152,6 +154,19 @@ tw_meta_build(tw_meta_t *m, const tw_meta_args_t *a)
     }
 
     if (tw_meta_flags(m, a) != 0) {
+        return -1;
+    }
+
+    return tw_meta_check(m);
+}
+
+
+int
+tw_meta_json(tw_meta_t *m, const u_char *data, size_t len, const char *where)
+{
+    memset(m, 0, sizeof(tw_meta_t));
+
+    if (tw_meta_parse(m, data, len, where) != 0) {
         return -1;
     }
 
@@ -198,10 +213,9 @@ tw_meta_read(const char *file, u_char **data, size_t *len)
 
 
 static int
-tw_meta_parse(tw_meta_t *m, const u_char *data, size_t len, const char *file)
+tw_meta_parse(tw_meta_t *m, const u_char *data, size_t len, const char *where)
 {
     int           i, rc;
-    char          where[300];
     u_char        key[TW_META_KEY_MAX], *buf;
     unsigned      seen;
     vo_str_t      k;
@@ -216,7 +230,6 @@ tw_meta_parse(tw_meta_t *m, const u_char *data, size_t len, const char *file)
 
     rc = -1;
     seen = 0;
-    snprintf(where, sizeof(where), "--meta \"%s\"", file);
 
     vo_json_init(&j, data, len);
 

@@ -95,6 +95,12 @@ void tw_meta_args_free(tw_meta_args_t *a);
 int tw_meta_build(tw_meta_t *m, const tw_meta_args_t *a);
 void tw_meta_free(tw_meta_t *m);
 
+/* the same checks of a JSON object in memory (the --meta file's form:
+ * an upload's catalog fields), where naming it in the log lines; 0, or
+ * -1 logged; m is freed by tw_meta_free() either way */
+int tw_meta_json(tw_meta_t *m, const u_char *data, size_t len,
+    const char *where);
+
 /* the Redis address: --redis, else the "redis" line of --config; 0, or
  * -1 logged (neither given, malformed, "off") */
 int tw_catalog_redis(tw_meta_args_t *a, tw_redis_conf_t *rc);

@@ -95,6 +95,26 @@ int tw_s3_upload(const tw_s3_conf_t *conf, const char *key,
 int tw_s3_upload_fd(const tw_s3_conf_t *conf, const char *key, int fd,
     tw_s3_res_t *res);
 
+/*
+ * The steps of a multipart upload, for a writer whose bytes come over
+ * time (the upload server): CreateMultipartUpload (the upload id into
+ * id, of size >= TW_S3_UPLOAD_ID), UploadPart n (from 1; every part but
+ * the last at least TW_S3_MIN_PART; its ETag into etag, of
+ * TW_S3_ETAG_MAX), CompleteMultipartUpload of parts 1 to nparts, and
+ * AbortMultipartUpload (its failure logged and left to the bucket's
+ * lifecycle rule).  key is the bucket's key; each request is retried
+ * as above.  0 or -1 (logged).
+ */
+int tw_s3_mp_create(const tw_s3_conf_t *conf, const char *key, char *id,
+    size_t size);
+int tw_s3_mp_part(const tw_s3_conf_t *conf, const char *key, const char *id,
+    uint32_t n, const void *body, size_t len, char *etag);
+int tw_s3_mp_complete(const tw_s3_conf_t *conf, const char *key,
+    const char *id, char (*etags)[TW_S3_ETAG_MAX], uint32_t nparts,
+    tw_s3_res_t *res);
+void tw_s3_mp_abort(const tw_s3_conf_t *conf, const char *key,
+    const char *id);
+
 /* the ETag S3 gives an object of size bytes uploaded with conf by
  * tw_s3_upload*(): quoted MD5 hex for one PUT, MD5 of the parts' MD5s
  * and "-N" for N parts; of the file fd (pread).  -1 (logged) if

@@ -37,6 +37,8 @@
 #define TW_S3_MAX_PARTS          10000
 #define TW_S3_MULTIPART_SIZE     ((size_t) 16 << 20)   /* defaults */
 #define TW_S3_PART_SIZE          ((size_t) 8 << 20)
+#define TW_S3_ETAG_MAX           128      /* a part's ETag, quoted */
+#define TW_S3_UPLOAD_ID          1024     /* a multipart upload id */
 
 
 typedef struct {

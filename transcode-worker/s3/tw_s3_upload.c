@@ -27,9 +27,7 @@
 #include "s3/tw_s3.h"
 
 
-#define TW_S3_ETAG_MAX     128
 #define TW_S3_XML_MAX      ((size_t) 4 << 20)   /* an answer's body */
-#define TW_S3_UPLOAD_ID    1024
 
 
 /* where the bytes of an upload come from: memory, or a file read part by
@@ -57,11 +55,6 @@ static int tw_s3_upload_body(const tw_s3_conf_t *conf, const char *key,
     tw_s3_body_t *b, int64_t size, tw_s3_res_t *res);
 static int tw_s3_multipart(const tw_s3_conf_t *conf, const char *key,
     tw_s3_body_t *b, int64_t size, tw_s3_res_t *res);
-static int tw_s3_complete(const tw_s3_conf_t *conf, const char *key,
-    const char *id, char (*etags)[TW_S3_ETAG_MAX], uint32_t nparts,
-    tw_s3_res_t *res);
-static void tw_s3_abort(const tw_s3_conf_t *conf, const char *key,
-    const char *id);
 static int tw_s3_text(void *data, const void *buf, size_t len);
 
 
@@ -194,21 +187,16 @@ tw_s3_multipart(const tw_s3_conf_t *conf, const char *key, tw_s3_body_t *b,
     int64_t size, tw_s3_res_t *res)
 {
     int                  rc;
-    char                 id[TW_S3_UPLOAD_ID], num[16];
+    char                 id[TW_S3_UPLOAD_ID];
     char               (*etags)[TW_S3_ETAG_MAX];
     size_t               part, len;
     int64_t              off;
     uint32_t             n, nparts;
     const u_char        *p;
-    tw_s3_op_t           op;
-    tw_s3_res_t          r;
-    tw_s3_text_t         text;
-    tw_s3_param_t        q[2];
 
     rc = -1;
     id[0] = '\0';
     etags = NULL;
-    memset(&text, 0, sizeof(tw_s3_text_t));
 
     part = tw_s3_part_size(conf, size);
     nparts = (uint32_t) ((size + (int64_t) part - 1) / (int64_t) part);
@@ -226,7 +214,59 @@ tw_s3_multipart(const tw_s3_conf_t *conf, const char *key, tw_s3_body_t *b,
         goto end;
     }
 
-    /* CreateMultipartUpload: POST /key?uploads */
+    if (tw_s3_mp_create(conf, key, id, sizeof(id)) != 0) {
+        goto end;
+    }
+
+    tw_log(TW_LOG_DEBUG, "s3 multipart upload of \"%s\": %" PRId64 " bytes "
+           "in %u parts of %zu, upload id \"%s\"", key, size, nparts, part,
+           id);
+
+    for (n = 0; n < nparts; n++) {
+        off = (int64_t) n * (int64_t) part;
+        len = (size_t) (size - off < (int64_t) part ? size - off
+                                                     : (int64_t) part);
+
+        if (tw_s3_chunk(b, off, len, &p) != 0
+            || tw_s3_mp_part(conf, key, id, n + 1, p, len, etags[n]) != 0)
+        {
+            goto end;
+        }
+    }
+
+    if (tw_s3_mp_complete(conf, key, id, etags, nparts, res) != 0) {
+        goto end;
+    }
+
+    rc = 0;
+
+end:
+
+    if (rc != 0 && id[0] != '\0') {
+        tw_s3_mp_abort(conf, key, id);
+    }
+
+    free(etags);
+
+    return rc;
+}
+
+
+/* CreateMultipartUpload: POST /key?uploads */
+int
+tw_s3_mp_create(const tw_s3_conf_t *conf, const char *key, char *id,
+    size_t size)
+{
+    int             rc;
+    tw_s3_op_t      op;
+    tw_s3_res_t     r;
+    tw_s3_text_t    text;
+    tw_s3_param_t   q[1];
+
+    rc = -1;
+    id[0] = '\0';
+    memset(&text, 0, sizeof(tw_s3_text_t));
+
     q[0] = (tw_s3_param_t) { "uploads", "" };
 
     memset(&op, 0, sizeof(tw_s3_op_t));
@@ -245,7 +285,7 @@ tw_s3_multipart(const tw_s3_conf_t *conf, const char *key, tw_s3_body_t *b,
         goto end;
     }
 
-    if (tw_xml_text(text.data, "UploadId", NULL, id, sizeof(id)) != 0
+    if (tw_xml_text(text.data, "UploadId", NULL, id, size) != 0
         || id[0] == '\0')
     {
         tw_log(TW_LOG_ERR, "s3 multipart upload of \"%s\": no UploadId in "
@@ -254,72 +294,62 @@ tw_s3_multipart(const tw_s3_conf_t *conf, const char *key, tw_s3_body_t *b,
         goto end;
     }
 
-    tw_log(TW_LOG_DEBUG, "s3 multipart upload of \"%s\": %" PRId64 " bytes "
-           "in %u parts of %zu, upload id \"%s\"", key, size, nparts, part,
-           id);
-
-    /* UploadPart: PUT /key?partNumber=N&uploadId=ID, in order */
-    for (n = 0; n < nparts; n++) {
-        off = (int64_t) n * (int64_t) part;
-        len = (size_t) (size - off < (int64_t) part ? size - off
-                                                     : (int64_t) part);
-
-        if (tw_s3_chunk(b, off, len, &p) != 0) {
-            goto end;
-        }
-
-        snprintf(num, sizeof(num), "%u", n + 1);
-        q[0] = (tw_s3_param_t) { "partNumber", num };
-        q[1] = (tw_s3_param_t) { "uploadId", id };
-
-        memset(&op, 0, sizeof(tw_s3_op_t));
-        op.method = "PUT";
-        op.key = key;
-        op.query = q;
-        op.nquery = 2;
-        op.last = -1;
-        op.body = p;
-        op.len = len;
-
-        if (tw_s3_call(conf, &op, &r) != 0) {
-            if (r.status == 404) {
-                tw_log(TW_LOG_ERR, "s3 PUT part %u of \"%s\": HTTP 404 %s",
-                       n + 1, key, r.code);
-            }
-            goto end;
-        }
-
-        if (r.etag[0] == '\0') {
-            tw_log(TW_LOG_ERR, "s3 PUT part %u of \"%s\": no ETag in the "
-                   "answer", n + 1, key);
-            goto end;
-        }
-
-        memcpy(etags[n], r.etag, TW_S3_ETAG_MAX);
-    }
-
-    if (tw_s3_complete(conf, key, id, etags, nparts, res) != 0) {
-        goto end;
-    }
-
     rc = 0;
 
 end:
 
-    if (rc != 0 && id[0] != '\0') {
-        tw_s3_abort(conf, key, id);
-    }
-
     free(text.data);
-    free(etags);
 
     return rc;
 }
 
 
+/* UploadPart: PUT /key?partNumber=N&uploadId=ID */
+int
+tw_s3_mp_part(const tw_s3_conf_t *conf, const char *key, const char *id,
+    uint32_t n, const void *body, size_t len, char *etag)
+{
+    char            num[16];
+    tw_s3_op_t      op;
+    tw_s3_res_t     r;
+    tw_s3_param_t   q[2];
+
+    snprintf(num, sizeof(num), "%u", n);
+    q[0] = (tw_s3_param_t) { "partNumber", num };
+    q[1] = (tw_s3_param_t) { "uploadId", id };
+
+    memset(&op, 0, sizeof(tw_s3_op_t));
+    op.method = "PUT";
+    op.key = key;
+    op.query = q;
+    op.nquery = 2;
+    op.last = -1;
+    op.body = body;
+    op.len = len;
+
+    if (tw_s3_call(conf, &op, &r) != 0) {
+        if (r.status == 404) {
+            tw_log(TW_LOG_ERR, "s3 PUT part %u of \"%s\": HTTP 404 %s", n,
+                   key, r.code);
+        }
+        return -1;
+    }
+
+    if (r.etag[0] == '\0') {
+        tw_log(TW_LOG_ERR, "s3 PUT part %u of \"%s\": no ETag in the "
+               "answer", n, key);
+        return -1;
+    }
+
+    memcpy(etag, r.etag, TW_S3_ETAG_MAX);
+
+    return 0;
+}
+
+
 /* CompleteMultipartUpload: POST /key?uploadId=ID with the parts' list */
-static int
-tw_s3_complete(const tw_s3_conf_t *conf, const char *key, const char *id,
+int
+tw_s3_mp_complete(const tw_s3_conf_t *conf, const char *key, const char *id,
     char (*etags)[TW_S3_ETAG_MAX], uint32_t nparts, tw_s3_res_t *res)
 {
     int             rc;
@@ -427,8 +457,8 @@ end:
 /* AbortMultipartUpload: DELETE /key?uploadId=ID; its failure is logged
  * by tw_s3_call, and the upload is then left to the bucket's lifecycle
  * rule (docs/s3-store.md) */
-static void
-tw_s3_abort(const tw_s3_conf_t *conf, const char *key, const char *id)
+void
+tw_s3_mp_abort(const tw_s3_conf_t *conf, const char *key, const char *id)
 {
     tw_s3_op_t     op;
     tw_s3_res_t    r;
