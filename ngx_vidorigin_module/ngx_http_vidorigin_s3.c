@@ -144,8 +144,7 @@ ngx_http_vidorigin_s3_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
 {
-    u_char                         *p;
-    size_t                          len;
+    vo_str_t                        rest;
     ngx_uint_t                      due;
     vo_request_t                    req;
     const char                     *err;
@@ -166,17 +165,11 @@ ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
 
     /* the playback handler answers malformed paths */
 
-    if (r->uri.len <= vlcf->prefix.len
-        || ngx_strncmp(r->uri.data, vlcf->prefix.data, vlcf->prefix.len)
-           != 0)
+    if (vo_path_below(r->uri.data, r->uri.len, vlcf->prefix.data,
+                      vlcf->prefix.len, &rest)
+        != VO_OK
+        || vo_path_parse(rest.data, rest.len, &req, &err) != VO_OK)
     {
-        return NGX_DECLINED;
-    }
-
-    p = r->uri.data + vlcf->prefix.len;
-    len = r->uri.len - vlcf->prefix.len;
-
-    if (vo_path_parse(p, len, &req, &err) != VO_OK) {
         return NGX_DECLINED;
     }
 
@@ -213,7 +206,8 @@ ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
 }
 
 
-/* the media subrequest: "{prefix}{id}/media.json" to this location */
+/* the media subrequest: "{prefix}[/]{id}/media.json" to this location
+ * (the URI of the video's other objects: a purge reaches it) */
 static ngx_int_t
 ngx_http_vidorigin_s3_media_fetch(ngx_http_request_t *r,
     ngx_http_vidorigin_s3_ctx_t *ctx, ngx_uint_t background)
@@ -230,14 +224,20 @@ ngx_http_vidorigin_s3_media_fetch(ngx_http_request_t *r,
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
     cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
 
-    uri.len = vlcf->prefix.len + ctx->id.len + sizeof("/media.json") - 1;
-    uri.data = ngx_pnalloc(r->pool, uri.len);
+    uri.data = ngx_pnalloc(r->pool, vlcf->prefix.len + 1 + ctx->id.len
+                                    + sizeof("/media.json") - 1);
     if (uri.data == NULL) {
         return NGX_ERROR;
     }
 
     p = ngx_cpymem(uri.data, vlcf->prefix.data, vlcf->prefix.len);
+
+    if (vlcf->prefix.len == 0 || p[-1] != '/') {
+        *p++ = '/';
+    }
+
     p = ngx_cpymem(p, ctx->id.data, ctx->id.len);
+    uri.len = p - uri.data + sizeof("/media.json") - 1;
     ngx_memcpy(p, "/media.json", sizeof("/media.json") - 1);
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));

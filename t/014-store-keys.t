@@ -2,7 +2,8 @@
 # stores that both hold video "demo" (with different descriptions) never
 # answer for each other: not through the shared media zone, not through
 # a worker's manifest cache, not through a proxy cache keyed by
-# $vidorigin_cache_key.
+# $vidorigin_cache_key.  And a location without a trailing slash serves
+# its ids only after a "/": "/vdemo/..." is not "/v/demo/...".
 use Test::Nginx::Socket 'no_plan';
 use File::Temp qw(tempdir);
 
@@ -148,5 +149,52 @@ __DATA__
  "made-from-c.test\n"]
 --- response_headers eval
 ["X-Cache: MISS", "X-Cache: MISS", "X-Cache: HIT", "X-Cache: HIT"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: "location /v": the id starts after "/v/", never right after "/v"
+--- config
+    location /v {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+--- request eval
+["GET /v/demo/master.m3u8", "GET /vdemo/master.m3u8",
+ "GET /vdemo/720p/0.m4s", "GET /v"]
+--- error_code eval
+[200, 404, 404, 404]
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: "/vdemo/...": refused once, logged at info
+--- config
+    location /v {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+--- request
+GET /vdemo/master.m3u8
+--- error_code: 404
+--- error_log eval
+qr{\[info\] .* vidorigin: "/vdemo/master\.m3u8": outside the location prefix}
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: "location /v/": unchanged
+--- config
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+--- request eval
+["GET /v/demo/master.m3u8", "GET /v//demo/master.m3u8"]
+--- error_code eval
+[200, 400]
 --- no_error_log
 [error]
