@@ -315,7 +315,7 @@ ngx_http_vidorigin_direct(ngx_http_request_t *r, vo_str_t *id,
         level = (rc == VO_FORBIDDEN) ? NGX_LOG_INFO : NGX_LOG_ERR;
         ngx_log_error(level, r->connection->log, 0,
                       "vidorigin: \"%V\": origin-direct request refused: %s",
-                      &r->uri, err);
+                      ngx_http_vidorigin_log_text(r, &r->uri), err);
         return rc == VO_FORBIDDEN ? NGX_HTTP_FORBIDDEN
                                   : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -713,7 +713,8 @@ ngx_http_vidorigin_fail(ngx_http_request_t *r, vo_status_t rc,
         level = (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_ERR
                                                            : NGX_LOG_INFO;
         ngx_log_error(level, r->connection->log, 0,
-                      "vidorigin: \"%V\": %s", &r->uri, err);
+                      "vidorigin: \"%V\": %s",
+                      ngx_http_vidorigin_log_text(r, &r->uri), err);
     }
 
     if (status < NGX_HTTP_INTERNAL_SERVER_ERROR) {
