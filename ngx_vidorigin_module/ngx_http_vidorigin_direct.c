@@ -38,6 +38,13 @@ typedef struct {
 } ngx_http_vidorigin_direct_conf_t;
 
 
+/* a request's answer, given once (the S3 precontent phase asks first) */
+typedef struct {
+    ngx_int_t           rc;
+    vo_str_t            query;
+} ngx_http_vidorigin_direct_ctx_t;
+
+
 typedef struct {
     ngx_int_t           index;            /* the request's direct record */
     ngx_flag_t          used;             /* a secret or header anywhere */
@@ -55,6 +62,8 @@ static char *ngx_http_vidorigin_direct_header(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_vidorigin_direct_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_vidorigin_direct_check(ngx_http_request_t *r,
+    vo_str_t *id, vo_str_t *query);
 
 
 static ngx_command_t  ngx_http_vidorigin_direct_commands[] = {
@@ -368,6 +377,30 @@ ngx_http_vidorigin_direct_header(ngx_conf_t *cf, ngx_command_t *cmd,
 
 ngx_int_t
 ngx_http_vidorigin_direct(ngx_http_request_t *r, vo_str_t *id,
+    vo_str_t *query)
+{
+    ngx_http_vidorigin_direct_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vidorigin_direct_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_palloc(r->pool, sizeof(ngx_http_vidorigin_direct_ctx_t));
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->rc = ngx_http_vidorigin_direct_check(r, id, &ctx->query);
+        ngx_http_set_ctx(r, ctx, ngx_http_vidorigin_direct_module);
+    }
+
+    *query = ctx->query;
+
+    return ctx->rc;
+}
+
+
+static ngx_int_t
+ngx_http_vidorigin_direct_check(ngx_http_request_t *r, vo_str_t *id,
     vo_str_t *query)
 {
     u_char                                 *p;

@@ -8,7 +8,8 @@
  * vidorigin_direct_secret is set, must carry a valid signature for video
  * id: NGX_OK (*query: the token, in the request pool, for the manifests
  * to carry on), NGX_HTTP_FORBIDDEN (logged), NGX_HTTP_INTERNAL_SERVER_ERROR,
- * or NGX_DECLINED (not origin-direct; query empty).
+ * or NGX_DECLINED (not origin-direct; query empty); checked (and
+ * logged) once per request, later calls give the same answer.
  *
  * direct_headers adds the vidorigin_direct_header of an origin-direct
  * answer: NGX_OK, NGX_DECLINED (not origin-direct: send the usual

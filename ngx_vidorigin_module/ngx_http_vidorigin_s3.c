@@ -26,11 +26,16 @@
  * waits for it), or in the background when its copy is due for a check
  * (the request goes on with the copy, so an S3 outage never holds up a
  * video already seen).  The playback handler then finds the description
- * as with a local store.  Subrequests get variables of their own: the
- * fetch record of a background refresh must not replace its parent's.
+ * as with a local store.  An origin-direct request without a valid
+ * signature fetches nothing (the handler refuses it), and a description
+ * S3 does not have (404, or 403 from a bucket that does not grant
+ * ListBucket) is "not ready", kept briefly by the proxy cache.
+ * Subrequests get variables of their own: the fetch record of a
+ * background refresh must not replace its parent's.
  */
 
 #include "ngx_http_vidorigin_s3.h"
+#include "ngx_http_vidorigin_direct.h"
 #include "ngx_http_vidorigin_fetch.h"
 #include "ngx_http_vidorigin_media_cache.h"
 #include "vo_path.h"
@@ -144,7 +149,8 @@ ngx_http_vidorigin_s3_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
 {
-    vo_str_t                        rest;
+    vo_str_t                        rest, query;
+    ngx_int_t                       rc;
     ngx_uint_t                      due;
     vo_request_t                    req;
     const char                     *err;
@@ -170,6 +176,14 @@ ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
         != VO_OK
         || vo_path_parse(rest.data, rest.len, &req, &err) != VO_OK)
     {
+        return NGX_DECLINED;
+    }
+
+    /* an origin-direct viewer the handler refuses costs S3 nothing */
+
+    rc = ngx_http_vidorigin_direct(r, &req.id, &query);
+
+    if (rc != NGX_OK && rc != NGX_DECLINED) {
         return NGX_DECLINED;
     }
 
@@ -356,7 +370,16 @@ ngx_http_vidorigin_s3_media_done(ngx_http_request_t *r, void *data,
         status = (rc >= NGX_HTTP_SPECIAL_RESPONSE) ? (ngx_uint_t) rc : 0;
     }
 
-    if (status == NGX_HTTP_NOT_FOUND) {
+    /*
+     * A bucket that does not grant ListBucket says 403 AccessDenied for
+     * a missing key; other refusals (a wrong signature or key) are ours.
+     */
+
+    if (status == NGX_HTTP_NOT_FOUND
+        || (status == NGX_HTTP_FORBIDDEN && r->out && r->out->buf
+            && ngx_strnstr(r->out->buf->pos, "<Code>AccessDenied</Code>",
+                           r->out->buf->last - r->out->buf->pos)))
+    {
         ctx->rc = NGX_DECLINED;
         ngx_http_vidorigin_media_forget_id(pr, &ctx->id);
         return rc;
