@@ -23,6 +23,16 @@
 #include "vo_sigv4.h"
 
 
+/*
+ * The hex MD5 of a store's identity ("file\n{root}", or "s3\n{endpoint}\n
+ * {bucket}\n{key prefix}"), computed at configuration time: part of
+ * every key of what the module keeps of a store (media descriptions,
+ * manifests, $vidorigin_cache_key), so that two stores holding the same
+ * id never answer for each other.
+ */
+#define NGX_HTTP_VIDORIGIN_TAG_LEN  32
+
+
 /* kept by the main configuration; each is its file's */
 typedef struct ngx_http_vidorigin_mc_s  ngx_http_vidorigin_mc_t;
 typedef struct ngx_http_vidorigin_purge_s  ngx_http_vidorigin_purge_t;
@@ -51,6 +61,9 @@ typedef struct {
     ngx_str_t           prefix;           /* of the outermost vidorigin
                                              location: "/v/" */
     ngx_str_t           store;            /* local store root, no '/' at end */
+    ngx_str_t           store_tag;        /* the store's identity, hashed:
+                                             NGX_HTTP_VIDORIGIN_TAG_LEN hex
+                                             digits, or empty (no store) */
     ngx_str_t           jit;              /* named location, or empty */
 
     ngx_str_t           segment_cc;       /* configured Cache-Control texts */

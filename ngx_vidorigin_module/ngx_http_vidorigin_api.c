@@ -748,6 +748,12 @@ ngx_http_vidorigin_api_merge_conf(ngx_conf_t *cf, void *parent, void *child)
         return "has a vidorigin_api_playback_prefix not in slashes: \"/v/\"";
     }
 
+    /* it signs origin URLs (the direct module is merged before this one) */
+    if (conf->enable) {
+        return ngx_http_vidorigin_direct_conf_check(cf, "vidorigin_api",
+                                                    conf->sign_ttl);
+    }
+
     return NGX_CONF_OK;
 }
 

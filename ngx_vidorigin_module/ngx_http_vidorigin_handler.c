@@ -140,8 +140,7 @@ static ngx_int_t
 ngx_http_vidorigin_parse(ngx_http_request_t *r, vo_request_t *req,
     ngx_str_t *key)
 {
-    u_char                         *p;
-    size_t                          len;
+    vo_str_t                        rest;
     const char                     *err;
     vo_status_t                     vrc;
     ngx_http_vidorigin_loc_conf_t  *vlcf;
@@ -159,33 +158,23 @@ ngx_http_vidorigin_parse(ngx_http_request_t *r, vo_request_t *req,
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
 
-    if (r->uri.len < vlcf->prefix.len
-        || ngx_strncmp(r->uri.data, vlcf->prefix.data, vlcf->prefix.len) != 0)
+    if (vo_path_below(r->uri.data, r->uri.len, vlcf->prefix.data,
+                      vlcf->prefix.len, &rest)
+        != VO_OK)
     {
         return ngx_http_vidorigin_fail(r, VO_NOT_FOUND,
                                        "outside the location prefix");
     }
 
-    p = r->uri.data + vlcf->prefix.len;
-    len = r->uri.len - vlcf->prefix.len;
-
-    if (len && *p == '/'
-        && (vlcf->prefix.len == 0
-            || vlcf->prefix.data[vlcf->prefix.len - 1] != '/'))
-    {
-        p++;
-        len--;
-    }
-
     err = "";
-    vrc = vo_path_parse(p, len, req, &err);
+    vrc = vo_path_parse(rest.data, rest.len, req, &err);
 
     if (vrc != VO_OK) {
         return ngx_http_vidorigin_fail(r, vrc, err);
     }
 
-    key->data = p;
-    key->len = len;
+    key->data = (u_char *) rest.data;
+    key->len = rest.len;
 
     return NGX_OK;
 }
@@ -724,7 +713,8 @@ ngx_http_vidorigin_fail(ngx_http_request_t *r, vo_status_t rc,
         level = (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_ERR
                                                            : NGX_LOG_INFO;
         ngx_log_error(level, r->connection->log, 0,
-                      "vidorigin: \"%V\": %s", &r->uri, err);
+                      "vidorigin: \"%V\": %s",
+                      ngx_http_vidorigin_log_text(r, &r->uri), err);
     }
 
     if (status < NGX_HTTP_INTERNAL_SERVER_ERROR) {

@@ -274,18 +274,25 @@ ngx_http_vidorigin_hint_put(ngx_http_request_t *r, vo_str_t *id,
 }
 
 
-/* the slot of (id, region), and their hash (never 0: 0 is empty) */
+/*
+ * The slot of (id, region), and their hash as kept in the slot (never 0:
+ * 0 is empty).  The slot is chosen before the hash is made odd, or only
+ * odd slots would ever be used and ids whose hashes differ in the last
+ * bit only would share one.
+ */
 static ngx_http_vidorigin_hint_slot_t *
 ngx_http_vidorigin_hint_slot(ngx_http_vidorigin_hint_cache_conf_t *hcf,
     vo_str_t *id, ngx_str_t *region, uint32_t *hash)
 {
+    uint32_t                          h;
     ngx_http_vidorigin_hint_table_t  *t;
 
-    *hash = ngx_crc32_short((u_char *) id->data, id->len)
-            ^ (region->data[0] << 8 | region->data[1]);
-    *hash |= 1;
+    h = ngx_crc32_short((u_char *) id->data, id->len)
+        ^ (region->data[0] << 8 | region->data[1]);
+
+    *hash = h | 1;
 
     t = hcf->zone->data;
 
-    return &t->slots[*hash % t->nslots];
+    return &t->slots[h % t->nslots];
 }

@@ -21,7 +21,10 @@
  * which the filter also applies.
  * Server errors (503 from a busy worker, 502/504 when none answers) get
  * "no-store" instead, so that a CDN keeps none of them and serves what it
- * has (stale-if-error) or asks again.
+ * has (stale-if-error) or asks again.  Whatever the status, an answer
+ * fetched from S3 loses S3's own x-amz-* headers (x-amz-meta-*, the
+ * lifecycle's x-amz-expiration, ...): they are the store's business, and
+ * their names cannot all be listed in proxy_hide_header.
  */
 
 #include "ngx_http_vidorigin_jit.h"
@@ -31,6 +34,8 @@
 
 
 static ngx_int_t ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r);
+static void ngx_http_vidorigin_jit_hide(ngx_http_request_t *r,
+    ngx_uint_t cache_control, ngx_uint_t amz);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -74,9 +79,7 @@ ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r)
 {
     ngx_int_t                        rc;
     ngx_str_t                        value;
-    ngx_uint_t                       i, status;
-    ngx_list_part_t                 *part;
-    ngx_table_elt_t                 *h;
+    ngx_uint_t                       status;
     ngx_http_variable_value_t       *cc, *cdn_value;
     ngx_http_vidorigin_fetch_t      *f;
     ngx_http_vidorigin_main_conf_t  *vmcf;
@@ -93,6 +96,7 @@ ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
+    f = ngx_http_vidorigin_fetch_get(r);
     status = r->headers_out.status;
 
     if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
@@ -108,38 +112,13 @@ ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r)
         cdn_value = &r->variables[vmcf->cdn_cc_index];
 
     } else {
+        ngx_http_vidorigin_jit_hide(r, 0, f && f->key.len);
         return ngx_http_next_header_filter(r);
     }
 
     /* the origin's headers, not the worker's */
 
-    part = &r->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash != 0
-            && ((h[i].key.len == sizeof("Cache-Control") - 1
-                 && ngx_strncasecmp(h[i].key.data, (u_char *) "Cache-Control",
-                                    h[i].key.len) == 0)
-                || (h[i].key.len == sizeof("CDN-Cache-Control") - 1
-                    && ngx_strncasecmp(h[i].key.data,
-                                       (u_char *) "CDN-Cache-Control",
-                                       h[i].key.len) == 0)))
-        {
-            h[i].hash = 0;
-        }
-    }
+    ngx_http_vidorigin_jit_hide(r, 1, f && f->key.len);
 
 #if (nginx_version >= 1023000)
     r->headers_out.cache_control = NULL;
@@ -170,8 +149,6 @@ ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r)
         return NGX_ERROR;
     }
 
-    f = ngx_http_vidorigin_fetch_get(r);
-
     if (cdn_value && f != NULL) {
 
         /* what the store says the type is does not matter: ours does */
@@ -194,4 +171,57 @@ ngx_http_vidorigin_jit_header_filter(ngx_http_request_t *r)
     }
 
     return ngx_http_next_header_filter(r);
+}
+
+
+/* drops the answer's Cache-Control and CDN-Cache-Control (cache_control),
+ * its x-amz-* headers (amz) */
+static void
+ngx_http_vidorigin_jit_hide(ngx_http_request_t *r, ngx_uint_t cache_control,
+    ngx_uint_t amz)
+{
+    ngx_uint_t        i;
+    ngx_str_t        *k;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        k = &h[i].key;
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        if (cache_control
+            && ((k->len == sizeof("Cache-Control") - 1
+                 && ngx_strncasecmp(k->data, (u_char *) "Cache-Control",
+                                    k->len) == 0)
+                || (k->len == sizeof("CDN-Cache-Control") - 1
+                    && ngx_strncasecmp(k->data, (u_char *) "CDN-Cache-Control",
+                                       k->len) == 0)))
+        {
+            h[i].hash = 0;
+        }
+
+        if (amz && k->len > sizeof("x-amz-") - 1
+            && ngx_strncasecmp(k->data, (u_char *) "x-amz-",
+                               sizeof("x-amz-") - 1) == 0)
+        {
+            h[i].hash = 0;
+        }
+    }
 }

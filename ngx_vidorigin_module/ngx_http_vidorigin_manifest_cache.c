@@ -5,7 +5,8 @@
  * Per-worker cache of generated manifests.
  *
  * A manifest is a pure function of the media description, so a worker
- * keeps the bytes it generated, keyed by the path below the prefix, and
+ * keeps the bytes it generated, keyed by the store's tag
+ * (ngx_http_vidorigin.h) and the path below the prefix, and
  * serves them again without touching the shared zone or formatting text.
  * An entry expires when the description it was made from is due for its
  * next check (checked + valid), so a change to media.json is seen exactly
@@ -31,6 +32,7 @@
 
 typedef struct {
     uint32_t                        hash;
+    u_char                          store[NGX_HTTP_VIDORIGIN_TAG_LEN];
     time_t                          expires;
     uint64_t                        purge;    /* last purge when made */
     u_char                         *mem;      /* key, then body; or NULL */
@@ -44,6 +46,9 @@ struct ngx_http_vidorigin_mc_s {
 };
 
 
+static ngx_http_vidorigin_mc_slot_t *ngx_http_vidorigin_mc_slot(
+    ngx_http_request_t *r, ngx_http_vidorigin_mc_t *mc, ngx_str_t *key,
+    u_char *store, uint32_t *hash);
 static void ngx_http_vidorigin_mc_drop(ngx_http_vidorigin_mc_t *mc,
     ngx_http_vidorigin_mc_slot_t *s);
 
@@ -84,6 +89,7 @@ ngx_http_vidorigin_mc_get(ngx_http_request_t *r, ngx_str_t *key,
     ngx_http_vidorigin_manifest_t *out)
 {
     u_char                          *p;
+    u_char                           store[NGX_HTTP_VIDORIGIN_TAG_LEN];
     uint32_t                         hash;
     ngx_http_vidorigin_mc_t         *mc;
     ngx_http_vidorigin_mc_slot_t    *s;
@@ -96,11 +102,11 @@ ngx_http_vidorigin_mc_get(ngx_http_request_t *r, ngx_str_t *key,
         return NGX_DECLINED;
     }
 
-    hash = ngx_crc32_short(key->data, key->len);
-    s = &mc->slots[hash % NGX_HTTP_VIDORIGIN_MC_SLOTS];
+    s = ngx_http_vidorigin_mc_slot(r, mc, key, store, &hash);
 
     if (s->mem == NULL
         || s->hash != hash
+        || ngx_memcmp(s->store, store, NGX_HTTP_VIDORIGIN_TAG_LEN) != 0
         || s->m.key.len != key->len
         || ngx_memcmp(s->m.key.data, key->data, key->len) != 0)
     {
@@ -132,6 +138,7 @@ ngx_http_vidorigin_mc_put(ngx_http_request_t *r, ngx_str_t *key,
     ngx_http_vidorigin_manifest_t *m, time_t expires)
 {
     u_char                          *mem;
+    u_char                           store[NGX_HTTP_VIDORIGIN_TAG_LEN];
     size_t                           size;
     uint32_t                         hash;
     ngx_http_vidorigin_mc_t         *mc;
@@ -147,8 +154,7 @@ ngx_http_vidorigin_mc_put(ngx_http_request_t *r, ngx_str_t *key,
         return;
     }
 
-    hash = ngx_crc32_short(key->data, key->len);
-    s = &mc->slots[hash % NGX_HTTP_VIDORIGIN_MC_SLOTS];
+    s = ngx_http_vidorigin_mc_slot(r, mc, key, store, &hash);
 
     ngx_http_vidorigin_mc_drop(mc, s);
 
@@ -166,6 +172,7 @@ ngx_http_vidorigin_mc_put(ngx_http_request_t *r, ngx_str_t *key,
     }
 
     s->hash = hash;
+    ngx_memcpy(s->store, store, NGX_HTTP_VIDORIGIN_TAG_LEN);
     s->expires = expires;
     s->purge = ngx_http_vidorigin_purge_last(r);
     s->mem = mem;
@@ -179,6 +186,35 @@ ngx_http_vidorigin_mc_put(ngx_http_request_t *r, ngx_str_t *key,
     ngx_memcpy(s->m.body.data, m->body.data, m->body.len);
 
     mc->total += size;
+}
+
+
+/* the slot of (the store of r's location, key), the store's tag (all
+ * zeros without a store) and the hash of both */
+static ngx_http_vidorigin_mc_slot_t *
+ngx_http_vidorigin_mc_slot(ngx_http_request_t *r, ngx_http_vidorigin_mc_t *mc,
+    ngx_str_t *key, u_char *store, uint32_t *hash)
+{
+    uint32_t                        crc;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    if (vlcf->store_tag.len) {
+        ngx_memcpy(store, vlcf->store_tag.data, NGX_HTTP_VIDORIGIN_TAG_LEN);
+
+    } else {
+        ngx_memzero(store, NGX_HTTP_VIDORIGIN_TAG_LEN);
+    }
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, store, NGX_HTTP_VIDORIGIN_TAG_LEN);
+    ngx_crc32_update(&crc, key->data, key->len);
+    ngx_crc32_final(crc);
+
+    *hash = crc;
+
+    return &mc->slots[crc % NGX_HTTP_VIDORIGIN_MC_SLOTS];
 }
 
 

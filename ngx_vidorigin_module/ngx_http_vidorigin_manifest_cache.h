@@ -5,7 +5,8 @@
  * This worker's generated manifests.
  *
  * init (init_process) takes the table from the heap (NGX_OK, or NGX_ERROR
- * logged), free (exit_process) gives it back.  get copies a live entry's
+ * logged), free (exit_process) gives it back.  Entries are keyed by the
+ * store of the request's location and key.  get copies a live entry's
  * body into the request pool (NGX_OK), or returns NGX_DECLINED (none) or
  * NGX_ERROR (no memory); put keeps a copy until expires (best effort).
  */

@@ -7,11 +7,13 @@
  * Every playback request needs the video's description (to validate the
  * rendition and segment number, or to write a manifest).  It is parsed
  * once and kept in a slab zone shared by all workers: a red-black tree
- * keyed by the crc32 of the id, with an LRU queue that gives up the least
- * recently used entries when the zone is full.  An entry is trusted for
- * `valid` seconds; after that the next request stats media.json and
- * re-parses it only if its mtime, size or inode changed.  A purge (of
- * any prefix) makes every entry due for that check.
+ * with an LRU queue that gives up the least recently used entries when
+ * the zone is full.  An entry is the description of one id in one store:
+ * it is found by the crc32 of the store's tag (ngx_http_vidorigin.h) and
+ * the id, then by both compared whole.  An entry is trusted for `valid`
+ * seconds; after that the next request stats media.json and re-parses it
+ * only if its mtime, size or inode changed.  A purge (of any prefix)
+ * makes every entry due for that check.
  *
  * vo_media_t holds no pointers, so a reader copies it out under the lock
  * with one memcpy and never keeps a reference into the zone.
@@ -23,7 +25,8 @@
 
 
 typedef struct {
-    ngx_rbtree_node_t       node;         /* key: crc32 of the id */
+    ngx_rbtree_node_t       node;         /* key: crc32 of store and id */
+    u_char                  store[NGX_HTTP_VIDORIGIN_TAG_LEN];
     ngx_queue_t             queue;        /* LRU, most recent at the head */
     time_t                  checked;      /* last stat of media.json */
     uint64_t                purge;        /* last purge when checked */
@@ -48,29 +51,41 @@ typedef struct {
 } ngx_http_vidorigin_media_ctx_t;
 
 
+/* what an entry is looked up by: the request's store and an id */
+typedef struct {
+    u_char                  store[NGX_HTTP_VIDORIGIN_TAG_LEN];
+    vo_str_t               *id;
+    uint32_t                hash;
+} ngx_http_vidorigin_media_key_t;
+
+
 static ngx_int_t ngx_http_vidorigin_media_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_vidorigin_media_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_http_vidorigin_media_node_t *ngx_http_vidorigin_media_lookup(
-    ngx_http_vidorigin_media_ctx_t *ctx, vo_str_t *id, uint32_t hash);
+    ngx_http_vidorigin_media_ctx_t *ctx, ngx_http_vidorigin_media_key_t *k);
 static ngx_int_t ngx_http_vidorigin_media_cached(
-    ngx_http_vidorigin_media_ctx_t *ctx, vo_str_t *id, uint32_t hash,
+    ngx_http_vidorigin_media_ctx_t *ctx, ngx_http_vidorigin_media_key_t *k,
     time_t now, time_t valid, uint64_t purge, ngx_http_vidorigin_media_t *out,
     ngx_http_vidorigin_media_node_t *known);
 static ngx_int_t ngx_http_vidorigin_media_open(ngx_http_request_t *r,
     vo_str_t *id, ngx_str_t *path, ngx_fd_t *fd);
 static ngx_int_t ngx_http_vidorigin_media_renew(
-    ngx_http_vidorigin_media_ctx_t *ctx, vo_str_t *id, uint32_t hash,
+    ngx_http_vidorigin_media_ctx_t *ctx, ngx_http_vidorigin_media_key_t *k,
     ngx_http_vidorigin_media_node_t *known, time_t now, uint64_t purge,
     ngx_http_vidorigin_media_t *out);
 static ngx_int_t ngx_http_vidorigin_media_read(ngx_http_request_t *r,
     ngx_fd_t fd, ngx_str_t *path, off_t size, vo_media_t *m);
 static void ngx_http_vidorigin_media_store(ngx_http_vidorigin_media_ctx_t *ctx,
-    vo_str_t *id, uint32_t hash, ngx_http_vidorigin_media_node_t *from,
+    ngx_http_vidorigin_media_key_t *k, ngx_http_vidorigin_media_node_t *from,
     vo_media_t *m);
 static void ngx_http_vidorigin_media_forget(
-    ngx_http_vidorigin_media_ctx_t *ctx, vo_str_t *id, uint32_t hash);
+    ngx_http_vidorigin_media_ctx_t *ctx, ngx_http_vidorigin_media_key_t *k);
+static void ngx_http_vidorigin_media_key(ngx_http_request_t *r, vo_str_t *id,
+    ngx_http_vidorigin_media_key_t *k);
+static ngx_int_t ngx_http_vidorigin_media_cmp(u_char *store, u_char *id,
+    size_t len, ngx_http_vidorigin_media_node_t *node);
 
 
 ngx_shm_zone_t *
@@ -174,7 +189,9 @@ ngx_http_vidorigin_media_insert(ngx_rbtree_node_t *temp,
             n = (ngx_http_vidorigin_media_node_t *) node;
             t = (ngx_http_vidorigin_media_node_t *) temp;
 
-            p = (ngx_strcmp(n->media.id, t->media.id) < 0)
+            p = (ngx_http_vidorigin_media_cmp(n->store, (u_char *) n->media.id,
+                                              ngx_strlen(n->media.id), t)
+                 < 0)
                 ? &temp->left : &temp->right;
         }
 
@@ -198,7 +215,6 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     ngx_http_vidorigin_media_t *out)
 {
     time_t                            now;
-    uint32_t                          hash;
     uint64_t                          purge;
     ngx_fd_t                          fd;
     ngx_int_t                         rc, known;
@@ -206,17 +222,18 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     ngx_file_info_t                   fi;
     ngx_http_vidorigin_media_ctx_t   *ctx;
     ngx_http_vidorigin_main_conf_t   *vmcf;
+    ngx_http_vidorigin_media_key_t    k;
     ngx_http_vidorigin_media_node_t   from;
 
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
     ctx = vmcf->media_zone->data;
 
-    hash = ngx_crc32_short((u_char *) id->data, id->len);
+    ngx_http_vidorigin_media_key(r, id, &k);
     now = ngx_time();
     purge = ngx_http_vidorigin_purge_last(r);
     out->stale = 0;
 
-    known = ngx_http_vidorigin_media_cached(ctx, id, hash, now,
+    known = ngx_http_vidorigin_media_cached(ctx, &k, now,
                                             vmcf->media_valid, purge, out,
                                             &from);
     if (known == NGX_OK) {
@@ -228,7 +245,7 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
     if (rc != NGX_OK) {
         if (known == NGX_AGAIN) {
             ngx_shmtx_lock(&ctx->shpool->mutex);
-            ngx_http_vidorigin_media_forget(ctx, id, hash);
+            ngx_http_vidorigin_media_forget(ctx, &k);
             ngx_shmtx_unlock(&ctx->shpool->mutex);
         }
 
@@ -246,8 +263,7 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
         && ngx_file_uniq(&fi) == from.uniq
         && ngx_file_mtime(&fi) == from.mtime
         && ngx_file_size(&fi) == from.size
-        && ngx_http_vidorigin_media_renew(ctx, id, hash, &from, now, purge,
-                                          out)
+        && ngx_http_vidorigin_media_renew(ctx, &k, &from, now, purge, out)
            == NGX_OK)
     {
         /* unchanged since the last parse: only the check time renewed */
@@ -281,10 +297,10 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
         from.uniq = ngx_file_uniq(&fi);
         from.stale = 0;
 
-        ngx_http_vidorigin_media_store(ctx, id, hash, &from, &out->media);
+        ngx_http_vidorigin_media_store(ctx, &k, &from, &out->media);
 
     } else {
-        ngx_http_vidorigin_media_forget(ctx, id, hash);
+        ngx_http_vidorigin_media_forget(ctx, &k);
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -305,7 +321,7 @@ ngx_http_vidorigin_media_get(ngx_http_request_t *r, vo_str_t *id,
  */
 static ngx_int_t
 ngx_http_vidorigin_media_cached(ngx_http_vidorigin_media_ctx_t *ctx,
-    vo_str_t *id, uint32_t hash, time_t now, time_t valid, uint64_t purge,
+    ngx_http_vidorigin_media_key_t *k, time_t now, time_t valid, uint64_t purge,
     ngx_http_vidorigin_media_t *out, ngx_http_vidorigin_media_node_t *known)
 {
     ngx_int_t                         rc;
@@ -315,7 +331,7 @@ ngx_http_vidorigin_media_cached(ngx_http_vidorigin_media_ctx_t *ctx,
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
+    node = ngx_http_vidorigin_media_lookup(ctx, k);
 
     if (node != NULL) {
         if (now - node->checked < valid && node->purge == purge) {
@@ -385,7 +401,7 @@ ngx_http_vidorigin_media_open(ngx_http_request_t *r, vo_str_t *id,
  * now, unless it was evicted or replaced meanwhile (NGX_DECLINED) */
 static ngx_int_t
 ngx_http_vidorigin_media_renew(ngx_http_vidorigin_media_ctx_t *ctx,
-    vo_str_t *id, uint32_t hash, ngx_http_vidorigin_media_node_t *known,
+    ngx_http_vidorigin_media_key_t *k, ngx_http_vidorigin_media_node_t *known,
     time_t now, uint64_t purge, ngx_http_vidorigin_media_t *out)
 {
     ngx_int_t                         rc;
@@ -395,7 +411,7 @@ ngx_http_vidorigin_media_renew(ngx_http_vidorigin_media_ctx_t *ctx,
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
+    node = ngx_http_vidorigin_media_lookup(ctx, k);
 
     if (node != NULL && node->uniq == known->uniq
         && node->mtime == known->mtime)
@@ -420,23 +436,23 @@ ngx_http_vidorigin_media_fresh(ngx_http_request_t *r, vo_str_t *id,
     ngx_http_vidorigin_media_t *out, ngx_uint_t *due)
 {
     time_t                            now;
-    uint32_t                          hash;
     ngx_int_t                         rc;
     ngx_http_vidorigin_media_ctx_t   *ctx;
     ngx_http_vidorigin_main_conf_t   *vmcf;
+    ngx_http_vidorigin_media_key_t    k;
     ngx_http_vidorigin_media_node_t  *node;
 
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
     ctx = vmcf->media_zone->data;
 
-    hash = ngx_crc32_short((u_char *) id->data, id->len);
+    ngx_http_vidorigin_media_key(r, id, &k);
     now = ngx_time();
     rc = NGX_DECLINED;
     *due = 0;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
+    node = ngx_http_vidorigin_media_lookup(ctx, &k);
 
     if (node != NULL && node->purge == ngx_http_vidorigin_purge_last(r)) {
 
@@ -468,10 +484,10 @@ ngx_http_vidorigin_media_parse(ngx_http_request_t *r, vo_str_t *id,
     u_char *body, size_t len, time_t mtime, ngx_uint_t stale,
     ngx_http_vidorigin_media_t *out)
 {
-    uint32_t                          hash;
     const char                       *err;
     ngx_http_vidorigin_media_ctx_t   *ctx;
     ngx_http_vidorigin_main_conf_t   *vmcf;
+    ngx_http_vidorigin_media_key_t    k;
     ngx_http_vidorigin_media_node_t   from;
 
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
@@ -494,7 +510,7 @@ ngx_http_vidorigin_media_parse(ngx_http_request_t *r, vo_str_t *id,
         }
     }
 
-    hash = ngx_crc32_short((u_char *) id->data, id->len);
+    ngx_http_vidorigin_media_key(r, id, &k);
 
     if (err != NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -502,7 +518,7 @@ ngx_http_vidorigin_media_parse(ngx_http_request_t *r, vo_str_t *id,
                       "from the store: %s", id->len, id->data, err);
 
         ngx_shmtx_lock(&ctx->shpool->mutex);
-        ngx_http_vidorigin_media_forget(ctx, id, hash);
+        ngx_http_vidorigin_media_forget(ctx, &k);
         ngx_shmtx_unlock(&ctx->shpool->mutex);
 
         return NGX_ERROR;
@@ -516,7 +532,7 @@ ngx_http_vidorigin_media_parse(ngx_http_request_t *r, vo_str_t *id,
     from.stale = stale;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
-    ngx_http_vidorigin_media_store(ctx, id, hash, &from, &out->media);
+    ngx_http_vidorigin_media_store(ctx, &k, &from, &out->media);
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     out->mtime = from.mtime;
@@ -532,21 +548,77 @@ ngx_http_vidorigin_media_forget_id(ngx_http_request_t *r, vo_str_t *id)
 {
     ngx_http_vidorigin_media_ctx_t  *ctx;
     ngx_http_vidorigin_main_conf_t  *vmcf;
+    ngx_http_vidorigin_media_key_t   k;
 
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
     ctx = vmcf->media_zone->data;
 
+    ngx_http_vidorigin_media_key(r, id, &k);
+
     ngx_shmtx_lock(&ctx->shpool->mutex);
-    ngx_http_vidorigin_media_forget(ctx, id,
-                                    ngx_crc32_short((u_char *) id->data,
-                                                    id->len));
+    ngx_http_vidorigin_media_forget(ctx, &k);
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+/* the key of id in the store of r's location */
+static void
+ngx_http_vidorigin_media_key(ngx_http_request_t *r, vo_str_t *id,
+    ngx_http_vidorigin_media_key_t *k)
+{
+    uint32_t                        crc;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    if (vlcf->store_tag.len) {
+        ngx_memcpy(k->store, vlcf->store_tag.data,
+                   NGX_HTTP_VIDORIGIN_TAG_LEN);
+
+    } else {
+        /* no store: all zeros, which no tag (hex digits) is */
+        ngx_memzero(k->store, NGX_HTTP_VIDORIGIN_TAG_LEN);
+    }
+
+    k->id = id;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, k->store, NGX_HTTP_VIDORIGIN_TAG_LEN);
+    ngx_crc32_update(&crc, (u_char *) id->data, id->len);
+    ngx_crc32_final(crc);
+
+    k->hash = crc;
+}
+
+
+/* (store, id) against an entry's, in the tree's order: <0, 0, >0 */
+static ngx_int_t
+ngx_http_vidorigin_media_cmp(u_char *store, u_char *id, size_t len,
+    ngx_http_vidorigin_media_node_t *node)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_memcmp(store, node->store, NGX_HTTP_VIDORIGIN_TAG_LEN);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    /* ids are NUL-terminated in the node */
+
+    rc = ngx_strncmp(id, node->media.id, len);
+
+    if (rc == 0 && node->media.id[len] != '\0') {
+        rc = -1;
+    }
+
+    return rc;
 }
 
 
 static ngx_http_vidorigin_media_node_t *
 ngx_http_vidorigin_media_lookup(ngx_http_vidorigin_media_ctx_t *ctx,
-    vo_str_t *id, uint32_t hash)
+    ngx_http_vidorigin_media_key_t *k)
 {
     ngx_int_t                         rc;
     ngx_rbtree_node_t                *node, *sentinel;
@@ -557,24 +629,22 @@ ngx_http_vidorigin_media_lookup(ngx_http_vidorigin_media_ctx_t *ctx,
 
     while (node != sentinel) {
 
-        if (hash < node->key) {
+        if (k->hash < node->key) {
             node = node->left;
             continue;
         }
 
-        if (hash > node->key) {
+        if (k->hash > node->key) {
             node = node->right;
             continue;
         }
 
-        /* hash == node->key; ids are NUL-terminated in the node */
+        /* k->hash == node->key: the whole key decides */
 
         mn = (ngx_http_vidorigin_media_node_t *) node;
 
-        rc = ngx_strncmp(id->data, mn->media.id, id->len);
-        if (rc == 0 && mn->media.id[id->len] != '\0') {
-            rc = -1;
-        }
+        rc = ngx_http_vidorigin_media_cmp(k->store, (u_char *) k->id->data,
+                                          k->id->len, mn);
 
         if (rc == 0) {
             return mn;
@@ -640,14 +710,14 @@ ngx_http_vidorigin_media_read(ngx_http_request_t *r, ngx_fd_t fd,
 /* called with the zone locked */
 static void
 ngx_http_vidorigin_media_store(ngx_http_vidorigin_media_ctx_t *ctx,
-    vo_str_t *id, uint32_t hash, ngx_http_vidorigin_media_node_t *from,
+    ngx_http_vidorigin_media_key_t *k, ngx_http_vidorigin_media_node_t *from,
     vo_media_t *m)
 {
     ngx_uint_t                        i;
     ngx_queue_t                      *q;
     ngx_http_vidorigin_media_node_t  *node;
 
-    node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
+    node = ngx_http_vidorigin_media_lookup(ctx, k);
 
     if (node == NULL) {
 
@@ -674,7 +744,8 @@ ngx_http_vidorigin_media_store(ngx_http_vidorigin_media_ctx_t *ctx,
             return;
         }
 
-        node->node.key = hash;
+        node->node.key = k->hash;
+        ngx_memcpy(node->store, k->store, NGX_HTTP_VIDORIGIN_TAG_LEN);
         ngx_memcpy(&node->media, m, sizeof(vo_media_t));
         ngx_rbtree_insert(&ctx->sh->rbtree, &node->node);
 
@@ -697,11 +768,11 @@ ngx_http_vidorigin_media_store(ngx_http_vidorigin_media_ctx_t *ctx,
 /* called with the zone locked */
 static void
 ngx_http_vidorigin_media_forget(ngx_http_vidorigin_media_ctx_t *ctx,
-    vo_str_t *id, uint32_t hash)
+    ngx_http_vidorigin_media_key_t *k)
 {
     ngx_http_vidorigin_media_node_t  *node;
 
-    node = ngx_http_vidorigin_media_lookup(ctx, id, hash);
+    node = ngx_http_vidorigin_media_lookup(ctx, k);
 
     if (node != NULL) {
         ngx_queue_remove(&node->queue);

@@ -22,6 +22,8 @@
 #include "ngx_http_vidorigin_views.h"
 #include "ngx_http_vidorigin_zone_conf.h"
 
+#include <ngx_md5.h>
+
 
 #define NGX_HTTP_VIDORIGIN_ZONE_SIZE   (16 * 1024 * 1024)
 
@@ -45,6 +47,8 @@ static char *ngx_http_vidorigin_tag_header(ngx_conf_t *cf,
 static ngx_int_t ngx_http_vidorigin_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_vidorigin_cc_join(ngx_conf_t *cf, ngx_str_t *cc,
     time_t stale_if_error, ngx_str_t *out);
+static ngx_int_t ngx_http_vidorigin_store_tag(ngx_conf_t *cf,
+    ngx_http_vidorigin_loc_conf_t *conf);
 
 
 static ngx_command_t  ngx_http_vidorigin_commands[] = {
@@ -538,6 +542,10 @@ ngx_http_vidorigin_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_vidorigin_store_tag(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     if (ngx_http_vidorigin_cc_join(cf, &conf->segment_cc,
                                    conf->stale_if_error,
                                    &conf->segment_cc_sent)
@@ -575,6 +583,49 @@ ngx_http_vidorigin_cc_join(ngx_conf_t *cf, ngx_str_t *cc,
     out->data = p;
     out->len = ngx_sprintf(p, "%V, stale-if-error=%T", cc, stale_if_error)
                - p;
+
+    return NGX_OK;
+}
+
+
+/* conf->store_tag (ngx_http_vidorigin.h): S3 when the location uses S3,
+ * else the local store, else none */
+static ngx_int_t
+ngx_http_vidorigin_store_tag(ngx_conf_t *cf,
+    ngx_http_vidorigin_loc_conf_t *conf)
+{
+    u_char     digest[16];
+    ngx_md5_t  md5;
+
+    ngx_md5_init(&md5);
+
+    if (conf->s3_objects.len) {
+        ngx_md5_update(&md5, "s3\n", 3);
+        ngx_md5_update(&md5, conf->s3_endpoint.data, conf->s3_endpoint.len);
+        ngx_md5_update(&md5, "\n", 1);
+        ngx_md5_update(&md5, conf->s3_bucket.data, conf->s3_bucket.len);
+        ngx_md5_update(&md5, "\n", 1);
+        ngx_md5_update(&md5, conf->s3_key_prefix.data,
+                       conf->s3_key_prefix.len);
+
+    } else if (conf->store.len) {
+        ngx_md5_update(&md5, "file\n", 5);
+        ngx_md5_update(&md5, conf->store.data, conf->store.len);
+
+    } else {
+        ngx_str_null(&conf->store_tag);
+        return NGX_OK;
+    }
+
+    ngx_md5_final(digest, &md5);
+
+    conf->store_tag.data = ngx_pnalloc(cf->pool, NGX_HTTP_VIDORIGIN_TAG_LEN);
+    if (conf->store_tag.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_hex_dump(conf->store_tag.data, digest, 16);
+    conf->store_tag.len = NGX_HTTP_VIDORIGIN_TAG_LEN;
 
     return NGX_OK;
 }

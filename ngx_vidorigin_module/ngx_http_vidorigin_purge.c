@@ -10,15 +10,19 @@
  * The journal file rebuilds it when nginx starts: a disk cache outlives
  * a restart, and an entry purged before it must stay unreachable after.
  *
- * $vidorigin_cache_key is "<generation>:<uri>", the generation being the
- * largest among the URI's ancestors; put it in proxy_cache_key.  Until the
- * first purge the zone is empty and the lookup takes no lock.
+ * $vidorigin_cache_key is "<generation>:<store>:<uri>", the generation
+ * being the largest among the URI's ancestors and the store the tag of
+ * the playback location's store (ngx_http_vidorigin.h; the location that
+ * handed the request on to this one, or this one; empty without a
+ * store); put it in proxy_cache_key.  Until the first purge the zone is
+ * empty and the lookup takes no lock.
  *
  * When the zone has no room for a new prefix, its parent is purged
  * instead (up to "/", which is always there): more is purged, never less.
  */
 
 #include "ngx_http_vidorigin_purge.h"
+#include "ngx_http_vidorigin_fetch.h"
 #include "vo_purge.h"
 
 
@@ -497,18 +501,29 @@ static ngx_int_t
 ngx_http_vidorigin_cache_key_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char    *p;
-    uint64_t   gen;
+    u_char                         *p;
+    uint64_t                        gen;
+    ngx_http_vidorigin_fetch_t     *f;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
 
     gen = ngx_http_vidorigin_purge_generation(r, r->uri.data, r->uri.len);
 
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 1 + r->uri.len);
+    /* the store is the playback location's, also in the location it
+     * handed the request to (just in time, S3) */
+
+    f = ngx_http_vidorigin_fetch_get(r);
+    vlcf = f ? f->vlcf
+             : ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 1 + NGX_HTTP_VIDORIGIN_TAG_LEN
+                             + 1 + r->uri.len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
     v->data = p;
-    v->len = ngx_sprintf(p, "%uL:%V", gen, &r->uri) - p;
+    v->len = ngx_sprintf(p, "%uL:%V:%V", gen, &vlcf->store_tag, &r->uri)
+             - p;
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;

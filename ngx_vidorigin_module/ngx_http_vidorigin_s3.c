@@ -26,11 +26,16 @@
  * waits for it), or in the background when its copy is due for a check
  * (the request goes on with the copy, so an S3 outage never holds up a
  * video already seen).  The playback handler then finds the description
- * as with a local store.  Subrequests get variables of their own: the
- * fetch record of a background refresh must not replace its parent's.
+ * as with a local store.  An origin-direct request without a valid
+ * signature fetches nothing (the handler refuses it), and a description
+ * S3 does not have (404, or 403 from a bucket that does not grant
+ * ListBucket) is "not ready", kept briefly by the proxy cache.
+ * Subrequests get variables of their own: the fetch record of a
+ * background refresh must not replace its parent's.
  */
 
 #include "ngx_http_vidorigin_s3.h"
+#include "ngx_http_vidorigin_direct.h"
 #include "ngx_http_vidorigin_fetch.h"
 #include "ngx_http_vidorigin_media_cache.h"
 #include "vo_path.h"
@@ -144,8 +149,8 @@ ngx_http_vidorigin_s3_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
 {
-    u_char                         *p;
-    size_t                          len;
+    vo_str_t                        rest, query;
+    ngx_int_t                       rc;
     ngx_uint_t                      due;
     vo_request_t                    req;
     const char                     *err;
@@ -166,17 +171,19 @@ ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
 
     /* the playback handler answers malformed paths */
 
-    if (r->uri.len <= vlcf->prefix.len
-        || ngx_strncmp(r->uri.data, vlcf->prefix.data, vlcf->prefix.len)
-           != 0)
+    if (vo_path_below(r->uri.data, r->uri.len, vlcf->prefix.data,
+                      vlcf->prefix.len, &rest)
+        != VO_OK
+        || vo_path_parse(rest.data, rest.len, &req, &err) != VO_OK)
     {
         return NGX_DECLINED;
     }
 
-    p = r->uri.data + vlcf->prefix.len;
-    len = r->uri.len - vlcf->prefix.len;
+    /* an origin-direct viewer the handler refuses costs S3 nothing */
 
-    if (vo_path_parse(p, len, &req, &err) != VO_OK) {
+    rc = ngx_http_vidorigin_direct(r, &req.id, &query);
+
+    if (rc != NGX_OK && rc != NGX_DECLINED) {
         return NGX_DECLINED;
     }
 
@@ -213,7 +220,8 @@ ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
 }
 
 
-/* the media subrequest: "{prefix}{id}/media.json" to this location */
+/* the media subrequest: "{prefix}[/]{id}/media.json" to this location
+ * (the URI of the video's other objects: a purge reaches it) */
 static ngx_int_t
 ngx_http_vidorigin_s3_media_fetch(ngx_http_request_t *r,
     ngx_http_vidorigin_s3_ctx_t *ctx, ngx_uint_t background)
@@ -230,14 +238,20 @@ ngx_http_vidorigin_s3_media_fetch(ngx_http_request_t *r,
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
     cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
 
-    uri.len = vlcf->prefix.len + ctx->id.len + sizeof("/media.json") - 1;
-    uri.data = ngx_pnalloc(r->pool, uri.len);
+    uri.data = ngx_pnalloc(r->pool, vlcf->prefix.len + 1 + ctx->id.len
+                                    + sizeof("/media.json") - 1);
     if (uri.data == NULL) {
         return NGX_ERROR;
     }
 
     p = ngx_cpymem(uri.data, vlcf->prefix.data, vlcf->prefix.len);
+
+    if (vlcf->prefix.len == 0 || p[-1] != '/') {
+        *p++ = '/';
+    }
+
     p = ngx_cpymem(p, ctx->id.data, ctx->id.len);
+    uri.len = p - uri.data + sizeof("/media.json") - 1;
     ngx_memcpy(p, "/media.json", sizeof("/media.json") - 1);
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
@@ -356,7 +370,16 @@ ngx_http_vidorigin_s3_media_done(ngx_http_request_t *r, void *data,
         status = (rc >= NGX_HTTP_SPECIAL_RESPONSE) ? (ngx_uint_t) rc : 0;
     }
 
-    if (status == NGX_HTTP_NOT_FOUND) {
+    /*
+     * A bucket that does not grant ListBucket says 403 AccessDenied for
+     * a missing key; other refusals (a wrong signature or key) are ours.
+     */
+
+    if (status == NGX_HTTP_NOT_FOUND
+        || (status == NGX_HTTP_FORBIDDEN && r->out && r->out->buf
+            && ngx_strnstr(r->out->buf->pos, "<Code>AccessDenied</Code>",
+                           r->out->buf->last - r->out->buf->pos)))
+    {
         ctx->rc = NGX_DECLINED;
         ngx_http_vidorigin_media_forget_id(pr, &ctx->id);
         return rc;

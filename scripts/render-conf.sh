@@ -11,7 +11,8 @@
 # http level).  STORE=s3 serves from S3 (conf/vidorigin-s3-*.conf) and
 # needs S3_ENDPOINT (host:port) and S3_BUCKET; optional S3_REGION
 # (us-east-1), S3_PATH_STYLE (on), S3_CONNECT_TIMEOUT (1s), S3_TIMEOUT
-# (5s), SEGMENT_VALID (1y), CACHE_SIZE (10g).  DEVICES=on includes the
+# (5s), SEGMENT_VALID (1y), CACHE_SIZE (10g), S3_CA (the CA bundle S3's
+# certificate is checked against, /etc/ssl/certs/ca-certificates.crt).  DEVICES=on includes the
 # shipped device classes (conf/vidorigin-devices.conf); off (the default):
 # every viewer gets the H.264 ladder.  Prints the path of nginx.conf.
 set -euo pipefail
@@ -22,7 +23,8 @@ out=$1; shift
 mkdir -p "$out"
 declare -A v=([WORKERS]=2 [LOG_LEVEL]=info [EXTRA]="" [HTTP_EXTRA]="" [CONF]="$out"
               [S3_REGION]=us-east-1 [S3_PATH_STYLE]=on [S3_CONNECT_TIMEOUT]=1s
-              [S3_TIMEOUT]=5s [SEGMENT_VALID]=1y [CACHE_SIZE]=10g)
+              [S3_TIMEOUT]=5s [SEGMENT_VALID]=1y [CACHE_SIZE]=10g
+              [S3_CA]=/etc/ssl/certs/ca-certificates.crt)
 for kv in "$@"; do v[${kv%%=*}]=${kv#*=}; done
 for need in MODULE VAR PORT STORE WWW; do
     [ -n "${v[$need]:-}" ] || { echo "render-conf: $need is not set" >&2; exit 2; }

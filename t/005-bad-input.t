@@ -348,3 +348,29 @@ GET /v/demo/master.m3u8
 [error]
 [crit]
 [alert]
+
+
+
+=== TEST 26: a decoded %0A (and other control bytes) cannot forge a log line
+--- request
+GET /v/x%0A2026/12/07%2000:00:00%20[alert]%201:%20forged%0D%1B[31m%22%5C/master.m3u8
+--- log_level: info
+--- error_code: 400
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/x\\x0a2026/12/07 00:00:00 \[alert\] 1: forged\\x0d\\x1b\[31m\\x22\\x5c/master\.m3u8": non-canonical path, client: }
+--- no_error_log eval
+[qr{^2026/12/07 00:00:00 \[alert\]}, qr{^\S*\[31m}, "[error]", "[crit]"]
+
+
+
+=== TEST 27: bytes from 0x7f up are escaped too; plain text is not
+--- request
+GET /v/d%C3%A9mo%7F/master.m3u8
+--- log_level: info
+--- error_code: 400
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/d\\xc3\\xa9mo\\x7f/master\.m3u8": non-canonical path, client: }
+--- no_error_log
+[error]
+[crit]
+[alert]

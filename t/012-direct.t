@@ -24,6 +24,15 @@ our $Q_OLD = signed('demo', time() - 10);
 our $Q_WRONG_KEY = signed('demo', $EXP, '0123456789abcdef-direcT');
 our $Q_LATER = "exp=" . ($EXP + 1) . "&sig=" . (signed('demo', $EXP) =~ s/.*sig=//r);
 our $Q_UPPER = "exp=$EXP&sig=" . uc(signed('demo', $EXP) =~ s/.*sig=//r);
+# a good signature for years ahead; for 2 h, 30 min ahead
+our $Q_YEARS = signed('demo', time() + 10 * 365 * 86400);
+our $Q_2H = signed('demo', time() + 7200);
+our $Q_30M = signed('demo', time() + 1800);
+# keys rotating: the new one, the previous one, a stranger
+our $NEW = 'fedcba9876543210-rotated';
+our $Q_NEW = signed('demo', $EXP, $NEW);
+our $Q_PREV = $Q;
+our $Q_STRANGER = signed('demo', $EXP, 'not-a-key-of-ours-0123');
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -202,6 +211,154 @@ sig=
 --- must_die
 --- error_log eval
 qr{\[emerg\] .*vidorigin_direct_secret must be at least 16 bytes in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
+
+
+
+=== TEST 11: a token valid for years is refused (vidorigin_direct_max_ttl, 1d)
+--- request eval
+["GET /v/demo/master.m3u8?$::Q_YEARS", "GET /v/demo/720p/0.m4s?$::Q_YEARS"]
+--- error_code eval
+[403, 403]
+--- error_log eval
+qr{\[info\] .* vidorigin: "/v/demo/(master\.m3u8|720p/0\.m4s)": origin-direct request refused: expiry beyond the maximum lifetime, client: }
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: vidorigin_direct_max_ttl 1h: 2 h ahead refused, 30 min accepted
+--- config
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+        vidorigin_direct_secret 0123456789abcdef-direct;
+        vidorigin_direct_max_ttl 1h;
+    }
+--- request eval
+["GET /v/demo/master.m3u8?$::Q_2H", "GET /v/demo/master.m3u8?$::Q_30M"]
+--- error_code eval
+[403, 200]
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: rotation: URLs of the new and of the previous secret play
+--- config
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+        vidorigin_direct_secret fedcba9876543210-rotated 0123456789abcdef-direct;
+    }
+--- request eval
+["GET /v/demo/master.m3u8?$::Q_NEW", "GET /v/demo/720p/0.m4s?$::Q_PREV",
+ "GET /v/demo/master.m3u8?$::Q_STRANGER", "GET /v/demo/master.m3u8"]
+--- error_code eval
+[200, 200, 403, 403]
+--- response_body_like eval
+[qr{720p/index\.m3u8\?\Q$::Q_NEW\E\n}, qr/./s, qr/./s, qr/./s]
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: fail closed: a playback location without the secret is refused
+--- config
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+        vidorigin_direct_secret 0123456789abcdef-direct;
+    }
+    location /w/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*"vidorigin" in location "/w/" has no "vidorigin_direct_secret" while origin-direct playback is configured: its viewers would not need signed URLs; set the secret here too, or "vidorigin_direct_secret off" to serve unsigned on purpose in \S+/nginx\.conf:\d+$}
+--- no_error_log
+[crit]
+[alert]
+
+
+
+=== TEST 15: "vidorigin_direct_secret off": unsigned on purpose, there only
+--- config
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+        vidorigin_direct_secret 0123456789abcdef-direct;
+    }
+    location /w/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+        vidorigin_direct_secret off;
+    }
+--- request eval
+["GET /w/demo/master.m3u8", "GET /v/demo/master.m3u8"]
+--- error_code eval
+[200, 403]
+--- response_headers eval
+["!CDN-Cache-Control", "CDN-Cache-Control: no-store"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: fail closed: vidorigin_direct_header without a secret
+--- config
+    vidorigin_direct_header CDN-Cache-Control no-store;
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*"vidorigin" in location "/v/" has no "vidorigin_direct_secret" while origin-direct playback is configured}
+--- no_error_log
+[crit]
+[alert]
+
+
+
+=== TEST 17: fail closed: an API that signs for a location that does not check
+--- config
+    vidorigin_api_cdn_host https://cdn.example.com;
+    vidorigin_api_origin_host https://origin.example.com;
+    location /v/ {
+        vidorigin;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+    location /api/v1/videos/ {
+        vidorigin_api;
+        vidorigin_store $TEST_NGINX_STORE;
+        vidorigin_direct_secret 0123456789abcdef-direct;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*"vidorigin" in location "/v/" has no "vidorigin_direct_secret" while origin-direct playback is configured}
+--- no_error_log
+[crit]
+[alert]
+
+
+
+=== TEST 18: the API's URLs must live no longer than the origin accepts
+--- config
+    vidorigin_direct_secret 0123456789abcdef-direct;
+    vidorigin_api_cdn_host https://cdn.example.com;
+    vidorigin_api_origin_host https://origin.example.com;
+    vidorigin_api_sign_ttl 2d;
+    location /api/v1/videos/ {
+        vidorigin_api;
+        vidorigin_store $TEST_NGINX_STORE;
+    }
+--- must_die
+--- error_log eval
+qr{\[emerg\] .*"vidorigin_api_sign_ttl" of 172800 s in location "/api/v1/videos/" is longer than "vidorigin_direct_max_ttl" \(86400 s\): the origin would refuse the URLs it signs in \S+/nginx\.conf:\d+$}
 --- no_error_log
 [crit]
 [alert]

@@ -88,6 +88,12 @@ our $Demo = do {
 };
 $Demo =~ s/"codecs"/"demo"/g;
 
+# two videos whose crc32 differ in the last bit only: the hint cache
+# once put them in the same slot (TEST 12)
+our @Pair = ('kbhsgi7cdt', 'p6aw95vts7');
+our $PairFiles = join '', map { (my $m = $Demo) =~ s/"demo"/"$_"/g;
+                                ">>> store/$_/media.json\n$m" } @Pair;
+
 my $later = time() + 3600;
 redis('HSET', 'vo:video:demo', 'title', "A \"quoted\" title \x{e9}t\x{e9} \\ \n",
       'creator', 'vidorigin', 'language', 'fr', 'tags', '["a","b"]',
@@ -105,6 +111,8 @@ redis('HSET', 'vo:video:up3', 'title', 'no status', 'status', 'done',
 redis('HSET', 'vo:hint:demo', 'JP', "cdn 41.250 $later",
       'US', "origin 0.500 $later", 'DE', "cdn 30.000 " . (time() - 10),
       'FR', 'garbage');
+redis('HSET', "vo:hint:$Pair[0]", 'US', "origin 0.500 $later");
+redis('HSET', "vo:hint:$Pair[1]", 'US', "cdn 41.250 $later");
 
 # the answer, summed up on one line; origin URLs' signatures checked
 sub summary {
@@ -129,9 +137,13 @@ sub summary {
          . "renditions=" . join(',', @r) . "\n";
 }
 
+# a block with --- init runs on the previous block's nginx (no
+# configuration of its own: see t/lib/README.md)
 add_block_preprocessor(sub {
     my $block = shift;
-    $block->set_value("user_files", ">>> store/demo/media.json\n$main::Demo");
+    return if defined $block->init;
+    $block->set_value("user_files",
+                      ">>> store/demo/media.json\n$main::Demo$main::PairFiles");
     if (!defined $block->http_config) {
         $block->set_value("http_config", <<'_EOC_');
     vidorigin_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT budget=$TEST_NGINX_REDIS_BUDGET;
@@ -359,5 +371,42 @@ GET /api/v1/videos/up3
 --- error_log eval
 [qr{\[warn\] .* vidorigin: catalog of "up3": field "status" is not uploading, processing, ready or failed, left out},
  qr{\[warn\] .* vidorigin: catalog of "up3": field "progress" is not a number from 0 to 1, left out}]
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: the hint cache: two videos, one region, two slots (hints kept 60 s)
+--- http_config
+    vidorigin_redis 127.0.0.1:$TEST_NGINX_REDIS_PORT budget=$TEST_NGINX_REDIS_BUDGET;
+    vidorigin_geoip_db $TEST_NGINX_REGION_DB;
+    vidorigin_hint_cache zone=hints:1m valid=60s;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+--- request eval
+["GET /api/v1/videos/$::Pair[0]", "GET /api/v1/videos/$::Pair[1]"]
+--- more_headers eval
+[("X-Forwarded-For: 127.0.1.9") x 2]
+--- response_body_filters eval
+\&main::summary
+--- response_body eval
+["region=US device=desktop placement=origin/hint catalog=1 hls=https://origin.example.com/v/$::Pair[0]/master.desktop.m3u8 dash=https://origin.example.com/v/$::Pair[0]/manifest.desktop.mpd signed renditions=1080p,720p,360p\n",
+ "region=US device=desktop placement=cdn/hint catalog=1 hls=https://cdn.example.com/v/$::Pair[1]/master.desktop.m3u8 dash=https://cdn.example.com/v/$::Pair[1]/manifest.desktop.mpd renditions=1080p,720p,360p\n"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: the first video's hint is still in the cache (Redis changed meanwhile)
+--- init
+main::redis('HSET', "vo:hint:$main::Pair[0]", 'US', "cdn 1.000 " . (time() + 3600));
+--- request
+GET /api/v1/videos/kbhsgi7cdt
+--- more_headers
+X-Forwarded-For: 127.0.1.9
+--- response_body_filters eval
+\&main::summary
+--- response_body
+region=US device=desktop placement=origin/hint catalog=1 hls=https://origin.example.com/v/kbhsgi7cdt/master.desktop.m3u8 dash=https://origin.example.com/v/kbhsgi7cdt/manifest.desktop.mpd signed renditions=1080p,720p,360p
 --- no_error_log
 [error]

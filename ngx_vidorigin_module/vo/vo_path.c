@@ -66,6 +66,33 @@ vo_path_char(u_char c)
 
 
 vo_status_t
+vo_path_below(const u_char *path, size_t len, const u_char *prefix,
+    size_t plen, vo_str_t *rest)
+{
+    if (len < plen || memcmp(path, prefix, plen) != 0) {
+        return VO_NOT_FOUND;
+    }
+
+    path += plen;
+    len -= plen;
+
+    if (plen == 0 || prefix[plen - 1] != '/') {
+        if (len == 0 || path[0] != '/') {
+            return VO_NOT_FOUND;
+        }
+
+        path++;
+        len--;
+    }
+
+    rest->data = path;
+    rest->len = len;
+
+    return VO_OK;
+}
+
+
+vo_status_t
 vo_path_parse(const u_char *p, size_t len, vo_request_t *req,
     const char **err)
 {

@@ -50,6 +50,16 @@ typedef struct {
 
 
 /*
+ * The part of a playback path below the location prefix (in path):
+ * VO_OK with *rest when path starts with prefix and, unless prefix ends
+ * in '/', a '/' follows it (not part of *rest); VO_NOT_FOUND otherwise,
+ * so that "location /v" serves "/v/demo/..." and not "/vdemo/...": one
+ * object, one URL.
+ */
+vo_status_t vo_path_below(const u_char *path, size_t len,
+    const u_char *prefix, size_t plen, vo_str_t *rest);
+
+/*
  * Parses the part of a playback path after the prefix, e.g.
  * "demo/720p/3.m4s".  VO_BAD_REQUEST for a malformed id, rendition or
  * number (bad characters, too long, leading zero, overflow), VO_NOT_FOUND

@@ -84,10 +84,11 @@ vo_sign_query(const vo_str_t *secret, const vo_str_t *id, uint64_t expires,
 
 
 vo_status_t
-vo_sign_check(const vo_str_t *secret, const vo_str_t *id,
-    const vo_str_t *exp, const vo_str_t *sig, uint64_t now,
+vo_sign_check(const vo_str_t *secrets, size_t nsecrets, const vo_str_t *id,
+    const vo_str_t *exp, const vo_str_t *sig, uint64_t now, uint64_t max_ttl,
     const char **err)
 {
+    int       match;
     u_char    want[VO_SIGN_HEX];
     size_t    i;
     uint64_t  expires;
@@ -121,19 +122,32 @@ vo_sign_check(const vo_str_t *secret, const vo_str_t *id,
         return VO_FORBIDDEN;
     }
 
-    if (vo_sign(secret, id, expires, want) != VO_OK) {
-        *err = "cannot compute the signature";
-        return VO_ERROR;
+    /* a signature is lower-case hex, as vo_sign writes it */
+
+    match = 0;
+
+    for (i = 0; i < nsecrets; i++) {
+        if (vo_sign(&secrets[i], id, expires, want) != VO_OK) {
+            *err = "cannot compute the signature";
+            return VO_ERROR;
+        }
+
+        match |= CRYPTO_memcmp(want, sig->data, VO_SIGN_HEX) == 0;
     }
 
-    /* a signature is lower-case hex, as vo_sign writes it */
-    if (CRYPTO_memcmp(want, sig->data, VO_SIGN_HEX) != 0) {
+    if (!match) {
         *err = "wrong signature";
         return VO_FORBIDDEN;
     }
 
     if (expires <= now) {
         *err = "expired signature";
+        return VO_FORBIDDEN;
+    }
+
+    /* a token for years ahead is a leaked key's, not the API's */
+    if (max_ttl && expires - now > max_ttl) {
+        *err = "expiry beyond the maximum lifetime";
         return VO_FORBIDDEN;
     }
 

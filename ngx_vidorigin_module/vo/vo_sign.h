@@ -35,14 +35,18 @@ vo_status_t vo_sign_query(const vo_str_t *secret, const vo_str_t *id,
     uint64_t expires, u_char *buf, size_t *len);
 
 /*
- * Checks the exp and sig arguments of a request for video id at time now:
- * VO_OK when the signature is right and exp is not past; VO_FORBIDDEN when
- * either is missing (len 0), malformed, wrong or expired, with *err saying
- * which.  The comparison takes the same time wherever the digits differ.
+ * Checks the exp and sig arguments of a request for video id at time now
+ * against nsecrets secrets (the current one, then those still accepted
+ * while keys rotate): VO_OK when the signature is one of theirs, exp is
+ * not past and not more than max_ttl seconds ahead (0: no limit);
+ * VO_FORBIDDEN when either argument is missing (len 0), malformed, wrong,
+ * expired or too far ahead, with *err saying which.  Every secret's
+ * signature is computed and compared, in the same time wherever the
+ * digits differ.  VO_ERROR when libcrypto fails.
  */
-vo_status_t vo_sign_check(const vo_str_t *secret, const vo_str_t *id,
-    const vo_str_t *exp, const vo_str_t *sig, uint64_t now,
-    const char **err);
+vo_status_t vo_sign_check(const vo_str_t *secrets, size_t nsecrets,
+    const vo_str_t *id, const vo_str_t *exp, const vo_str_t *sig,
+    uint64_t now, uint64_t max_ttl, const char **err);
 
 
 #endif /* VO_SIGN_H */

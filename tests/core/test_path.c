@@ -524,6 +524,39 @@ test_keys(void)
 }
 
 
+/* the path below a location prefix: after a '/' that follows the prefix
+ * when the prefix does not end in one ("location /v") */
+static void
+test_below(void)
+{
+    vo_str_t  rest;
+
+#define BELOW(path, prefix)                                                  \
+    vo_path_below((u_char *) (path), sizeof(path) - 1, (u_char *) (prefix),  \
+                  sizeof(prefix) - 1, &rest)
+
+    VO_CHECK_INT(BELOW("/v/demo/master.m3u8", "/v/"), VO_OK);
+    VO_CHECK_MEM(rest.data, rest.len, "demo/master.m3u8");
+    VO_CHECK_INT(BELOW("/v/demo/master.m3u8", "/v"), VO_OK);
+    VO_CHECK_MEM(rest.data, rest.len, "demo/master.m3u8");
+    VO_CHECK_INT(BELOW("/v/", "/v"), VO_OK);
+    VO_CHECK_UINT(rest.len, 0);
+    VO_CHECK_INT(BELOW("/v/", "/v/"), VO_OK);
+    VO_CHECK_UINT(rest.len, 0);
+    VO_CHECK_INT(BELOW("/demo/master.m3u8", ""), VO_OK);
+    VO_CHECK_MEM(rest.data, rest.len, "demo/master.m3u8");
+
+    /* one object, one URL: "/vdemo/..." is not "/v/demo/..." */
+    VO_CHECK_INT(BELOW("/vdemo/master.m3u8", "/v"), VO_NOT_FOUND);
+    VO_CHECK_INT(BELOW("/v", "/v"), VO_NOT_FOUND);
+    VO_CHECK_INT(BELOW("/w/demo/master.m3u8", "/v/"), VO_NOT_FOUND);
+    VO_CHECK_INT(BELOW("/v", "/v/"), VO_NOT_FOUND);
+    VO_CHECK_INT(BELOW("demo", ""), VO_NOT_FOUND);
+
+#undef BELOW
+}
+
+
 int
 main(void)
 {
@@ -534,6 +567,7 @@ main(void)
     test_id_valid();
     test_request_check();
     test_keys();
+    test_below();
 
     free(last_copy);
 
