@@ -55,6 +55,8 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t          enable;
+    ngx_uint_t          api;        /* a vidorigin_api location (it
+                                       reads descriptions from S3 too) */
     ngx_flag_t          admin;            /* vidorigin_admin here */
     ngx_flag_t          admin_auth;       /* vidorigin_admin_auth */
     ngx_flag_t          redis_ping;       /* vidorigin_redis_ping here */

@@ -63,6 +63,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_vidorigin_api_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vidorigin_api_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_vidorigin_api_precontent(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vidorigin_api_start(ngx_http_request_t *r,
     ngx_http_vidorigin_api_ctx_t *ctx);
 static void ngx_http_vidorigin_api_catalog(ngx_http_request_t *r, void *data,
@@ -158,7 +160,7 @@ static ngx_command_t  ngx_http_vidorigin_api_commands[] = {
 
 static ngx_http_module_t  ngx_http_vidorigin_api_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_vidorigin_api_init,           /* postconfiguration */
 
     ngx_http_vidorigin_hint_cache_create_conf, /* create main configuration */
     ngx_http_vidorigin_hint_cache_init_conf, /* init main configuration */
@@ -188,6 +190,65 @@ ngx_module_t  ngx_http_vidorigin_api_module = {
 
 
 static ngx_int_t
+ngx_http_vidorigin_api_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_vidorigin_api_precontent;
+
+    return NGX_OK;
+}
+
+
+/*
+ * With the S3 store, the description is fetched before the handler looks
+ * for it, as for playback: by a subrequest to "{location}{id}/media.json",
+ * which the handler passes on to the descriptions location.
+ */
+static ngx_int_t
+ngx_http_vidorigin_api_precontent(ngx_http_request_t *r)
+{
+    vo_str_t                        id;
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_vidorigin_api_conf_t  *acf;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
+
+    acf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_api_module);
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
+
+    if (acf->enable != 1 || vlcf->s3_media.len == 0 || r != r->main
+        || !(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)))
+    {
+        return NGX_DECLINED;
+    }
+
+    /* the handler answers what is not {location}{id} */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (r->uri.len <= clcf->name.len
+        || !vo_id_valid(r->uri.data + clcf->name.len,
+                        r->uri.len - clcf->name.len))
+    {
+        return NGX_DECLINED;
+    }
+
+    id.data = r->uri.data + clcf->name.len;
+    id.len = r->uri.len - clcf->name.len;
+
+    return ngx_http_vidorigin_s3_prefetch(r, &id, &clcf->name);
+}
+
+
+static ngx_int_t
 ngx_http_vidorigin_api_handler(ngx_http_request_t *r)
 {
     size_t                           len;
@@ -197,6 +258,14 @@ ngx_http_vidorigin_api_handler(ngx_http_request_t *r)
     ngx_http_core_loc_conf_t        *clcf;
     ngx_http_vidorigin_api_ctx_t    *ctx;
     ngx_http_vidorigin_loc_conf_t   *vlcf;
+
+    /* the description's subrequest (S3 store) */
+
+    rc = ngx_http_vidorigin_s3_media_pass(r);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
+    }
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -763,7 +832,8 @@ ngx_http_vidorigin_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_vidorigin_api_conf_t *acf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_vidorigin_loc_conf_t  *vlcf;
 
     if (acf->enable != NGX_CONF_UNSET) {
         return "is duplicate";
@@ -778,6 +848,10 @@ ngx_http_vidorigin_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf->handler = ngx_http_vidorigin_api_handler;
     acf->enable = 1;
+
+    /* its S3 settings are made ready as a playback location's */
+    vlcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_vidorigin_module);
+    vlcf->api = 1;
 
     return NGX_CONF_OK;
 }

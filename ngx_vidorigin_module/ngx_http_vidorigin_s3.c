@@ -50,6 +50,7 @@ typedef struct {
     unsigned                        subrequest:1;   /* on the subrequest */
     unsigned                        background:1;
     vo_str_t                        id;
+    ngx_str_t                       base;    /* the subrequest's URI base */
     u_char                          idbuf[VO_ID_MAX];
 } ngx_http_vidorigin_s3_ctx_t;
 
@@ -151,7 +152,6 @@ ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
 {
     vo_str_t                        rest, query;
     ngx_int_t                       rc;
-    ngx_uint_t                      due;
     vo_request_t                    req;
     const char                     *err;
     ngx_http_vidorigin_s3_ctx_t    *ctx;
@@ -162,6 +162,8 @@ ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
     if (!vlcf->enable || vlcf->s3_media.len == 0 || r != r->main) {
         return NGX_DECLINED;
     }
+
+    /* woken when the fetch is over: the phase runs again */
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_vidorigin_module);
 
@@ -187,14 +189,40 @@ ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    return ngx_http_vidorigin_s3_prefetch(r, &req.id, &vlcf->prefix);
+}
+
+
+/*
+ * The description of video id before a content handler looks for it
+ * (the playback handler, or the playback API's): NGX_DECLINED when it is
+ * fresh in the shared zone (or its fetch is over), NGX_AGAIN while a
+ * subrequest to "{base}[/]{id}/media.json" fetches it.  base is a URI
+ * of a location whose content handler passes that subrequest on
+ * (ngx_http_vidorigin_s3_media_pass).
+ */
+ngx_int_t
+ngx_http_vidorigin_s3_prefetch(ngx_http_request_t *r, vo_str_t *id,
+    ngx_str_t *base)
+{
+    ngx_uint_t                    due;
+    ngx_http_vidorigin_s3_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_vidorigin_module);
+
+    if (ctx != NULL) {
+        return ctx->done ? NGX_DECLINED : NGX_AGAIN;
+    }
+
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_vidorigin_s3_ctx_t));
     if (ctx == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(ctx->idbuf, req.id.data, req.id.len);
+    ngx_memcpy(ctx->idbuf, id->data, id->len);
     ctx->id.data = ctx->idbuf;
-    ctx->id.len = req.id.len;
+    ctx->id.len = id->len;
+    ctx->base = *base;
 
     ngx_http_set_ctx(r, ctx, ngx_http_vidorigin_module);
 
@@ -220,8 +248,9 @@ ngx_http_vidorigin_s3_precontent(ngx_http_request_t *r)
 }
 
 
-/* the media subrequest: "{prefix}[/]{id}/media.json" to this location
- * (the URI of the video's other objects: a purge reaches it) */
+/* the media subrequest: "{base}[/]{id}/media.json" to the location of
+ * base (for playback, the URI of the video's other objects: a purge
+ * reaches it) */
 static ngx_int_t
 ngx_http_vidorigin_s3_media_fetch(ngx_http_request_t *r,
     ngx_http_vidorigin_s3_ctx_t *ctx, ngx_uint_t background)
@@ -233,20 +262,18 @@ ngx_http_vidorigin_s3_media_fetch(ngx_http_request_t *r,
     ngx_http_vidorigin_s3_ctx_t    *sctx, *bctx;
     ngx_http_post_subrequest_t     *ps;
     ngx_http_core_main_conf_t      *cmcf;
-    ngx_http_vidorigin_loc_conf_t  *vlcf;
 
-    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vidorigin_module);
     cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
 
-    uri.data = ngx_pnalloc(r->pool, vlcf->prefix.len + 1 + ctx->id.len
+    uri.data = ngx_pnalloc(r->pool, ctx->base.len + 1 + ctx->id.len
                                     + sizeof("/media.json") - 1);
     if (uri.data == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(uri.data, vlcf->prefix.data, vlcf->prefix.len);
+    p = ngx_cpymem(uri.data, ctx->base.data, ctx->base.len);
 
-    if (vlcf->prefix.len == 0 || p[-1] != '/') {
+    if (ctx->base.len == 0 || p[-1] != '/') {
         *p++ = '/';
     }
 

@@ -24,6 +24,8 @@
 
 ngx_int_t ngx_http_vidorigin_s3_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_vidorigin_s3_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_vidorigin_s3_prefetch(ngx_http_request_t *r, vo_str_t *id,
+    ngx_str_t *base);
 ngx_int_t ngx_http_vidorigin_s3_media_pass(ngx_http_request_t *r);
 ngx_int_t ngx_http_vidorigin_s3_media_get(ngx_http_request_t *r,
     vo_str_t *id, ngx_http_vidorigin_media_t *out);

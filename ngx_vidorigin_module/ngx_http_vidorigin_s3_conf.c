@@ -96,7 +96,8 @@ ngx_http_vidorigin_env(ngx_conf_t *cf, const char *name)
 
 
 /*
- * S3 settings are read where vidorigin_s3_pass is on; credentials come
+ * S3 settings are read where vidorigin_s3_pass is on (a playback or a
+ * playback API location); credentials come
  * from the directive or, with "env" or none, from AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN as nginx's master process
  * had them when it read the configuration.
@@ -118,7 +119,7 @@ ngx_http_vidorigin_s3_merge(ngx_conf_t *cf,
     ngx_conf_merge_ptr_value(conf->s3_credentials, prev->s3_credentials,
                              NULL);
 
-    if (conf->s3_objects.len == 0 || !conf->enable) {
+    if (conf->s3_objects.len == 0 || !(conf->enable || conf->api)) {
         return NGX_CONF_OK;
     }
 

@@ -225,4 +225,27 @@ check "S3 back: a stale entry is fetched again" \
     [ "$(header "$TMP/u2.h" X-Vidorigin-Cache)" = HIT ]
 check "no worker crashed" bash -c "! grep -q 'exited on signal' '$TMP/origin/log/error.log'"
 
+# --- the playback API with the S3 store: the description is fetched ----
+# before the API handler looks for it, as for playback (was: found only
+# when a playback request had just put it in the shared zone, else 502)
+kill -QUIT "$NGX_PID" 2>/dev/null
+start_origin api EXTRA="        location /api/v1/videos/ {
+            vidorigin_api;
+            vidorigin_s3_pass @vidorigin_s3 @vidorigin_s3_media;
+            vidorigin_api_cdn_host https://cdn.example.com;
+            vidorigin_api_origin_host https://origin.example.com;
+        }" || { fail "nginx starts with the API on S3"; finish origin-s3; }
+A=http://127.0.0.1:$NGX_PORT/api/v1/videos
+code=$(curl -s -o "$TMP/api.json" -w '%{http_code}' --max-time 10 "$A/$VIDEO")
+check "API on S3, nothing cached yet: 200 ($code)" [ "$code" = 200 ]
+check "API on S3: the description's renditions" \
+    bash -c "jq -e '.ready and (.renditions | length) > 0' '$TMP/api.json' >/dev/null"
+check "API on S3: an unknown video is 404" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$A/nosuch")" = 404 ]
+check "API on S3: not a video id is 404" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$A/a/b")" = 404 ]
+check "API on S3: the description's own URL is no API answer" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$A/$VIDEO/media.json")" = 404 ]
+check "no [alert] or crash" bash -c "! grep -qE '\[alert\]|exited on signal' '$TMP/api/log/error.log'"
+
 finish origin-s3
