@@ -544,7 +544,8 @@ ngx_http_vidorigin_admin_status(ngx_http_request_t *r)
 
     ngx_http_vidorigin_purge_stats(r, &st);
 
-    b = ngx_create_temp_buf(r->pool, 1024 + NGX_HTTP_VIDORIGIN_REDIS_STATUS_LEN
+    b = ngx_create_temp_buf(r->pool, 1536 + 2 * VO_PURGE_PREFIX_MAX
+                                     + NGX_HTTP_VIDORIGIN_REDIS_STATUS_LEN
                                      + NGX_HTTP_VIDORIGIN_CDN_STATUS);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -563,8 +564,28 @@ ngx_http_vidorigin_admin_status(ngx_http_request_t *r)
         "# HELP vidorigin_purge_broadened_total purges widened to a "
         "parent prefix for want of zone room\n"
         "# TYPE vidorigin_purge_broadened_total counter\n"
-        "vidorigin_purge_broadened_total %uA\n",
-        st.generation, st.prefixes, st.purges, st.broadened);
+        "vidorigin_purge_broadened_total %uA\n"
+        "# HELP vidorigin_purge_expired_total prefixes freed past their "
+        "lifetime\n"
+        "# TYPE vidorigin_purge_expired_total counter\n"
+        "vidorigin_purge_expired_total %uA\n"
+        "# HELP vidorigin_purge_lifetime_seconds how long a purged prefix "
+        "is kept (0: forever)\n"
+        "# TYPE vidorigin_purge_lifetime_seconds gauge\n"
+        "vidorigin_purge_lifetime_seconds %T\n",
+        st.generation, st.prefixes, st.purges, st.broadened, st.expired,
+        st.lifetime);
+
+    /* prefixes are checked: no quote or backslash to escape */
+
+    if (st.last_broadened) {
+        b->last = ngx_sprintf(b->last,
+            "# HELP vidorigin_purge_last_broadened unix time of the last "
+            "purge widened, with what was asked and what was purged\n"
+            "# TYPE vidorigin_purge_last_broadened gauge\n"
+            "vidorigin_purge_last_broadened{requested=\"%V\",purged=\"%V\"} "
+            "%T\n", &st.last_requested, &st.last_purged, st.last_broadened);
+    }
 
     b->last = ngx_http_vidorigin_redis_status(r, b->last);
 

@@ -392,6 +392,11 @@ ngx_http_vidorigin_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_str_t  name = ngx_string("vidorigin_media");
 
     ngx_conf_init_value(vmcf->media_valid, 5);
+
+    if (vmcf->purge) {
+        ngx_http_vidorigin_purge_set_lifetime(vmcf->purge,
+                               ngx_http_vidorigin_purge_cache_lifetime(cf));
+    }
     ngx_conf_init_uint_value(vmcf->admin_replay_slots,
                              NGX_HTTP_VIDORIGIN_REPLAY_SLOTS);
 

@@ -23,7 +23,7 @@ write_conf() {
 load_module $MODULE_SO;
 worker_processes $1;
 pid $V/nginx.pid;
-error_log $V/log/error.log info;
+error_log $V/log/error.log ${LOG_LEVEL:-info};
 events { worker_connections 256; }
 http {
     access_log off;
@@ -32,7 +32,7 @@ http {
     fastcgi_temp_path $V/tmp/fastcgi;
     uwsgi_temp_path $V/tmp/uwsgi;
     scgi_temp_path $V/tmp/scgi;
-    proxy_cache_path $V/cache levels=1:2 keys_zone=c:1m inactive=1h use_temp_path=off;
+    proxy_cache_path $V/cache levels=1:2 keys_zone=c:1m inactive=${CACHE_INACTIVE:-1h} use_temp_path=off;
 $2
     server {
         listen 127.0.0.1:$BPORT;
