@@ -79,6 +79,14 @@ check_conf "purge with a bad parameter" 'invalid parameter "when=now"' \
 check_conf "admin without vidorigin_purge" '"vidorigin_admin" requires "vidorigin_purge"' \
     "server { listen 127.0.0.1:1; location /admin/ { vidorigin_admin;
               vidorigin_admin_secret 0123456789abcdef; } }"
+check_conf "purge with a bad lifetime" 'invalid parameter "lifetime=soon"' \
+    "vidorigin_purge zone=p:1m journal=/x lifetime=soon;"
+check_conf "purge with lifetime=off" "" \
+    "vidorigin_purge zone=p:1m journal=$dir/logs/purge.journal lifetime=off;"
+check_conf "no replay slots" '"vidorigin_admin_replay_slots" must be at least 1' \
+    "vidorigin_admin_replay_slots 0;"
+check_conf "replay slots not a number" 'invalid number' \
+    "vidorigin_admin_replay_slots many;"
 check_conf "admin with a short secret" 'of at least 16 bytes' \
     "vidorigin_purge zone=p:1m journal=$dir/logs/purge.journal;
      server { listen 127.0.0.1:1; location /admin/ { vidorigin_admin;
