@@ -108,7 +108,8 @@ $(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
 # test-<concern> runs its parts one after the other.
 .PHONY: test-core test-media test-package test-serve test-serve-module \
         test-serve-worker test-serve-jit test-serve-codecs test-s3 \
-        test-purge test-purge-cdn test-purge-nginx test-redis test-devices \
+        test-purge test-purge-cdn test-purge-admin test-purge-nginx \
+        test-redis test-devices \
         test-region test-placement test-t test-harness test-layout \
         test-ingest test-ingest-upload \
         test-build test-e2e test-fuzz test-valgrind unit t worker-test \
@@ -192,11 +193,17 @@ test-s3: module worker sample $(call unit_bins,s3)
 # Cloudflare (cdn), purge prefixes and journal lines (C) and purge by
 # prefix through nginx, 100,000 cached entries, under 10 ms (nginx)
 test-purge:
-	@$(call parts,test-purge-cdn test-purge-nginx)
+	@$(call parts,test-purge-cdn test-purge-admin test-purge-nginx)
 
 test-purge-cdn: worker
 	@WORKER=$(WORKER) bash scripts/run-suites.sh purge-cdn \
 	    tests/purge/test-cdn-*.sh
+
+# admin signatures used once, purge zone expiry, the journal when a
+# worker dies or blocks (small nginx configurations, light)
+test-purge-admin: module
+	@MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh purge-admin \
+	    tests/purge/test-admin-*.sh
 
 test-purge-nginx: module worker $(call unit_bins,purge)
 	@bash scripts/run-unit.sh purge-unit $(call unit_bins,purge)
@@ -300,7 +307,7 @@ test: deps all
 	@# the sample first: several suites beside each other read it
 	@$(MAKE) --no-print-directory sample
 	@bash scripts/run-beside.sh test-media test-package test-serve-worker \
-	    -- test-purge-cdn test-t test-serve-module test-region \
+	    -- test-purge-cdn test-purge-admin test-t test-serve-module test-region \
 	    test-devices test-placement test-harness test-ingest-upload
 	@$(MAKE) --no-print-directory test-s3
 	@$(MAKE) --no-print-directory test-purge-nginx

@@ -50,6 +50,9 @@ typedef struct {
     ngx_int_t           fetch_index;      /* the fetch record */
     ngx_http_vidorigin_redis_t  *redis;   /* vidorigin_redis, or NULL */
     ngx_http_vidorigin_views_t  *views;   /* vidorigin_views, or NULL */
+    ngx_shm_zone_t     *admin_seen;       /* used admin signatures, or
+                                             NULL (no admin location) */
+    ngx_uint_t          admin_replay_slots;
 } ngx_http_vidorigin_main_conf_t;
 
 

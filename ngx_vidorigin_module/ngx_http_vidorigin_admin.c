@@ -12,12 +12,17 @@
  *   Authorization: Bearer <secret>
  *
  *   X-Vidorigin-Date: <unix seconds, within 5 minutes of ours>
- *   X-Vidorigin-Signature: <hex HMAC-SHA256(secret,
- *       date "\n" method "\n" request URI with its query "\n" body)>
+ *   X-Vidorigin-Signature: <hex HMAC-SHA256(secret, date "\n" method
+ *       "\n" Host header "\n" request URI with its query "\n" body)>
  *
- * The second never sends the secret and cannot be replayed after the
- * window.  Comparisons take the same time whatever the bytes.  No proof:
- * 401; a wrong one: 403; both logged.
+ * The second never sends the secret and is good for one request: for
+ * the window, the signatures accepted are kept in a shared zone
+ * (ngx_http_vidorigin_replay.c) and a second use is refused (409), in
+ * every worker; with every slot holding one still in its window, a new
+ * signed request is refused too (429) rather than let in unrecorded.
+ * The Host is signed, so a request made for one origin does not work on
+ * another with the same secret.  Comparisons take the same time whatever
+ * the bytes.  No proof: 401; a wrong one: 403; all logged.
  *
  * The same check guards other locations with "vidorigin_admin_auth on"
  * (the upload server's admin calls, proxied): an access-phase handler.
@@ -31,6 +36,7 @@
 #include "ngx_http_vidorigin_headers.h"
 #include "ngx_http_vidorigin_purge.h"
 #include "ngx_http_vidorigin_redis.h"
+#include "ngx_http_vidorigin_replay.h"
 #include "vo_purge.h"
 
 
@@ -352,11 +358,15 @@ static ngx_int_t
 ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r, ngx_str_t *secret,
     ngx_str_t *date, ngx_str_t *sig, ngx_str_t *body)
 {
-    u_char        mac[EVP_MAX_MD_SIZE], hex[2 * EVP_MAX_MD_SIZE];
-    u_char       *msg, *p;
-    size_t        n;
-    time_t        t, now;
-    unsigned int  len;
+    u_char                          mac[EVP_MAX_MD_SIZE];
+    u_char                          hex[2 * EVP_MAX_MD_SIZE];
+    u_char                         *msg, *p;
+    size_t                          n;
+    time_t                          t, now;
+    ngx_int_t                       rc;
+    ngx_str_t                       host;
+    unsigned int                    len;
+    ngx_http_vidorigin_main_conf_t *vmcf;
 
     t = ngx_atotm(date->data, date->len);
     now = ngx_time();
@@ -366,14 +376,22 @@ ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r, ngx_str_t *secret,
     {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "vidorigin: admin request refused: X-Vidorigin-Date "
-                      "\"%V\" is not within %d s of now", date,
+                      "\"%V\" is not within %d s of now",
+                      ngx_http_vidorigin_log_text(r, date),
                       NGX_HTTP_VIDORIGIN_ADMIN_SKEW);
         return NGX_HTTP_FORBIDDEN;
     }
 
-    /* date "\n" method "\n" URI "\n" body */
+    /* date "\n" method "\n" Host "\n" URI "\n" body (no Host: empty) */
 
-    n = date->len + r->method_name.len + r->unparsed_uri.len + body->len + 3;
+    ngx_str_set(&host, "");
+
+    if (r->headers_in.host) {
+        host = r->headers_in.host->value;
+    }
+
+    n = date->len + r->method_name.len + host.len + r->unparsed_uri.len
+        + body->len + 4;
 
     msg = ngx_pnalloc(r->pool, n);
     if (msg == NULL) {
@@ -383,6 +401,8 @@ ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r, ngx_str_t *secret,
     p = ngx_cpymem(msg, date->data, date->len);
     *p++ = '\n';
     p = ngx_cpymem(p, r->method_name.data, r->method_name.len);
+    *p++ = '\n';
+    p = ngx_cpymem(p, host.data, host.len);
     *p++ = '\n';
     p = ngx_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
     *p++ = '\n';
@@ -403,6 +423,29 @@ ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r, ngx_str_t *secret,
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "vidorigin: admin request refused: wrong signature");
         return NGX_HTTP_FORBIDDEN;
+    }
+
+    /* good until its date leaves the window: one use in that time */
+
+    vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
+
+    rc = ngx_http_vidorigin_replay_use(vmcf->admin_seen, mac, len,
+                                       t + NGX_HTTP_VIDORIGIN_ADMIN_SKEW);
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "vidorigin: admin request refused: signature "
+                      "already used (a replay)");
+        return NGX_HTTP_CONFLICT;
+    }
+
+    if (rc == NGX_BUSY) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vidorigin: admin request refused: all %ui "
+                      "vidorigin_admin_replay_slots hold signatures of "
+                      "the last %d s", vmcf->admin_replay_slots,
+                      2 * NGX_HTTP_VIDORIGIN_ADMIN_SKEW);
+        return NGX_HTTP_TOO_MANY_REQUESTS;
     }
 
     return NGX_OK;
@@ -501,7 +544,8 @@ ngx_http_vidorigin_admin_status(ngx_http_request_t *r)
 
     ngx_http_vidorigin_purge_stats(r, &st);
 
-    b = ngx_create_temp_buf(r->pool, 1024 + NGX_HTTP_VIDORIGIN_REDIS_STATUS_LEN
+    b = ngx_create_temp_buf(r->pool, 1536 + 2 * VO_PURGE_PREFIX_MAX
+                                     + NGX_HTTP_VIDORIGIN_REDIS_STATUS_LEN
                                      + NGX_HTTP_VIDORIGIN_CDN_STATUS);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -520,8 +564,28 @@ ngx_http_vidorigin_admin_status(ngx_http_request_t *r)
         "# HELP vidorigin_purge_broadened_total purges widened to a "
         "parent prefix for want of zone room\n"
         "# TYPE vidorigin_purge_broadened_total counter\n"
-        "vidorigin_purge_broadened_total %uA\n",
-        st.generation, st.prefixes, st.purges, st.broadened);
+        "vidorigin_purge_broadened_total %uA\n"
+        "# HELP vidorigin_purge_expired_total prefixes freed past their "
+        "lifetime\n"
+        "# TYPE vidorigin_purge_expired_total counter\n"
+        "vidorigin_purge_expired_total %uA\n"
+        "# HELP vidorigin_purge_lifetime_seconds how long a purged prefix "
+        "is kept (0: forever)\n"
+        "# TYPE vidorigin_purge_lifetime_seconds gauge\n"
+        "vidorigin_purge_lifetime_seconds %T\n",
+        st.generation, st.prefixes, st.purges, st.broadened, st.expired,
+        st.lifetime);
+
+    /* prefixes are checked: no quote or backslash to escape */
+
+    if (st.last_broadened) {
+        b->last = ngx_sprintf(b->last,
+            "# HELP vidorigin_purge_last_broadened unix time of the last "
+            "purge widened, with what was asked and what was purged\n"
+            "# TYPE vidorigin_purge_last_broadened gauge\n"
+            "vidorigin_purge_last_broadened{requested=\"%V\",purged=\"%V\"} "
+            "%T\n", &st.last_requested, &st.last_purged, st.last_broadened);
+    }
 
     b->last = ngx_http_vidorigin_redis_status(r, b->last);
 

@@ -129,6 +129,21 @@ ngx_http_vidorigin_cdn_init_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_OK;
     }
 
+    /*
+     * An address of a shared CDN is every customer's: anyone with a
+     * distribution of their own on it reaches the origin from those
+     * ranges and would be believed.  Only the secret header tells this
+     * origin's distribution apart.
+     */
+
+    if (ccf->secret_header.len == 0) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"vidorigin_cdn_from\" without "
+                           "\"vidorigin_cdn_secret\": any distribution on "
+                           "the same CDN is trusted (to skip signatures, "
+                           "set device and country); add the secret header");
+    }
+
     /* the address the CDN connected from, before realip replaced it */
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);

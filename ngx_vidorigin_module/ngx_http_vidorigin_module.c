@@ -9,6 +9,7 @@
 
 #include "ngx_http_vidorigin.h"
 #include "ngx_http_vidorigin_admin.h"
+#include "ngx_http_vidorigin_replay.h"
 #include "ngx_http_vidorigin_fetch.h"
 #include "ngx_http_vidorigin_handler.h"
 #include "ngx_http_vidorigin_jit.h"
@@ -200,6 +201,13 @@ static ngx_command_t  ngx_http_vidorigin_commands[] = {
       offsetof(ngx_http_vidorigin_loc_conf_t, admin_secret),
       NULL },
 
+    { ngx_string("vidorigin_admin_replay_slots"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_vidorigin_main_conf_t, admin_replay_slots),
+      NULL },
+
     { ngx_string("vidorigin_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_vidorigin_redis_conf,
@@ -370,6 +378,7 @@ ngx_http_vidorigin_create_main_conf(ngx_conf_t *cf)
     vmcf->cc_index = NGX_CONF_UNSET;
     vmcf->cdn_cc_index = NGX_CONF_UNSET;
     vmcf->fetch_index = NGX_CONF_UNSET;
+    vmcf->admin_replay_slots = NGX_CONF_UNSET_UINT;
 
     return vmcf;
 }
@@ -383,6 +392,20 @@ ngx_http_vidorigin_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_str_t  name = ngx_string("vidorigin_media");
 
     ngx_conf_init_value(vmcf->media_valid, 5);
+
+    if (vmcf->purge) {
+        ngx_http_vidorigin_purge_set_lifetime(vmcf->purge,
+                               ngx_http_vidorigin_purge_cache_lifetime(cf));
+    }
+    ngx_conf_init_uint_value(vmcf->admin_replay_slots,
+                             NGX_HTTP_VIDORIGIN_REPLAY_SLOTS);
+
+    if (vmcf->admin_replay_slots == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vidorigin_admin_replay_slots\" must be at "
+                           "least 1");
+        return NGX_CONF_ERROR;
+    }
 
     if (vmcf->media_zone == NULL) {
         vmcf->media_zone = ngx_http_vidorigin_media_zone(cf, &name,
@@ -480,6 +503,21 @@ ngx_http_vidorigin_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                            "\"vidorigin_admin_secret\" of at least "
                            "16 bytes");
         return NGX_CONF_ERROR;
+    }
+
+    /* the signatures they accept are remembered, to refuse replays */
+
+    if (conf->admin || conf->admin_auth) {
+        vmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_vidorigin_module);
+
+        if (vmcf->admin_seen == NULL) {
+            vmcf->admin_seen = ngx_http_vidorigin_replay_zone(cf,
+                                                 vmcf->admin_replay_slots);
+            if (vmcf->admin_seen == NULL) {
+                return NGX_CONF_ERROR;
+            }
+        }
     }
 
     /*

@@ -17,8 +17,28 @@
  * store); put it in proxy_cache_key.  Until the first purge the zone is
  * empty and the lookup takes no lock.
  *
- * When the zone has no room for a new prefix, its parent is purged
- * instead (up to "/", which is always there): more is purged, never less.
+ * A prefix is kept for the lifetime (vidorigin_purge lifetime=, by
+ * default the longest inactive= of the http{} cache paths, plus a
+ * minute): an entry cached before the purge is no longer in any cache
+ * by then (it is never asked for again under its old key, so its
+ * cache's inactive= removes it), so forgetting the prefix cannot bring
+ * it back.  When the zone has no room for a new prefix, the prefixes
+ * past their lifetime are freed; only when there is still none is its
+ * parent purged instead (up to "/", which is always there): more is
+ * purged, never less, and the status says so.  A restart starts every
+ * prefix's lifetime anew (nginx's cache loader gives every entry it
+ * finds a new inactive= period).
+ *
+ * The journal's lines are in generation order (the start and the purger
+ * rely on it) and a generation is given once: a purge holds the
+ * journal's own lock (a POSIX record lock, which the kernel drops if the
+ * worker dies) while it takes the next generation in the zone and writes
+ * its line; the zone's mutex, which every request's $vidorigin_cache_key
+ * takes, is held only to take the generation and, once the line is
+ * kept, to apply it.  A slow journal delays purges, not requests.  A
+ * line not written, or a worker that dies before applying its purge,
+ * leaves a generation unused (applied at the next start if its line was
+ * written), never used twice.
  */
 
 #include "ngx_http_vidorigin_purge.h"
@@ -29,6 +49,7 @@
 typedef struct {
     ngx_rbtree_node_t       node;         /* key: crc32 of the prefix */
     uint64_t                generation;
+    time_t                  purged;       /* its lifetime starts here */
     u_short                 len;
     u_char                  data[1];
 } ngx_http_vidorigin_purge_node_t;
@@ -41,7 +62,14 @@ typedef struct {
     ngx_atomic_t            prefixes;     /* nodes in the tree */
     ngx_atomic_t            purges;       /* since the zone was made */
     ngx_atomic_t            broadened;    /* purges widened for room */
+    ngx_atomic_t            expired;      /* prefixes freed */
     ngx_http_vidorigin_purge_node_t  *root;
+
+    /* the last purge broadened: what was asked, how much was purged */
+    time_t                  last_broadened;
+    u_short                 last_requested_len;
+    u_short                 last_purged_len;
+    u_char                  last_requested[VO_PURGE_PREFIX_MAX];
 } ngx_http_vidorigin_purge_sh_t;
 
 
@@ -51,6 +79,7 @@ struct ngx_http_vidorigin_purge_s {
     ngx_str_t                       journal;
     ngx_open_file_t                *file;     /* the journal, appended to */
     ngx_str_t                       cdn_status;
+    time_t                          lifetime; /* of a prefix; 0: forever */
 };
 
 
@@ -70,6 +99,10 @@ static ngx_http_vidorigin_purge_node_t *ngx_http_vidorigin_purge_lookup(
     ngx_http_vidorigin_purge_t *pz, const u_char *p, size_t len);
 static ngx_http_vidorigin_purge_node_t *ngx_http_vidorigin_purge_node(
     ngx_http_vidorigin_purge_t *pz, const u_char *p, size_t *len);
+static ngx_uint_t ngx_http_vidorigin_purge_expire(
+    ngx_http_vidorigin_purge_t *pz);
+static ngx_int_t ngx_http_vidorigin_purge_write(ngx_http_request_t *r,
+    ngx_http_vidorigin_purge_t *pz, vo_purge_entry_t *e);
 static int ngx_http_vidorigin_purge_visit(void *data, const u_char *p,
     size_t len);
 static ngx_int_t ngx_http_vidorigin_cache_key_variable(ngx_http_request_t *r,
@@ -82,7 +115,7 @@ static ngx_str_t  ngx_http_vidorigin_cache_key_var =
 
 ngx_http_vidorigin_purge_t *
 ngx_http_vidorigin_purge_zone(ngx_conf_t *cf, ngx_str_t *name, size_t size,
-    ngx_str_t *journal, ngx_str_t *cdn_status)
+    ngx_str_t *journal, ngx_str_t *cdn_status, time_t lifetime)
 {
     ngx_shm_zone_t              *zone;
     ngx_http_vidorigin_purge_t  *pz;
@@ -94,6 +127,7 @@ ngx_http_vidorigin_purge_zone(ngx_conf_t *cf, ngx_str_t *name, size_t size,
 
     pz->journal = *journal;
     pz->cdn_status = *cdn_status;
+    pz->lifetime = lifetime;
 
     if (ngx_conf_full_name(cf->cycle, &pz->journal, 0) != NGX_OK) {
         return NULL;
@@ -290,6 +324,7 @@ ngx_http_vidorigin_purge_load(ngx_http_vidorigin_purge_t *pz, ngx_log_t *log)
         node = ngx_http_vidorigin_purge_node(pz, e.prefix.data, &len);
 
         node->generation = e.generation;
+        node->purged = ngx_time();
         sh->generation = e.generation;
         lines++;
     }
@@ -404,7 +439,10 @@ static ngx_http_vidorigin_purge_node_t *
 ngx_http_vidorigin_purge_node(ngx_http_vidorigin_purge_t *pz,
     const u_char *p, size_t *len)
 {
+    ngx_uint_t                        swept;
     ngx_http_vidorigin_purge_node_t  *node;
+
+    swept = 0;
 
     for ( ;; ) {
         node = ngx_http_vidorigin_purge_lookup(pz, p, *len);
@@ -420,6 +458,16 @@ ngx_http_vidorigin_purge_node(ngx_http_vidorigin_purge_t *pz,
             break;
         }
 
+        /* room made by the prefixes past their lifetime, once */
+
+        if (!swept) {
+            swept = 1;
+
+            if (ngx_http_vidorigin_purge_expire(pz)) {
+                continue;
+            }
+        }
+
         if (*len <= 1) {
             return NULL;
         }
@@ -429,6 +477,7 @@ ngx_http_vidorigin_purge_node(ngx_http_vidorigin_purge_t *pz,
 
     node->node.key = ngx_crc32_short((u_char *) p, *len);
     node->generation = 0;
+    node->purged = ngx_time();
     node->len = (u_short) *len;
     ngx_memcpy(node->data, p, *len);
 
@@ -436,6 +485,52 @@ ngx_http_vidorigin_purge_node(ngx_http_vidorigin_purge_t *pz,
     pz->sh->prefixes++;
 
     return node;
+}
+
+
+/*
+ * Frees the prefixes whose lifetime is over, "/" excepted (called with
+ * the zone locked); how many.  An entry cached under such a prefix
+ * before its purge is gone from the caches by now, so the generation
+ * its keys fall back to (an ancestor's) finds nothing old.
+ */
+static ngx_uint_t
+ngx_http_vidorigin_purge_expire(ngx_http_vidorigin_purge_t *pz)
+{
+    time_t                            before;
+    ngx_uint_t                        n;
+    ngx_rbtree_t                     *tree;
+    ngx_rbtree_node_t                *node, *next;
+    ngx_http_vidorigin_purge_node_t  *pn;
+
+    if (pz->lifetime == 0 || pz->sh->rbtree.root == pz->sh->rbtree.sentinel) {
+        return 0;
+    }
+
+    tree = &pz->sh->rbtree;
+    before = ngx_time() - pz->lifetime;
+    n = 0;
+
+    for (node = ngx_rbtree_min(tree->root, tree->sentinel);
+         node != NULL;
+         node = next)
+    {
+        next = ngx_rbtree_next(tree, node);
+        pn = (ngx_http_vidorigin_purge_node_t *) node;
+
+        if (pn == pz->sh->root || pn->purged >= before) {
+            continue;
+        }
+
+        ngx_rbtree_delete(tree, node);
+        ngx_slab_free_locked(pz->shpool, pn);
+        n++;
+    }
+
+    pz->sh->prefixes -= n;
+    pz->sh->expired += n;
+
+    return n;
 }
 
 
@@ -536,64 +631,81 @@ ngx_int_t
 ngx_http_vidorigin_purge(ngx_http_request_t *r, ngx_str_t *prefix,
     ngx_http_vidorigin_purge_result_t *res)
 {
-    u_char                            line[VO_PURGE_LINE_MAX];
-    size_t                            len, n;
-    ssize_t                           written;
+    u_char                            line[VO_PURGE_PREFIX_MAX];
+    size_t                            len;
     ngx_fd_t                          fd;
     ngx_err_t                         err;
     ngx_time_t                       *tp;
-    ngx_file_info_t                   fi;
     vo_purge_entry_t                  e;
     ngx_http_vidorigin_purge_t       *pz;
+    ngx_http_vidorigin_purge_sh_t    *sh;
     ngx_http_vidorigin_purge_node_t  *node;
     ngx_http_vidorigin_main_conf_t   *vmcf;
 
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
     pz = vmcf->purge;
+    sh = pz->sh;
     fd = pz->file->fd;
+
+    /* the journal's lock: one purge at a time takes a generation and
+     * writes its line, so that the lines are in order */
+
+    while ((err = ngx_lock_fd(fd)) == NGX_EINTR) { /* void */ }
+
+    if (err) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, err,
+                      ngx_lock_fd_n " on purge journal \"%V\" failed",
+                      &pz->journal);
+        return NGX_ERROR;
+    }
+
+    /* the generation is taken (given once) and the node made */
 
     ngx_shmtx_lock(&pz->shpool->mutex);
 
     len = prefix->len;
     node = ngx_http_vidorigin_purge_node(pz, prefix->data, &len);
+    node->purged = ngx_time();
+
+    e.generation = ++sh->generation;
+    ngx_memcpy(line, node->data, node->len);
+    e.prefix.data = line;
+    e.prefix.len = node->len;
+
+    ngx_shmtx_unlock(&pz->shpool->mutex);
 
     /* the journal first: a purge it does not keep is not made */
 
     tp = ngx_timeofday();
-
-    e.generation = pz->sh->generation + 1;
     e.time_ms = (uint64_t) tp->sec * 1000 + tp->msec;
-    e.prefix.data = node->data;
-    e.prefix.len = node->len;
 
-    n = vo_purge_line(&e, line);
-
-    written = ngx_write_fd(fd, line, n);
-    err = ngx_errno;
-
-    if (written != (ssize_t) n) {
-        ngx_shmtx_unlock(&pz->shpool->mutex);
-
-        ngx_log_error(NGX_LOG_ERR, r->connection->log,
-                      written == -1 ? err : 0,
-                      "vidorigin: write to purge journal \"%V\" failed",
-                      &pz->journal);
-
-        /* a torn line would glue onto the next one: cut it off */
-
-        if (written > 0 && ngx_fd_info(fd, &fi) != NGX_FILE_ERROR) {
-            (void) ftruncate(fd, ngx_file_size(&fi) - written);
-        }
-
+    if (ngx_http_vidorigin_purge_write(r, pz, &e) != NGX_OK) {
+        (void) ngx_unlock_fd(fd);
         return NGX_ERROR;
     }
 
-    node->generation = e.generation;
-    pz->sh->generation = e.generation;
-    pz->sh->purges++;
+    (void) ngx_unlock_fd(fd);
+
+    /* applied: found again (a slow write may have outlived the node),
+     * never lowered (a later purge of it may have been applied first) */
+
+    ngx_shmtx_lock(&pz->shpool->mutex);
+
+    node = ngx_http_vidorigin_purge_node(pz, prefix->data, &len);
+
+    if (node->generation < e.generation) {
+        node->generation = e.generation;
+    }
+
+    node->purged = ngx_time();
+    sh->purges++;
 
     if (len != prefix->len) {
-        pz->sh->broadened++;
+        sh->broadened++;
+        sh->last_broadened = ngx_time();
+        sh->last_requested_len = (u_short) prefix->len;
+        sh->last_purged_len = (u_short) len;
+        ngx_memcpy(sh->last_requested, prefix->data, prefix->len);
     }
 
     ngx_shmtx_unlock(&pz->shpool->mutex);
@@ -612,6 +724,40 @@ ngx_http_vidorigin_purge(ngx_http_request_t *r, ngx_str_t *prefix,
 }
 
 
+/* e's line appended to the journal (its lock held); a torn line cut off */
+static ngx_int_t
+ngx_http_vidorigin_purge_write(ngx_http_request_t *r,
+    ngx_http_vidorigin_purge_t *pz, vo_purge_entry_t *e)
+{
+    u_char            line[VO_PURGE_LINE_MAX];
+    size_t            n;
+    ssize_t           written;
+    ngx_err_t         err;
+    ngx_file_info_t   fi;
+
+    n = vo_purge_line(e, line);
+
+    written = ngx_write_fd(pz->file->fd, line, n);
+    err = ngx_errno;
+
+    if (written == (ssize_t) n) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, written == -1 ? err : 0,
+                  "vidorigin: write to purge journal \"%V\" failed: "
+                  "generation %uL not used", &pz->journal, e->generation);
+
+    /* a torn line would glue onto the next one: cut it off */
+
+    if (written > 0 && ngx_fd_info(pz->file->fd, &fi) != NGX_FILE_ERROR) {
+        (void) ftruncate(pz->file->fd, ngx_file_size(&fi) - written);
+    }
+
+    return NGX_ERROR;
+}
+
+
 void
 ngx_http_vidorigin_purge_stats(ngx_http_request_t *r,
     ngx_http_vidorigin_purge_stats_t *st)
@@ -626,5 +772,105 @@ ngx_http_vidorigin_purge_stats(ngx_http_request_t *r,
     st->prefixes = pz->sh->prefixes;
     st->purges = pz->sh->purges;
     st->broadened = pz->sh->broadened;
+    st->expired = pz->sh->expired;
+    st->lifetime = pz->lifetime;
     st->cdn_status = pz->cdn_status;
+    st->last_broadened = 0;
+    ngx_str_null(&st->last_requested);
+    ngx_str_null(&st->last_purged);
+
+    if (pz->sh->broadened == 0) {
+        return;
+    }
+
+    st->last_requested.data = ngx_pnalloc(r->pool, VO_PURGE_PREFIX_MAX);
+    if (st->last_requested.data == NULL) {
+        return;
+    }
+
+    ngx_shmtx_lock(&pz->shpool->mutex);
+
+    st->last_broadened = pz->sh->last_broadened;
+    st->last_requested.len = pz->sh->last_requested_len;
+    ngx_memcpy(st->last_requested.data, pz->sh->last_requested,
+               pz->sh->last_requested_len);
+    st->last_purged.data = st->last_requested.data;
+    st->last_purged.len = pz->sh->last_purged_len;
+
+    ngx_shmtx_unlock(&pz->shpool->mutex);
+}
+
+
+void
+ngx_http_vidorigin_purge_set_lifetime(ngx_http_vidorigin_purge_t *pz,
+    time_t lifetime)
+{
+    if (pz->lifetime == NGX_CONF_UNSET) {
+        pz->lifetime = lifetime;
+    }
+}
+
+
+/*
+ * The lifetime of a prefix when vidorigin_purge has no lifetime=: the
+ * longest inactive= of the proxy, fastcgi, uwsgi and scgi cache paths
+ * (the caches that $vidorigin_cache_key can key), plus a minute for the
+ * cache manager to remove what is past it; 0 (kept forever) without any.
+ */
+time_t
+ngx_http_vidorigin_purge_cache_lifetime(ngx_conf_t *cf)
+{
+    time_t                   max;
+    ngx_uint_t               i, m, k;
+    ngx_list_part_t         *part;
+    ngx_shm_zone_t          *zone;
+    ngx_module_t            *caching[4];
+    ngx_http_file_cache_t   *cache;
+    static const char       *names[] = {
+        "ngx_http_proxy_module", "ngx_http_fastcgi_module",
+        "ngx_http_uwsgi_module", "ngx_http_scgi_module"
+    };
+
+    /* the modules whose shared zones are file caches (a zone's tag is
+     * the module that made it; found by name, so that none is needed) */
+
+    k = 0;
+
+    for (m = 0; cf->cycle->modules[m]; m++) {
+        for (i = 0; i < 4; i++) {
+            if (ngx_strcmp(cf->cycle->modules[m]->name, names[i]) == 0) {
+                caching[k++] = cf->cycle->modules[m];
+                break;
+            }
+        }
+    }
+
+    max = -1;
+    part = &cf->cycle->shared_memory.part;
+    zone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            zone = part->elts;
+            i = 0;
+        }
+
+        for (m = 0; m < k; m++) {
+            if (zone[i].tag == caching[m] && zone[i].data) {
+                cache = zone[i].data;
+
+                if (cache->inactive > max) {
+                    max = cache->inactive;
+                }
+            }
+        }
+    }
+
+    return max < 0 ? 0 : max + 60;
 }

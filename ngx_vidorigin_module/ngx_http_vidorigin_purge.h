@@ -12,8 +12,12 @@
  * which changes with every purge.  purge records a purge of a checked
  * prefix: NGX_OK with *res set (res->purged is prefix or a leading part
  * of it, pointing into prefix), or NGX_ERROR (logged) when the journal
- * could not keep it, in which case nothing changed.  purge_stats fills
- * *st for the status endpoint.
+ * could not keep it, in which case nothing changed (but the generation
+ * it took is not given again).  purge_stats fills *st for the status
+ * endpoint.  A prefix is kept for lifetime seconds after its last purge
+ * (0: forever); cache_lifetime is the default (the cache paths'
+ * longest inactive=, plus a minute), set_lifetime sets it once the
+ * http{} block is read.
  */
 
 #ifndef NGX_HTTP_VIDORIGIN_PURGE_H
@@ -33,12 +37,21 @@ typedef struct {
     uint64_t            prefixes;
     uint64_t            purges;
     uint64_t            broadened;
+    uint64_t            expired;
+    time_t              lifetime;
+    time_t              last_broadened;   /* 0: never */
+    ngx_str_t           last_requested;   /* of the last one broadened */
+    ngx_str_t           last_purged;
     ngx_str_t           cdn_status;       /* file path, or empty */
 } ngx_http_vidorigin_purge_stats_t;
 
 
 ngx_http_vidorigin_purge_t *ngx_http_vidorigin_purge_zone(ngx_conf_t *cf,
-    ngx_str_t *name, size_t size, ngx_str_t *journal, ngx_str_t *cdn_status);
+    ngx_str_t *name, size_t size, ngx_str_t *journal, ngx_str_t *cdn_status,
+    time_t lifetime);
+time_t ngx_http_vidorigin_purge_cache_lifetime(ngx_conf_t *cf);
+void ngx_http_vidorigin_purge_set_lifetime(ngx_http_vidorigin_purge_t *pz,
+    time_t lifetime);
 ngx_int_t ngx_http_vidorigin_purge_add_variables(ngx_conf_t *cf);
 uint64_t ngx_http_vidorigin_purge_generation(ngx_http_request_t *r,
     u_char *path, size_t len);

@@ -5,7 +5,8 @@
  * The module's http-level directives that make shared zones:
  *
  *     vidorigin_media_cache zone=NAME:SIZE [valid=TIME];
- *     vidorigin_purge zone=NAME:SIZE journal=PATH [cdn_status=PATH];
+ *     vidorigin_purge zone=NAME:SIZE journal=PATH [cdn_status=PATH]
+ *                     [lifetime=TIME];
  *
  * Their conf is the module's main configuration; what they set up is in
  * ngx_http_vidorigin_media_cache.c and ngx_http_vidorigin_purge.c.
@@ -20,15 +21,17 @@ static ngx_int_t ngx_http_vidorigin_zone_arg(ngx_conf_t *cf, ngx_str_t *arg,
     ngx_str_t *name, ssize_t *size);
 
 
-/* vidorigin_purge zone=NAME:SIZE journal=PATH [cdn_status=PATH]; */
+/* vidorigin_purge zone=NAME:SIZE journal=PATH [cdn_status=PATH]
+ *                 [lifetime=TIME]; */
 char *
 ngx_http_vidorigin_purge_conf(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
     ngx_http_vidorigin_main_conf_t *vmcf = conf;
 
+    time_t       lifetime;
     ssize_t      size;
-    ngx_str_t   *value, name, journal, cdn_status;
+    ngx_str_t   *value, name, journal, cdn_status, s;
     ngx_uint_t   i;
 
     if (vmcf->purge != NULL) {
@@ -40,8 +43,28 @@ ngx_http_vidorigin_purge_conf(ngx_conf_t *cf, ngx_command_t *cmd,
     name.len = 0;
     ngx_str_null(&journal);
     ngx_str_null(&cdn_status);
+    lifetime = NGX_CONF_UNSET;        /* from the cache paths */
 
     for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "lifetime=", 9) == 0) {
+
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+
+            lifetime = (ngx_strcmp(s.data, "off") == 0)
+                       ? 0 : ngx_parse_time(&s, 1);
+
+            if (lifetime == (time_t) NGX_ERROR
+                || (lifetime == 0 && ngx_strcmp(s.data, "off") != 0))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid parameter \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
             if (ngx_http_vidorigin_zone_arg(cf, &value[i], &name, &size)
@@ -82,7 +105,7 @@ ngx_http_vidorigin_purge_conf(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     vmcf->purge = ngx_http_vidorigin_purge_zone(cf, &name, size, &journal,
-                                                &cdn_status);
+                                                &cdn_status, lifetime);
     if (vmcf->purge == NULL) {
         return NGX_CONF_ERROR;
     }

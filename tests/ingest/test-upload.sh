@@ -28,7 +28,7 @@ check "POST /admin/uploads with a wrong secret: 403" \
         "$BASE/admin/uploads")" = 403 ]
 body='{"title":"Signed upload","language":"en"}'
 date=$(date +%s)
-sig=$(printf '%s\nPOST\n/admin/uploads\n%s' "$date" "$body" \
+sig=$(printf '%s\nPOST\n%s\n/admin/uploads\n%s' "$date" "${BASE#http://}" "$body" \
     | openssl dgst -sha256 -hmac "$ADMIN" -r | cut -d' ' -f1)
 check "POST /admin/uploads signed with HMAC: 201" \
     [ "$(status -X POST -H "X-Vidorigin-Date: $date" \

@@ -225,14 +225,14 @@ check "a purged entry asked again is a hit (cached anew)" \
 # the HMAC form, on a single object
 date=$(date +%s)
 uri="/admin/purge?prefix=/v/v43/43.m4s"
-sig=$(printf '%s\nPOST\n%s\n' "$date" "$uri" \
+sig=$(printf '%s\nPOST\n%s\n%s\n' "$date" "127.0.0.1:$port" "$uri" \
     | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)
 check "HMAC-signed purge of one object: 200" \
     [ "$(code -X POST -H "X-Vidorigin-Date: $date" -H "X-Vidorigin-Signature: $sig" "$B$uri")" = 200 ]
 check "HMAC with a wrong signature: 403" \
     [ "$(code -X POST -H "X-Vidorigin-Date: $date" -H "X-Vidorigin-Signature: 0$sig" "$B$uri")" = 403 ]
 old=$((date - 3600))
-sig=$(printf '%s\nPOST\n%s\n' "$old" "$uri" \
+sig=$(printf '%s\nPOST\n%s\n%s\n' "$old" "127.0.0.1:$port" "$uri" \
     | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)
 check "HMAC an hour old: 403" \
     [ "$(code -X POST -H "X-Vidorigin-Date: $old" -H "X-Vidorigin-Signature: $sig" "$B$uri")" = 403 ]

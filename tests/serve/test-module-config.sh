@@ -79,6 +79,14 @@ check_conf "purge with a bad parameter" 'invalid parameter "when=now"' \
 check_conf "admin without vidorigin_purge" '"vidorigin_admin" requires "vidorigin_purge"' \
     "server { listen 127.0.0.1:1; location /admin/ { vidorigin_admin;
               vidorigin_admin_secret 0123456789abcdef; } }"
+check_conf "purge with a bad lifetime" 'invalid parameter "lifetime=soon"' \
+    "vidorigin_purge zone=p:1m journal=/x lifetime=soon;"
+check_conf "purge with lifetime=off" "" \
+    "vidorigin_purge zone=p:1m journal=$dir/logs/purge.journal lifetime=off;"
+check_conf "no replay slots" '"vidorigin_admin_replay_slots" must be at least 1' \
+    "vidorigin_admin_replay_slots 0;"
+check_conf "replay slots not a number" 'invalid number' \
+    "vidorigin_admin_replay_slots many;"
 check_conf "admin with a short secret" 'of at least 16 bytes' \
     "vidorigin_purge zone=p:1m journal=$dir/logs/purge.journal;
      server { listen 127.0.0.1:1; location /admin/ { vidorigin_admin;
@@ -97,5 +105,30 @@ check_conf "a tag header name with a space" 'takes a header name' \
     "vidorigin_tag_header 'Cache Tag';"
 check_conf "a tag prefix with a comma" 'takes a tag prefix without blanks or commas' \
     "vidorigin_tag_header Cache-Tag 'a,b';"
+
+# a warning, not an error: `nginx -t` succeeds and says it
+check_warn() {
+    local out
+    out=$(printf '%s\n' "load_module $MODULE_SO;" "error_log $dir/logs/error.log;" \
+          "pid $dir/nginx.pid;" "events {}" "http {" "$3" "}" > "$dir/nginx.conf"
+          "$NGINX" -p "$dir" -c "$dir/nginx.conf" -t 2>&1)
+    if ! grep -q "test is successful" <<<"$out"; then
+        fail "$1: the test fails: $out"
+    elif [ -n "$2" ] && ! grep -qF -- "$2" <<<"$out"; then
+        fail "$1: expected the warning '$2', got: $out"
+    elif [ -z "$2" ] && grep -q "\[warn\]" <<<"$out"; then
+        fail "$1: expected no warning, got: $out"
+    else
+        ok "$1"
+    fi
+}
+cdnwarn='"vidorigin_cdn_from" without "vidorigin_cdn_secret": any distribution on the same CDN is trusted'
+check_warn "CDN trusted by address alone: warned" "$cdnwarn" \
+    "vidorigin_cdn_from 192.0.2.0/24;"
+check_warn "CDN trusted by realip alone: warned" "$cdnwarn" \
+    "vidorigin_cdn_from realip; set_real_ip_from 192.0.2.0/24;"
+check_warn "CDN addresses with the secret header: no warning" "" \
+    "vidorigin_cdn_from 192.0.2.0/24;
+     vidorigin_cdn_secret X-Origin-Verify 0123456789abcdef-origin;"
 
 finish config-errors
