@@ -40,6 +40,7 @@
 #include "vo_path.h"
 #include "common/tw_redis.h"
 #include "placer/tw_placer_conf.h"
+#include "placer/tw_placer_policy.h"
 
 
 #define TW_REGION_MAX        16          /* bytes of a region field */
@@ -48,12 +49,6 @@
 #define TW_HINT_CDN          1
 #define TW_HINT_ORIGIN       2
 #define TW_HINT_BAD          3           /* a field that does not parse */
-
-
-typedef struct {
-    int64_t             hour;             /* unix time of its start */
-    uint64_t            views;
-} tw_count_t;
 
 
 typedef struct {

@@ -102,20 +102,12 @@ tw_count_cmp(const void *a, const void *b)
 static uint64_t
 tw_placer_score(tw_placer_t *p, tw_region_t *r)
 {
-    double    score, age, half;
-    int64_t   a;
-    uint32_t  i;
-
-    half = p->conf.half_life_ms / 3600000.0;
-    score = 0;
+    double  score;
 
     qsort(r->counts, r->ncounts, sizeof(tw_count_t), tw_count_cmp);
 
-    for (i = 0; i < r->ncounts; i++) {
-        a = p->now - (r->counts[i].hour + 3600);
-        age = a > 0 ? a / 3600.0 : 0;
-        score += r->counts[i].views * pow(0.5, age / half);
-    }
+    score = tw_policy_decayed(r->counts, r->ncounts, p->now,
+                              p->conf.half_life_ms / 3600000.0);
 
     return (uint64_t) llround(score * 1000);
 }
