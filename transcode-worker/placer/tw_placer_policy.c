@@ -53,6 +53,7 @@ tw_policy_features(const tw_policy_in_t *in, double x[TW_FEAT_N])
     x[11] = in->lang_fit ? 1 : 0;
     x[12] = sin(in->hour * (M_PI / 12));
     x[13] = cos(in->hour * (M_PI / 12));
+    x[14] = log1p(fmin(fmax(in->breakeven, 0), 1e6));
 }
 
 
@@ -95,9 +96,9 @@ tw_model_format(const tw_model_t *m, char *buf, size_t size)
     int     i, n, k;
 
     n = snprintf(buf, size, "{\"version\":%u,\"features\":%d,\"p_on\":%.6g,"
-                 "\"p_off\":%.6g,\"breakeven\":%.6g,\"preset\":\"%s\","
-                 "\"weights\":[", m->version, TW_FEAT_N, m->p_on, m->p_off,
-                 m->breakeven, m->preset);
+                 "\"p_off\":%.6g,\"breakeven\":%.6g,\"regions\":\"%s\","
+                 "\"preset\":\"%s\",\"weights\":[", m->version, TW_FEAT_N,
+                 m->p_on, m->p_off, m->breakeven, m->regions, m->preset);
 
     for (i = 0; i < TW_FEAT_N && n >= 0 && (size_t) n < size; i++) {
         k = snprintf(buf + n, size - n, "%s%.9g", i ? "," : "", m->w[i]);
@@ -163,13 +164,54 @@ tw_model_number(const char *text, const char *key, double *v)
 }
 
 
+/* the string after "key": in text into buf (up to size - 1 bytes) */
+static void
+tw_model_string(const char *text, const char *key, char *buf, size_t size)
+{
+    char         k[32];
+    size_t       i;
+    const char  *p;
+
+    snprintf(k, sizeof(k), "\"%s\"", key);
+    p = strstr(text, k);
+    p = p ? strchr(p + strlen(k), '"') : NULL;
+
+    for (i = 0; p != NULL && *++p && *p != '"' && i + 1 < size; i++) {
+        buf[i] = *p;
+    }
+
+    buf[i] = '\0';
+}
+
+
+double
+tw_model_breakeven(const tw_model_t *m, const char *region)
+{
+    char        *end;
+    size_t       n;
+    double       v;
+    const char  *p;
+
+    n = strlen(region);
+
+    for (p = m->regions; (p = strstr(p, region)) != NULL; p += n) {
+        if ((p == m->regions || p[-1] == ' ') && p[n] == '=') {
+            v = strtod(p + n + 1, &end);
+            return end == p + n + 1 ? m->breakeven : v;
+        }
+    }
+
+    return m->breakeven;
+}
+
+
 int
 tw_model_parse(const char *text, tw_model_t *m, char *err, size_t esize)
 {
     int          i;
     char        *end;
     double       v, n;
-    const char  *p, *q;
+    const char  *p;
 
     memset(m, 0, sizeof(*m));
 
@@ -191,14 +233,8 @@ tw_model_parse(const char *text, tw_model_t *m, char *err, size_t esize)
         return -1;
     }
 
-    p = strstr(text, "\"preset\"");
-    q = p ? strchr(p + 8, '"') : NULL;
-
-    if (q != NULL) {
-        for (i = 0, q++; *q && *q != '"' && i < 15; q++) {
-            m->preset[i++] = *q;
-        }
-    }
+    tw_model_string(text, "preset", m->preset, sizeof(m->preset));
+    tw_model_string(text, "regions", m->regions, sizeof(m->regions));
 
     p = strstr(text, "\"weights\"");
     p = p ? strchr(p, '[') : NULL;

@@ -22,10 +22,15 @@
  *   1      the region's share of the video's views over 7 d
  *   1      the catalog language fits the region (0 or 1)
  *   2      sin and cos of the hour of day (UTC)
+ *   1      log1p(the break-even views of a window in the region, at most
+ *          1e6: what the cost preset implies, from the model file)
  *
  * A model file (tw_model_save / tw_model_load) is JSON:
  *   {"version": N, "features": 14, "p_on": P, "p_off": P,
- *    "breakeven": VIEWS, "preset": "NAME", "weights": [w0, ..., w13]}
+ *    "breakeven": VIEWS, "regions": "US=V JP=V ...", "preset": "NAME",
+ *    "weights": [w0, ..., w14]}
+ * breakeven the views of a window from which the CDN pays, regions the
+ * same per region where it differs (1e6: never).
  */
 
 #ifndef TW_PLACER_POLICY_H
@@ -35,7 +40,7 @@
 #include <stdio.h>
 
 
-#define TW_FEAT_N       14
+#define TW_FEAT_N       15
 #define TW_SPANS        4                 /* 1 h, 6 h, 24 h, 7 d */
 
 
@@ -51,6 +56,7 @@ typedef struct {
     double              age_h;            /* since the upload */
     int                 lang_fit;
     int                 hour;             /* of day, 0..23 UTC */
+    double              breakeven;        /* views of a window */
 } tw_policy_in_t;
 
 
@@ -61,6 +67,7 @@ typedef struct {
     double              p_off;
     double              breakeven;        /* views a window, for the label */
     char                preset[16];
+    char                regions[256];     /* "US=18.5 JP=1e+06" */
 } tw_model_t;
 
 
@@ -80,6 +87,9 @@ double tw_policy_prob(const tw_model_t *m, const double x[TW_FEAT_N]);
  * *prob gets the probability when not NULL */
 int tw_policy_learned(const tw_model_t *m, const tw_policy_in_t *in,
     int prev, double *prob);
+
+/* the break-even views of region under m */
+double tw_model_breakeven(const tw_model_t *m, const char *region);
 
 /* the model as JSON (no newline) into buf: its length, or -1 when buf is
  * too small */
