@@ -172,10 +172,6 @@ void tw_sim_observe(tw_sim_sweep_t *s, uint32_t pair, tw_sim_obs_t *o,
  * on the CDN or idle in the window before */
 double tw_sim_window_cost(const tw_sim_world_t *w, uint32_t pair, int cdn,
     int prev_cdn, double next, double prev);
-/* oracle: per pair its decision of each window from hour t0 on, into
- * dec[pair * nwin + k] (Viterbi over the window cost estimate) */
-int tw_sim_oracle(const tw_sim_world_t *w, uint32_t t0, uint32_t nwin,
-    uint8_t *dec);
 
 /* tw_sim_world.c */
 void tw_rng_seed(tw_rng_t *r, uint64_t seed);

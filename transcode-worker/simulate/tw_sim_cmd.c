@@ -41,7 +41,7 @@ static const char  tw_sim_usage[] =
 "    [--train-days 14] [--window 6] [--alpha 0.8]\n"
 "    [--preset aws|external|flat (external)] [--cdn-gb R=P,...]\n"
 "    [--request-price 0.01] [--origin-gb P] [--fill-gb P]\n"
-"    [--gbps-month 300] [--flat-gbps 10] [--cache-gb 200]\n"
+"    [--gbps-month 300] [--flat-gbps 10] [--cache-gb 1000]\n"
 "    [--half-life 24] [--startup-origin 0.5] [--startup-miss 0.3]\n"
 "    [--abandon 0.058] [--p-on 0.5] [--p-off 0.3]\n"
 "    [--train-samples 400000] [--scale] [--model FILE]\n"
@@ -115,7 +115,7 @@ tw_sim_defaults(tw_sim_opts_t *o)
     c->train_days = 14;
     c->window_h = 6;
     c->alpha = 0.8;
-    c->cache_gb = 200;
+    c->cache_gb = 1000;
     c->half_life_h = 24;
     c->startup_origin_s = 0.5;
     c->startup_miss_s = 0.3;

@@ -17,6 +17,9 @@
  * (flat_gbps at gbps_month) is a fixed cost; what an hour needs over it
  * spills to the CDN at its dearest price.  Abandonment: 5.8% of viewers
  * per added second of startup (an origin-direct view, a CDN miss).
+ * The oracle knows the window's views and the region's CDN: per (video,
+ * region, window) the cheaper choice (a lower bound only per window: it
+ * does not plan fills across windows, nor for the LRU's evictions).
  * Churn: decisions that change from one window to the next, per (video,
  * region) watched in the evaluation days, per day.
  */
@@ -50,7 +53,6 @@ typedef struct {
 typedef struct {
     const tw_sim_world_t *w;
     uint32_t            t0, nwin;
-    uint8_t            *oracle;
     uint8_t            *dec[TW_POL_N];
     tw_sim_lru_t        lru[TW_POL_N];
     uint32_t           *hour_first;       /* per hour from t0, + 1 */
@@ -212,6 +214,29 @@ tw_sim_hours(tw_sim_play_t *g)
 }
 
 
+/* the oracle: the cheaper choice for the window's views, knowing whether
+ * the region's CDN has the video; without views, as it was */
+static int
+tw_sim_oracle(tw_sim_play_t *g, uint32_t i, const tw_sim_obs_t *o)
+{
+    double                 cdn, origin;
+    const tw_sim_conf_t   *c;
+    const tw_sim_video_t  *v;
+
+    if (o->next == 0) {
+        return g->dec[TW_POL_ORACLE][i];
+    }
+
+    c = g->w->conf;
+    v = &g->w->videos[g->w->pairs[i].video];
+    cdn = o->next * tw_sim_cdn_view(c, v, g->w->pairs[i].region)
+          + (g->lru[TW_POL_ORACLE].in[i] ? 0 : tw_sim_fill(c, v));
+    origin = o->next * tw_sim_origin_view(c, v);
+
+    return cdn < origin;
+}
+
+
 /* every policy's decisions at the start of window k */
 static void
 tw_sim_decide(tw_sim_play_t *g, tw_sim_sweep_t *sw, uint32_t k,
@@ -230,7 +255,7 @@ tw_sim_decide(tw_sim_play_t *g, tw_sim_sweep_t *sw, uint32_t k,
         d[TW_POL_LEARNED] = o.active
                             && tw_policy_learned(m, &o.in,
                                    g->dec[TW_POL_LEARNED][i], NULL);
-        d[TW_POL_ORACLE] = g->oracle[(size_t) i * g->nwin + k];
+        d[TW_POL_ORACLE] = tw_sim_oracle(g, i, &o);
 
         for (pol = 0; pol < TW_POL_N; pol++) {
             if (k > 0 && d[pol] != g->dec[pol][i]) {
@@ -331,11 +356,7 @@ tw_sim_play_init(tw_sim_play_t *g, const tw_sim_world_t *w,
     g->t0 = w->conf->train_days * 24;
     g->nwin = (w->hours - g->t0) / w->conf->window_h;
     days = w->conf->days - w->conf->train_days;
-    g->oracle = malloc((size_t) w->npairs * g->nwin + 1);
-
-    if (g->oracle == NULL || tw_sim_hours(g) != 0
-        || tw_sim_oracle(w, g->t0, g->nwin, g->oracle) != 0)
-    {
+    if (tw_sim_hours(g) != 0) {
         return -1;
     }
 
@@ -375,7 +396,6 @@ tw_sim_play_free(tw_sim_play_t *g)
         free(g->lru[pol].next);
     }
 
-    free(g->oracle);
     free(g->hour_first);
     free(g->hits);
 }

@@ -9,13 +9,10 @@
  * video, and the threshold's decayed views of the last 72 h (the
  * placer's default window) computed by the placer's own function.
  *
- * The oracle knows each window's views: per pair, the cheapest sequence
- * of decisions under the window cost estimate (a CDN window pays its
- * views at the CDN's price and one fill unless the pair was on the CDN
- * and watched in the window before; an origin window pays its views at
- * the origin's price), found by Viterbi over the two states.  Its
- * decisions are then played through the same LRU accounting as every
- * policy's.
+ * The window cost estimate (for tuning the threshold): a CDN window
+ * pays its views at the CDN's price and one fill unless the pair was on
+ * the CDN and watched in the window before; an origin window pays its
+ * views at the origin's price.
  */
 
 #include <math.h>
@@ -177,70 +174,3 @@ tw_sim_window_cost(const tw_sim_world_t *w, uint32_t pair, int cdn,
                                                    : 0);
 }
 
-
-int
-tw_sim_oracle(const tw_sim_world_t *w, uint32_t t0, uint32_t nwin,
-    uint8_t *dec)
-{
-    int                  s, from;
-    double              *views, *cost, c[2], best[2], nb[2];
-    uint32_t             i, k, j, hw;
-    uint8_t             *back;
-    const tw_sim_cnt_t  *cnt;
-    const tw_sim_pair_t *p;
-
-    views = malloc((nwin + 1) * sizeof(double));
-    back = malloc(nwin * 2);
-    cost = views;
-    hw = w->conf->window_h;
-
-    if (views == NULL || back == NULL) {
-        free(views);
-        free(back);
-        return -1;
-    }
-
-    for (i = 0; i < w->npairs; i++) {
-        p = &w->pairs[i];
-        cnt = w->cnt + p->first;
-        memset(views, 0, (nwin + 1) * sizeof(double));
-
-        /* views[0] the window before t0, views[k + 1] window k */
-        for (j = 0; j < p->n; j++) {
-            if (cnt[j].hour + hw >= t0 && cnt[j].hour < t0 + hw * nwin) {
-                views[(cnt[j].hour + hw - t0) / hw] += cnt[j].views;
-            }
-        }
-
-        best[0] = 0;                     /* origin before t0 */
-        best[1] = 1e300;
-
-        for (k = 0; k < nwin; k++) {
-            for (s = 0; s < 2; s++) {
-                for (from = 0; from < 2; from++) {
-                    c[from] = best[from]
-                              + tw_sim_window_cost(w, i, s, from,
-                                                   views[k + 1], views[k]);
-                }
-                from = c[1] < c[0];
-                nb[s] = c[from];
-                back[2 * k + s] = (uint8_t) from;
-            }
-            best[0] = nb[0];
-            best[1] = nb[1];
-        }
-
-        s = best[1] < best[0];
-
-        for (k = nwin; k-- > 0; ) {
-            dec[(size_t) i * nwin + k] = (uint8_t) s;
-            s = back[2 * k + s];
-        }
-    }
-
-    (void) cost;
-    free(views);
-    free(back);
-
-    return 0;
-}
