@@ -44,7 +44,7 @@ static const char  tw_sim_usage[] =
 "    [--gbps-month 300] [--flat-gbps 10] [--cache-gb 1000]\n"
 "    [--half-life 24] [--startup-origin 0.5] [--startup-miss 0.3]\n"
 "    [--abandon 0.058] [--p-on 0.5] [--p-off 0.3]\n"
-"    [--train-samples 400000] [--scale] [--model FILE]\n"
+"    [--train-samples 200000] [--scale] [--model FILE]\n"
 "    [--train --out FILE] [--version 1] [--json] [--csv FILE] [--check]\n";
 
 
@@ -122,7 +122,7 @@ tw_sim_defaults(tw_sim_opts_t *o)
     c->abandon_per_s = 0.058;
     c->p_on = 0.5;
     c->p_off = 0.3;
-    c->train_samples = 400000;
+    c->train_samples = 200000;
     c->rank_step = 1;
     o->version = 1;
     tw_sim_preset(c, "external");

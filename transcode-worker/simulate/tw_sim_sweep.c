@@ -54,6 +54,14 @@ tw_sim_slide(const tw_sim_cnt_t *c, uint32_t n, tw_sim_slide_t *s,
 {
     int  i;
 
+    /* nothing within 7 d, and nothing new: most pairs, most windows */
+    if (s->tail[TW_SPANS - 1] == s->head
+        && (s->head == n || c[s->head].hour >= t))
+    {
+        s->ttail = s->head;
+        return;
+    }
+
     while (s->head < n && c[s->head].hour < t) {
         for (i = 0; i < TW_SPANS; i++) {
             s->sum[i] += c[s->head].views;
@@ -141,7 +149,7 @@ tw_sim_observe(tw_sim_sweep_t *s, uint32_t pair, tw_sim_obs_t *o, int score)
 
     o->score = 0;
 
-    if (!score) {
+    if (!score || !o->active) {
         return;
     }
 

@@ -151,11 +151,21 @@ tw_rng_poisson(tw_rng_t *r, double mean)
 static double
 tw_sim_diurnal(int region, uint32_t hour)
 {
-    int  local;
+    int            local, r, h;
+    static double  table[TW_SIM_REGIONS][24];
+    static int     made;
 
-    local = ((int) (hour % 24) + tw_sim_utc_offset[region] + 24) % 24;
+    if (!made) {
+        for (r = 0; r < TW_SIM_REGIONS; r++) {
+            for (h = 0; h < 24; h++) {
+                local = (h + tw_sim_utc_offset[r] + 24) % 24;
+                table[r][h] = 1 + 0.6 * cos(2 * M_PI * (local - 20) / 24.0);
+            }
+        }
+        made = 1;
+    }
 
-    return 1 + 0.6 * cos(2 * M_PI * (local - 20) / 24.0);
+    return table[region][hour % 24];
 }
 
 
