@@ -53,7 +53,7 @@ tw_policy_features(const tw_policy_in_t *in, double x[TW_FEAT_N])
     x[11] = in->lang_fit ? 1 : 0;
     x[12] = sin(in->hour * (M_PI / 12));
     x[13] = cos(in->hour * (M_PI / 12));
-    x[14] = log1p(fmin(fmax(in->breakeven, 0), 1e6));
+    x[14] = log1p(fmin(fmax(in->breakeven, 0), TW_NEVER));
 }
 
 
@@ -78,6 +78,14 @@ tw_policy_learned(const tw_model_t *m, const tw_policy_in_t *in, int prev,
     double *prob)
 {
     double  x[TW_FEAT_N], p;
+
+    /* where a CDN view costs more than an origin one, no count pays */
+    if (in->breakeven >= TW_NEVER) {
+        if (prob != NULL) {
+            *prob = 0;
+        }
+        return 0;
+    }
 
     tw_policy_features(in, x);
     p = tw_policy_prob(m, x);

@@ -12,7 +12,9 @@
  *   learned    a logistic regression over the features below; cdn when
  *              the probability that the next window's views pass the
  *              preset's break-even count is at least p_on, kept cdn
- *              until it falls under p_off (hysteresis: p_off <= p_on).
+ *              until it falls under p_off (hysteresis: p_off <= p_on);
+ *              always origin where the break-even is TW_NEVER (a CDN
+ *              view costs more there than an origin-direct one).
  *
  * Features (tw_policy_features), each log-scaled where it is a count:
  *   1      bias
@@ -42,6 +44,7 @@
 
 #define TW_FEAT_N       15
 #define TW_SPANS        4                 /* 1 h, 6 h, 24 h, 7 d */
+#define TW_NEVER        1e6               /* break-even: the CDN never pays */
 
 
 typedef struct {

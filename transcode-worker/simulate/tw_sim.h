@@ -190,8 +190,9 @@ int tw_sim_play(const tw_sim_world_t *w, const tw_model_t *m,
 void tw_sim_result_free(tw_sim_result_t res[TW_POL_N]);
 extern const char  *tw_sim_policy_names[TW_POL_N];
 
-/* tw_sim_train.c: on the training days of w, the model (version, p_on
- * and p_off from the configuration) and the cheapest threshold of the
+/* tw_sim_train.c: on the training days of w, the model (p_on and p_off
+ * the configuration's, or tuned when those are < 0) and the cheapest
+ * threshold of the
  * grid (into *threshold; grid_cost[] the estimate of each) */
 int tw_sim_train(const tw_sim_world_t *w, tw_model_t *m, double *threshold,
     double grid_cost[TW_SIM_THRESHOLDS]);

@@ -43,9 +43,10 @@ static const char  tw_sim_usage[] =
 "    [--request-price 0.01] [--origin-gb P] [--fill-gb P]\n"
 "    [--gbps-month 300] [--flat-gbps 10] [--cache-gb 1000]\n"
 "    [--half-life 24] [--startup-origin 0.5] [--startup-miss 0.3]\n"
-"    [--abandon 0.058] [--p-on 0.5] [--p-off 0.3]\n"
+"    [--abandon 0.058] [--p-on P --p-off P (tuned)]\n"
 "    [--train-samples 200000] [--scale] [--model FILE]\n"
-"    [--train --out FILE] [--version 1] [--json] [--csv FILE] [--check]\n";
+"    [--train --out FILE] [--version 1] [--json] [--csv FILE] [--check]\n"
+"    [--log-level error|warn|info|debug]\n";
 
 
 static void
@@ -120,8 +121,8 @@ tw_sim_defaults(tw_sim_opts_t *o)
     c->startup_origin_s = 0.5;
     c->startup_miss_s = 0.3;
     c->abandon_per_s = 0.058;
-    c->p_on = 0.5;
-    c->p_off = 0.3;
+    c->p_on = -1;                          /* tuned */
+    c->p_off = -1;
     c->train_samples = 200000;
     c->rank_step = 1;
     o->version = 1;
@@ -203,6 +204,10 @@ tw_sim_option(tw_sim_opts_t *o, const char *k, const char *v)
         return *end ? -1 : 2;
     }
 
+    if (strcmp(k, "--log-level") == 0) {
+        return tw_log_set_level(v) == 0 ? 2 : -1;
+    }
+
     if (strcmp(k, "--cdn-gb") == 0) {
         return tw_sim_cdn_prices(c, v) == 0 ? 2 : -1;
     }
@@ -247,7 +252,9 @@ tw_sim_opts(tw_sim_opts_t *o, int argc, char **argv)
         }
     }
 
-    if (o->conf.train_days >= o->conf.days || o->conf.p_off > o->conf.p_on
+    if (o->conf.train_days >= o->conf.days
+        || (o->conf.p_on < 0) != (o->conf.p_off < 0)
+        || o->conf.p_off > o->conf.p_on
         || (o->train_only && o->out == NULL))
     {
         tw_log(TW_LOG_ERR, "simulate: needs train-days < days, p-off <= "
@@ -425,8 +432,6 @@ tw_sim_learn(tw_sim_opts_t *o, tw_model_t *m, double *threshold)
     rc = tw_sim_train(&w, m, threshold, grid);
     tw_sim_world_free(&w);
     m->version = o->version;
-    m->p_on = o->conf.p_on;
-    m->p_off = o->conf.p_off;
 
     if (rc == 0 && o->model != NULL
         && tw_model_load(o->model, m, err, sizeof(err)) != 0)

@@ -96,8 +96,8 @@ tw_sim_breakevens(tw_sim_world_t *w)
         v = &w->videos[p->video];
         gain = tw_sim_origin_view(w->conf, v)
                - tw_sim_cdn_view(w->conf, v, p->region);
-        p->breakeven = gain <= 0 ? 1e6
-                       : fmin(tw_sim_fill(w->conf, v) / gain, 1e6);
+        p->breakeven = gain <= 0 ? TW_NEVER
+                       : fmin(tw_sim_fill(w->conf, v) / gain, TW_NEVER);
     }
 }
 

@@ -17,7 +17,9 @@
  *
  * The threshold policy is tuned on the same windows: for each threshold
  * of the grid, the window cost estimate (tw_sim_window_cost) of its
- * decisions; the cheapest wins.
+ * decisions; the cheapest wins.  So is the learned policy's hysteresis,
+ * once the model is fitted: a second pass over the windows, the cheapest
+ * (p_on, p_off) of a grid.
  */
 
 #include <math.h>
@@ -200,11 +202,12 @@ tw_sim_train_window(const tw_sim_world_t *w, tw_sim_sweep_t *sw,
             prev[(size_t) i * TW_SIM_THRESHOLDS + g] = (uint8_t) d;
         }
 
-        if (!o.active) {
+        p = &w->pairs[i];
+
+        if (!o.active || p->breakeven >= TW_NEVER) {
             continue;
         }
 
-        p = &w->pairs[i];
         v = &w->videos[p->video];
         gain = tw_sim_origin_view(w->conf, v)
                - tw_sim_cdn_view(w->conf, v, p->region);
@@ -216,6 +219,78 @@ tw_sim_train_window(const tw_sim_world_t *w, tw_sim_sweep_t *sw,
                           stake);
         }
     }
+}
+
+
+#define TW_SIM_HYST  14
+
+/* (p_on, p_off): p_on 0.3 to 0.9, p_off 0.1 or 0.2 below */
+static void
+tw_sim_hyst(int g, double *on, double *off)
+{
+    *on = 0.3 + 0.1 * (g / 2);
+    *off = *on - (g % 2 ? 0.2 : 0.1);
+}
+
+
+/* the cheapest hysteresis of the grid for m, on the training days */
+static int
+tw_sim_tune(const tw_sim_world_t *w, tw_model_t *m)
+{
+    int             g, best, d;
+    double          cost[TW_SIM_HYST], x[TW_FEAT_N], p, on, off;
+    uint8_t        *prev;
+    uint32_t        t, i, wh;
+    tw_sim_obs_t    o;
+    tw_sim_sweep_t  sw;
+
+    prev = calloc((size_t) w->npairs * TW_SIM_HYST, 1);
+
+    if (prev == NULL || tw_sim_sweep_init(&sw, w) != 0) {
+        free(prev);
+        return -1;
+    }
+
+    memset(cost, 0, sizeof(cost));
+    wh = w->conf->window_h;
+
+    for (t = 0; t + wh <= w->conf->train_days * 24; t += wh) {
+        tw_sim_sweep_to(&sw, t);
+
+        for (i = 0; t >= 24 && i < w->npairs; i++) {
+            tw_sim_observe(&sw, i, &o, 0);
+            p = 0;
+
+            if (o.active && o.in.breakeven < TW_NEVER) {
+                tw_policy_features(&o.in, x);
+                p = tw_policy_prob(m, x);
+            }
+
+            for (g = 0; g < TW_SIM_HYST; g++) {
+                tw_sim_hyst(g, &on, &off);
+                d = o.active
+                    && p >= (prev[(size_t) i * TW_SIM_HYST + g] ? off : on);
+                cost[g] += tw_sim_window_cost(w, i, d,
+                               prev[(size_t) i * TW_SIM_HYST + g],
+                               o.next, o.prev);
+                prev[(size_t) i * TW_SIM_HYST + g] = (uint8_t) d;
+            }
+        }
+    }
+
+    for (best = 0, g = 1; g < TW_SIM_HYST; g++) {
+        best = cost[g] < cost[best] ? g : best;
+    }
+
+    for (g = 0; g < TW_SIM_HYST; g++) {
+        tw_log(TW_LOG_DEBUG, "simulate: hysteresis %d: %.2f", g, cost[g]);
+    }
+
+    tw_sim_hyst(best, &m->p_on, &m->p_off);
+    tw_sim_sweep_free(&sw);
+    free(prev);
+
+    return 0;
 }
 
 
@@ -310,6 +385,13 @@ tw_sim_train(const tw_sim_world_t *w, tw_model_t *m, double *threshold,
     }
 
     tw_sim_model_regions(w, m);
+    m->p_on = w->conf->p_on;
+    m->p_off = w->conf->p_off;
+
+    if (m->p_on < 0 && tw_sim_tune(w, m) != 0) {
+        tw_log(TW_LOG_ERR, "simulate: out of memory");
+        goto done;
+    }
     snprintf(m->preset, sizeof(m->preset), "%s", w->conf->price.preset);
 
     for (g = 0, rc = 0; g < TW_SIM_THRESHOLDS; g++) {
@@ -319,6 +401,11 @@ tw_sim_train(const tw_sim_world_t *w, tw_model_t *m, double *threshold,
     }
 
     *threshold = tw_sim_grid[rc];
+
+    for (g = 0; g < TW_SIM_THRESHOLDS; g++) {
+        tw_log(TW_LOG_DEBUG, "simulate: threshold %g: %.2f", tw_sim_grid[g],
+               grid_cost[g]);
+    }
     rc = 0;
 
 done:
