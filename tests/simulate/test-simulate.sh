@@ -48,15 +48,19 @@ for a in 0.6 1.0; do
     sed -n '/^targets/p' "$TMP/t$a.txt"
 done
 
-# the default run (100,000 videos, 28 days), timed
-start=$(date +%s%N)
-"$W" simulate --json --check > "$TMP/default.json" 2> "$TMP/default.txt"
+# the default run (100,000 videos, 28 days), timed: its CPU time (one
+# thread), which a loaded machine does not stretch as it does the wall
+# time (printed too)
+/usr/bin/time -f "%U %S %e" -o "$TMP/time" \
+    "$W" simulate --json --check > "$TMP/default.json" 2> "$TMP/default.txt"
 rc=$?
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
 cat "$TMP/default.txt"
-echo "# default run: ${ms} ms"
+read -r user sys wall < "$TMP/time"
+cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')
+echo "# default run: ${cpu} s CPU, ${wall} s wall"
 check "the default run exits 0 (targets met)" test $rc -eq 0
-check "the default run takes under 60 s (${ms} ms)" test "$ms" -lt 60000
+check "the default run takes under 60 s of CPU (${cpu} s; wall ${wall} s)" \
+    awk -v c="$cpu" 'BEGIN { exit !(c < 60) }'
 check "default run: the JSON's shape" $C shape "$TMP/default.json"
 check "default run: calibration in range" $C calibration "$TMP/default.json"
 check "default run: the targets hold" $C targets "$TMP/default.json"

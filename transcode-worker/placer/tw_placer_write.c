@@ -37,6 +37,7 @@
 #include <hiredis/hiredis.h>
 
 #include "common/tw_log.h"
+#include "placer/tw_placer_model.h"
 #include "placer/tw_placer_redis.h"
 #include "placer/tw_placer_write.h"
 
@@ -141,8 +142,20 @@ tw_placer_line(tw_placer_t *p, tw_video_t *v, tw_decision_t *d,
                   "\"decision\":\"%s\",\"score\":", (long long) p->now,
                   v->id, r->name, names[d->decision]);
     tw_placer_fixed(b, d->score);
-    vo_buf_str(b, ",\"threshold\":");
-    tw_placer_fixed(b, p->conf.threshold_milli);
+
+    if (p->conf.learned) {
+        /* the score a probability x 1000, against p_on (p_off when the
+         * hint was cdn) */
+        vo_buf_printf(b, ",\"policy\":\"learned\",\"model_version\":%u,"
+                      "\"threshold\":%.3f", p->model.version,
+                      r->prev == TW_HINT_CDN ? p->model.p_off
+                                             : p->model.p_on);
+
+    } else {
+        vo_buf_str(b, ",\"policy\":\"threshold\",\"threshold\":");
+        tw_placer_fixed(b, p->conf.threshold_milli);
+    }
+
     vo_buf_printf(b, ",\"half_life_s\":%u,\"window_s\":%u,\"reason\":\"%s\","
                   "\"counts\":[", p->conf.half_life_ms / 1000,
                   p->conf.window_ms / 1000, d->reason);
@@ -191,7 +204,12 @@ tw_placer_decide(tw_placer_t *p, tw_video_t *v, tw_decision_t *dec,
         r = &v->regions[i];
         d = &dec[nd];
 
-        if (r->seen) {
+        if (r->seen && p->conf.learned) {
+            qsort(r->counts, r->ncounts, sizeof(tw_count_t), tw_count_cmp);
+            d->decision = tw_placer_learned(p, v, r, &d->score);
+            d->reason = "model";
+
+        } else if (r->seen) {
             d->score = tw_placer_score(p, r);
             d->decision = d->score >= p->conf.threshold_milli
                           ? TW_HINT_CDN : TW_HINT_ORIGIN;
