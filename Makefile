@@ -252,11 +252,12 @@ test-placement: module worker sample $(call unit_bins,placement)
 
 # --- simulate: the placement simulator (README "Placement simulator"):
 # the model's fit against references, determinism, calibration, the
-# issue's targets, the default run's time
-test-simulate: worker $(call unit_bins,simulate)
+# issue's targets, the default run's time; the placer's learned policy
+# against a real redis-server and nginx
+test-simulate: module worker sample $(call unit_bins,simulate)
 	@bash scripts/run-unit.sh simulate-unit $(call unit_bins,simulate)
-	@WORKER=$(WORKER) bash scripts/run-suites.sh simulate \
-	    tests/simulate/test-*.sh
+	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
+	    bash scripts/run-suites.sh simulate tests/simulate/test-*.sh
 
 # the cost per day of every policy, each preset at alpha 0.8, plotted into
 # docs/simulate-*.png (gnuplot), with the CSVs and JSONs in build/simulate
@@ -365,6 +366,7 @@ bench: deps all sample
 	@bash tests/bench/s3.sh $(MODULE_SO) $(WORKER) $(VAR)/store
 	@bash tests/bench/pair.sh devices $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/pair.sh views $(MODULE_SO) $(VAR)/store
+	@bash tests/bench/score.sh $(WORKER)
 
 
 clean:

@@ -147,9 +147,10 @@ tw_placer_line(tw_placer_t *p, tw_video_t *v, tw_decision_t *d,
         /* the score a probability x 1000, against p_on (p_off when the
          * hint was cdn) */
         vo_buf_printf(b, ",\"policy\":\"learned\",\"model_version\":%u,"
-                      "\"threshold\":%.3f", p->model.version,
-                      r->prev == TW_HINT_CDN ? p->model.p_off
-                                             : p->model.p_on);
+                      "\"threshold\":", p->model.version);
+        tw_placer_fixed(b, (uint64_t) llround(1000 * (r->prev == TW_HINT_CDN
+                                                      ? p->model.p_off
+                                                      : p->model.p_on)));
 
     } else {
         vo_buf_str(b, ",\"policy\":\"threshold\",\"threshold\":");

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/tw_log.h"
 #include "simulate/tw_sim.h"
@@ -27,6 +28,7 @@ typedef struct {
     int                 train_only;
     int                 check;
     uint32_t            version;
+    uint32_t            bench;            /* pairs to score, timed */
 } tw_sim_opts_t;
 
 
@@ -46,7 +48,8 @@ static const char  tw_sim_usage[] =
 "    [--abandon 0.058] [--p-on P --p-off P (tuned)]\n"
 "    [--train-samples 200000] [--scale] [--model FILE]\n"
 "    [--train --out FILE] [--version 1] [--json] [--csv FILE] [--check]\n"
-"    [--log-level error|warn|info|debug]\n";
+"    [--log-level error|warn|info|debug]\n"
+"       transcode-worker simulate --bench N [--seed 1]: N pairs scored\n";
 
 
 static void
@@ -146,6 +149,7 @@ tw_sim_option(tw_sim_opts_t *o, const char *k, const char *v)
         { "--window", NULL, &o->conf.window_h, 1, 24 },
         { "--train-samples", NULL, &o->conf.train_samples, 100, 1e7 },
         { "--version", NULL, &o->version, 1, 4e9 },
+        { "--bench", NULL, &o->bench, 1, 1e8 },
         { "--alpha", &o->conf.alpha, NULL, 0.3, 1.5 },
         { "--request-price", &o->conf.price.request_10k, NULL, 0, 1 },
         { "--origin-gb", &o->conf.price.origin_gb, NULL, 0, 10 },
@@ -416,6 +420,65 @@ tw_sim_csv(const tw_sim_opts_t *o, const tw_sim_result_t *res)
 }
 
 
+/* --bench: n (video, region) pairs of random counts scored by the learned
+ * policy as the placer scores them, timed on the CPU clock */
+static int
+tw_sim_bench(uint32_t n, uint64_t seed)
+{
+    int              i;
+    double           t0, t, sum;
+    uint32_t         k, cdn;
+    tw_rng_t         rng;
+    tw_model_t       m;
+    tw_policy_in_t  *in;
+    struct timespec  ts;
+
+    in = malloc((size_t) n * sizeof(tw_policy_in_t));
+
+    if (in == NULL) {
+        tw_log(TW_LOG_ERR, "simulate: out of memory");
+        return -1;
+    }
+
+    tw_rng_seed(&rng, seed);
+    memset(&m, 0, sizeof(m));
+    m.p_on = 0.5;
+    m.p_off = 0.3;
+
+    for (i = 0; i < TW_FEAT_N; i++) {
+        m.w[i] = tw_rng_gauss(&rng);
+    }
+
+    for (k = 0; k < n; k++) {
+        sum = 0;
+        for (i = 0; i < TW_SPANS; i++) {
+            sum += floor(exp(3 * tw_rng_unit(&rng) * (i + 1)));
+            in[k].region[i] = sum;
+            in[k].global[i] = sum * (1 + 5 * tw_rng_unit(&rng));
+        }
+        in[k].age_h = 1000 * tw_rng_unit(&rng);
+        in[k].lang_fit = tw_rng_unit(&rng) < 0.5;
+        in[k].hour = (int) (k % 24);
+        in[k].breakeven = 20;
+    }
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    t0 = ts.tv_sec + ts.tv_nsec / 1e9;
+
+    for (k = 0, cdn = 0; k < n; k++) {
+        cdn += (uint32_t) tw_policy_learned(&m, &in[k], k & 1, NULL);
+    }
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    t = ts.tv_sec + ts.tv_nsec / 1e9 - t0;
+    printf("simulate: scored %u (video, region) pairs in %.3f s of CPU "
+           "(%.0f ns a pair; %u cdn)\n", n, t, t / n * 1e9, cdn);
+    free(in);
+
+    return 0;
+}
+
+
 /* the model and the threshold: trained on world seed, or read */
 static int
 tw_sim_learn(tw_sim_opts_t *o, tw_model_t *m, double *threshold)
@@ -470,6 +533,10 @@ tw_sim_command(int argc, char **argv)
     if (tw_sim_opts(&o, argc, argv) != 0) {
         fputs(tw_sim_usage, stderr);
         return 1;
+    }
+
+    if (o.bench > 0) {
+        return tw_sim_bench(o.bench, o.conf.seed) == 0 ? 0 : 1;
     }
 
     if (tw_sim_learn(&o, &m, &threshold) != 0) {
