@@ -14,6 +14,7 @@
  *                    the threshold tuned, on the training days;
  *   tw_sim_cost.c    the policies played on the evaluation days, each
  *                    region's CDN an LRU: dollars, shares, churn, peaks;
+ *   tw_sim_price.c   a view's prices under the preset, break-evens;
  *   tw_sim_cmd.c     the command: options, presets, table, JSON, CSV.
  *
  * The policies' decisions are placer/tw_placer_policy.c's.
@@ -202,7 +203,7 @@ extern const double  tw_sim_grid[TW_SIM_THRESHOLDS];
 int tw_sim_irls(const float *x, const float *y, const float *wt, size_t n,
     double lambda, double w[TW_FEAT_N]);
 
-/* a view's prices */
+/* tw_sim_price.c: a view's prices */
 double tw_sim_cdn_view(const tw_sim_conf_t *c, const tw_sim_video_t *v,
     int region);
 double tw_sim_origin_view(const tw_sim_conf_t *c, const tw_sim_video_t *v);
