@@ -49,7 +49,6 @@ typedef struct {
     tw_rng_t            rng;
     uint32_t           *hist;             /* per hour */
     size_t              acnt;
-    double              total;
 } tw_sim_gen_t;
 
 
@@ -303,7 +302,6 @@ tw_sim_flush(tw_sim_gen_t *g)
             return -1;
         }
 
-        g->total += g->hist[h];
         g->hist[h] = 0;
         n++;
     }
@@ -472,7 +470,6 @@ tw_sim_video(tw_sim_gen_t *g, uint32_t i, double e, double up, double tau)
     }
 
     v->gfirst = (uint32_t) w->ncnt;
-    g->total = 0;
     n = tw_sim_flush(g);
     v->gn = (uint32_t) n;
 
