@@ -111,6 +111,7 @@ $(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
         test-purge test-purge-cdn test-purge-admin test-purge-nginx \
         test-redis test-devices \
         test-region test-placement test-t test-harness test-layout \
+        test-simulate simulate-plot \
         test-ingest test-ingest-upload \
         test-build test-e2e test-fuzz test-valgrind unit t worker-test \
         s3-test cdn-test \
@@ -136,6 +137,18 @@ $(BUILD)/unit/%: %.c $(CORE_SRCS) $(CORE_HDRS) $(wildcard tests/*/*.h)
 	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
 	    -I$(CORE_DIR) -Itests/lib -I$(<D) -o $@ $< $(CORE_SRCS) \
 	    $(CORE_LIBS) -lpthread
+
+# the simulator's unit test links the placement policy and the
+# simulator's sources (not the command), with tw_log stubbed
+SIM_SRCS := transcode-worker/placer/tw_placer_policy.c \
+    $(filter-out %/tw_sim_cmd.c,$(wildcard transcode-worker/simulate/tw_sim_*.c))
+
+$(BUILD)/unit/test_sim_model: tests/simulate/test_sim_model.c $(SIM_SRCS) \
+    $(wildcard transcode-worker/simulate/*.h) tests/lib/vo_test.h \
+    transcode-worker/placer/tw_placer_policy.h
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
+	    -I$(CORE_DIR) -Itranscode-worker -Itests/lib -o $@ $< $(SIM_SRCS) -lm
 
 # --- sample video packaged into var/store (shared by run and the tests)
 sample: worker
@@ -244,6 +257,20 @@ test-placement: module worker sample $(call unit_bins,placement)
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
 	    bash scripts/run-suites.sh placement tests/placement/test-*.sh
 
+# --- simulate: the placement simulator (README "Placement simulator"):
+# the model's fit against references, determinism, calibration, the
+# issue's targets, the default run's time; the placer's learned policy
+# against a real redis-server and nginx
+test-simulate: module worker sample $(call unit_bins,simulate)
+	@bash scripts/run-unit.sh simulate-unit $(call unit_bins,simulate)
+	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \
+	    bash scripts/run-suites.sh simulate tests/simulate/test-*.sh
+
+# the cost per day of every policy, each preset at alpha 0.8, plotted into
+# docs/simulate-*.png (gnuplot), with the CSVs and JSONs in build/simulate
+simulate-plot: worker
+	@bash scripts/simulate-plot.sh $(WORKER) $(BUILD)/simulate docs
+
 # --- t: the Test::Nginx suites (t/*.t; TESTS="t/004-segments.t" runs a
 # subset)
 test-t: module sample
@@ -309,6 +336,8 @@ test: deps all
 	@bash scripts/run-beside.sh test-media test-package test-serve-worker \
 	    -- test-purge-cdn test-purge-admin test-t test-serve-module test-region \
 	    test-devices test-placement test-harness test-ingest-upload
+	@# alone: its default run is timed
+	@$(MAKE) --no-print-directory test-simulate
 	@$(MAKE) --no-print-directory test-s3
 	@$(MAKE) --no-print-directory test-purge-nginx
 	@$(MAKE) --no-print-directory test-serve-jit
@@ -352,6 +381,7 @@ bench: deps all sample
 	@bash tests/bench/s3.sh $(MODULE_SO) $(WORKER) $(VAR)/store
 	@bash tests/bench/pair.sh devices $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/pair.sh views $(MODULE_SO) $(VAR)/store
+	@bash tests/bench/score.sh $(WORKER)
 
 
 clean:

@@ -16,6 +16,7 @@ pkgs=(
     libtest-base-perl libtest-longstring-perl liburi-perl
     libmaxmind-db-writer-perl
     nodejs chromium fonts-dejavu-core
+    gnuplot-nox
 )
 
 missing=()

@@ -21,6 +21,7 @@
 #include "purger/tw_purge.h"
 #include "s3/tw_s3.h"
 #include "serve/tw_serve.h"
+#include "simulate/tw_sim_cmd.h"
 
 
 #define TW_VERSION         "0.1.0"
@@ -65,6 +66,9 @@ static const char  tw_usage_text[] =
 "      [--meta FILE.json] [--title T] ... [--replace]\n"
 "  transcode-worker placer [--config FILE] [--once] [--option value]...\n"
 "      (see conf/placer.conf)\n"
+"  transcode-worker simulate [--preset aws|external|flat] [--alpha A]\n"
+"      [--seed N] [--json] [--csv FILE] [--train --out FILE] [--scale]...\n"
+"      (see simulate --help)\n"
 "  transcode-worker upload [--config FILE] --listen ADDR --store ...\n"
 "      --secret-file FILE [--option value]... (see conf/upload.conf)\n"
 "  transcode-worker --help | --version\n"
@@ -145,6 +149,10 @@ main(int argc, char **argv)
 
     if (strcmp(argv[1], "placer") == 0) {
         return tw_placer_command(argc - 1, argv + 1);
+    }
+
+    if (strcmp(argv[1], "simulate") == 0) {
+        return tw_sim_command(argc - 1, argv + 1);
     }
 
     if (strcmp(argv[1], "upload") == 0) {

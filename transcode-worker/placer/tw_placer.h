@@ -24,9 +24,14 @@
  * One thread, everything owned by one tw_placer_t on the command's
  * stack; the table of a run is freed at its end.
  *
+ * With "policy learned" step 3 decides by the model instead
+ * (tw_placer_model.c; the scoring is tw_placer_policy.c's, which the
+ * simulator uses too).
+ *
  * Files: tw_placer_cmd.c the command (start, the runs, the status file,
  * stop), tw_placer_conf.c its configuration, tw_placer_redis.c the
- * connection, tw_placer_scan.c steps 1 and 2, tw_placer_write.c step 3.
+ * connection, tw_placer_scan.c steps 1 and 2, tw_placer_write.c step 3,
+ * tw_placer_model.c the learned policy, tw_placer_policy.c the scores.
  * This header has the types they share.
  */
 
@@ -40,6 +45,7 @@
 #include "vo_path.h"
 #include "common/tw_redis.h"
 #include "placer/tw_placer_conf.h"
+#include "placer/tw_placer_policy.h"
 
 
 #define TW_REGION_MAX        16          /* bytes of a region field */
@@ -48,12 +54,6 @@
 #define TW_HINT_CDN          1
 #define TW_HINT_ORIGIN       2
 #define TW_HINT_BAD          3           /* a field that does not parse */
-
-
-typedef struct {
-    int64_t             hour;             /* unix time of its start */
-    uint64_t            views;
-} tw_count_t;
 
 
 typedef struct {
@@ -95,6 +95,7 @@ typedef struct {
     tw_table_t          table;
     FILE               *log;              /* during a run's writes */
     int64_t             now;              /* of the run */
+    tw_model_t          model;            /* policy learned */
 
     /* since the start, for the status file */
     uint64_t            runs_ok;

@@ -24,6 +24,7 @@
 #include "placer/tw_placer.h"
 #include "placer/tw_placer_conf.h"
 #include "placer/tw_placer_redis.h"
+#include "placer/tw_placer_model.h"
 #include "placer/tw_placer_scan.h"
 #include "placer/tw_placer_write.h"
 
@@ -57,6 +58,10 @@ tw_placer_run(tw_placer_t *p)
     }
 
     p->videos = 0;
+
+    if (tw_placer_model_sync(p) != 0) {
+        return -1;
+    }
 
     rc = tw_placer_scan(p);
 
@@ -210,6 +215,10 @@ tw_placer_command(int argc, char **argv)
     if (p.rconf.addr == NULL) {
         tw_log(TW_LOG_ERR, "placer needs Redis: \"redis\" is \"%s\"",
                p.conf.redis);
+        goto end;
+    }
+
+    if (p.conf.learned && tw_placer_model_load(&p) != 0) {
         goto end;
     }
 

@@ -21,6 +21,8 @@
 
 static int tw_placer_score(void *data, const tw_conf_key_t *key,
     const char *value, const char *where, int first);
+static int tw_placer_policy(void *data, const tw_conf_key_t *key,
+    const char *value, const char *where, int first);
 static int tw_placer_now(void *data, const tw_conf_key_t *key,
     const char *value, const char *where, int first);
 
@@ -38,6 +40,8 @@ static const tw_conf_key_t  tw_placer_keys[] = {
     { "half-life",     TW_CONF_MS,     tw_ploff(half_life_ms),
                                        60000, 2678400000u, NULL },
     { "threshold",     TW_CONF_CALL,   0, 0, 0, tw_placer_score },
+    { "policy",        TW_CONF_CALL,   0, 0, 0, tw_placer_policy },
+    { "model",         TW_CONF_STR,    tw_ploff(model), 0, 0, NULL },
     { "scan-count",    TW_CONF_U32,    tw_ploff(scan_count), 10, 100000,
                                        NULL },
     { "stream-max",    TW_CONF_U32,    tw_ploff(stream_max),
@@ -87,6 +91,25 @@ tw_placer_score(void *data, const tw_conf_key_t *key, const char *value,
     }
 
     conf->threshold_milli = v;
+
+    return 0;
+}
+
+
+/* threshold or learned */
+static int
+tw_placer_policy(void *data, const tw_conf_key_t *key, const char *value,
+    const char *where, int first)
+{
+    tw_placer_conf_t  *conf = data;
+
+    if (strcmp(value, "threshold") != 0 && strcmp(value, "learned") != 0) {
+        tw_log(TW_LOG_ERR, "%s: \"policy\" is \"threshold\" or "
+               "\"learned\"", where);
+        return -1;
+    }
+
+    conf->learned = value[0] == 'l';
 
     return 0;
 }
@@ -147,6 +170,12 @@ tw_placer_conf(int argc, char **argv, tw_placer_conf_t *conf)
         return -1;
     }
 
+    if (conf->learned && conf->model == NULL) {
+        tw_log(TW_LOG_ERR, "placer: \"policy learned\" needs \"model "
+               "FILE\" (transcode-worker simulate --train --out FILE)");
+        return -1;
+    }
+
     if (conf->redis == NULL) {
         conf->redis = strdup("127.0.0.1:6379");
     }
@@ -175,4 +204,5 @@ tw_placer_conf_free(tw_placer_conf_t *conf)
     free(conf->redis);
     free(conf->log);
     free(conf->status);
+    free(conf->model);
 }

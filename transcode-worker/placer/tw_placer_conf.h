@@ -20,6 +20,9 @@ typedef struct {
     uint32_t            window_ms;
     uint32_t            half_life_ms;
     uint64_t            threshold_milli;  /* decayed views x 1000 */
+    int                 learned;          /* policy learned (else
+                                             threshold) */
+    char               *model;            /* its model file */
     uint32_t            scan_count;
     uint32_t            stream_max;       /* MAXLEN ~ of vo:placements */
     uint32_t            redis_timeout_ms;

@@ -37,6 +37,7 @@
 #include <hiredis/hiredis.h>
 
 #include "common/tw_log.h"
+#include "placer/tw_placer_model.h"
 #include "placer/tw_placer_redis.h"
 #include "placer/tw_placer_write.h"
 
@@ -102,20 +103,12 @@ tw_count_cmp(const void *a, const void *b)
 static uint64_t
 tw_placer_score(tw_placer_t *p, tw_region_t *r)
 {
-    double    score, age, half;
-    int64_t   a;
-    uint32_t  i;
-
-    half = p->conf.half_life_ms / 3600000.0;
-    score = 0;
+    double  score;
 
     qsort(r->counts, r->ncounts, sizeof(tw_count_t), tw_count_cmp);
 
-    for (i = 0; i < r->ncounts; i++) {
-        a = p->now - (r->counts[i].hour + 3600);
-        age = a > 0 ? a / 3600.0 : 0;
-        score += r->counts[i].views * pow(0.5, age / half);
-    }
+    score = tw_policy_decayed(r->counts, r->ncounts, p->now,
+                              p->conf.half_life_ms / 3600000.0);
 
     return (uint64_t) llround(score * 1000);
 }
@@ -149,8 +142,21 @@ tw_placer_line(tw_placer_t *p, tw_video_t *v, tw_decision_t *d,
                   "\"decision\":\"%s\",\"score\":", (long long) p->now,
                   v->id, r->name, names[d->decision]);
     tw_placer_fixed(b, d->score);
-    vo_buf_str(b, ",\"threshold\":");
-    tw_placer_fixed(b, p->conf.threshold_milli);
+
+    if (p->conf.learned) {
+        /* the score a probability x 1000, against p_on (p_off when the
+         * hint was cdn) */
+        vo_buf_printf(b, ",\"policy\":\"learned\",\"model_version\":%u,"
+                      "\"threshold\":", p->model.version);
+        tw_placer_fixed(b, (uint64_t) llround(1000 * (r->prev == TW_HINT_CDN
+                                                      ? p->model.p_off
+                                                      : p->model.p_on)));
+
+    } else {
+        vo_buf_str(b, ",\"policy\":\"threshold\",\"threshold\":");
+        tw_placer_fixed(b, p->conf.threshold_milli);
+    }
+
     vo_buf_printf(b, ",\"half_life_s\":%u,\"window_s\":%u,\"reason\":\"%s\","
                   "\"counts\":[", p->conf.half_life_ms / 1000,
                   p->conf.window_ms / 1000, d->reason);
@@ -199,7 +205,12 @@ tw_placer_decide(tw_placer_t *p, tw_video_t *v, tw_decision_t *dec,
         r = &v->regions[i];
         d = &dec[nd];
 
-        if (r->seen) {
+        if (r->seen && p->conf.learned) {
+            qsort(r->counts, r->ncounts, sizeof(tw_count_t), tw_count_cmp);
+            d->decision = tw_placer_learned(p, v, r, &d->score);
+            d->reason = "model";
+
+        } else if (r->seen) {
             d->score = tw_placer_score(p, r);
             d->decision = d->score >= p->conf.threshold_milli
                           ? TW_HINT_CDN : TW_HINT_ORIGIN;
