@@ -1,0 +1,121 @@
+# Copyright (C) vidorigin authors
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
+#
+# Shared by tests/cluster/test-*.sh, sourced after tests/redis/lib.sh (nginx)
+# or tests/lib/worker.sh (the worker): a real Redis Cluster of three masters
+# with a replica each, on six loopback ports the system picks
+# (redis-server --cluster-enabled yes, redis-cli --cluster create
+# --cluster-replicas 1), cluster-node-timeout 1000 ms so that a master
+# killed is replaced within a few seconds.  Every wait is bounded.
+
+CL_PORTS=""
+CL_PIDS=""
+CL_TIMEOUT=${CL_TIMEOUT:-1000}
+
+# cl PORT ARGS...: redis-cli on one node; C ARGS...: on the cluster
+# (follows MOVED, from the first node up)
+cl() { local p=$1; shift; redis-cli -h 127.0.0.1 -p "$p" "$@"; }
+C() {
+    local p
+    for p in $CL_PORTS; do
+        if cl "$p" ping >/dev/null 2>&1; then
+            redis-cli -c -h 127.0.0.1 -p "$p" "$@"
+            return
+        fi
+    done
+    return 1
+}
+
+# start_cluster: six nodes, three masters, a replica each; sets CL_PORTS,
+# CL_SEEDS ("127.0.0.1:P,127.0.0.1:P": two of the masters)
+start_cluster() {
+    local p i dir nodes=""
+    for i in 1 2 3 4 5 6; do
+        p=$(free_port)
+        case " $CL_PORTS " in *" $p "*) p=$(free_port) ;; esac
+        # the cluster bus is the port + 10000
+        [ "$p" -lt 55000 ] || p=$(( 20000 + RANDOM % 30000 ))
+        CL_PORTS="$CL_PORTS $p"
+        dir=$TMP/cluster/$p
+        mkdir -p "$dir"
+        (cd "$dir" && exec redis-server --port "$p" --bind 127.0.0.1 \
+            --cluster-enabled yes --cluster-config-file nodes.conf \
+            --cluster-node-timeout "$CL_TIMEOUT" --save '' --appendonly no \
+            --daemonize no --logfile "$dir/redis.log" </dev/null) &
+        CL_PIDS="$CL_PIDS $!"
+        PIDS="$PIDS $!"
+        nodes="$nodes 127.0.0.1:$p"
+    done
+    for p in $CL_PORTS; do
+        wait_for 100 eval "cl $p ping >/dev/null 2>&1" || return 1
+    done
+    # shellcheck disable=SC2086
+    redis-cli --cluster create $nodes --cluster-replicas 1 --cluster-yes \
+        > "$TMP/cluster/create.log" 2>&1 || return 1
+    wait_for 100 cluster_ok || return 1
+    set -- $CL_PORTS
+    CL_SEEDS="127.0.0.1:$1,127.0.0.1:$2"
+}
+
+# every node says the cluster is ok and knows three masters
+cluster_ok() {
+    local p
+    for p in $CL_PORTS; do
+        cl "$p" cluster info 2>/dev/null | grep -q 'cluster_state:ok' \
+            || return 1
+        [ "$(cl "$p" cluster nodes 2>/dev/null | grep -c master)" -ge 3 ] \
+            || return 1
+    done
+}
+
+# pid_of PORT: the redis-server of a node
+pid_of() {
+    local p i=0 pid
+    for p in $CL_PORTS; do
+        i=$((i + 1))
+        [ "$p" = "$1" ] && { echo "$CL_PIDS" | awk -v n="$i" '{ print $n }'; return; }
+    done
+}
+
+# master_of KEY: the port of the master holding KEY's slot (as the
+# cluster says now, from CLUSTER NODES: a master's line ends with its
+# slot ranges)
+master_of() {
+    local slot
+    slot=$(C cluster keyslot "$1")
+    C cluster nodes | awk -v s="$slot" '$3 ~ /master/ && $3 !~ /fail/ {
+        for (i = 9; i <= NF; i++) {
+            n = split($i, r, "-")
+            lo = r[1]; hi = (n == 2) ? r[2] : r[1]
+            if (lo ~ /^[0-9]+$/ && s + 0 >= lo + 0 && s + 0 <= hi + 0) {
+                split($2, a, "[:@]"); print a[2]; exit
+            }
+        }
+    }'
+}
+
+# node_id PORT: a node's id
+node_id() { cl "$1" cluster myid; }
+
+# masters: the ports of the masters now, as a node still up sees them
+masters() {
+    C cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ { split($2, a, "[:@]"); print a[2] }'
+}
+
+# replica_of PORT: the port of a master's replica
+replica_of() {
+    local id
+    id=$(node_id "$1")
+    C cluster nodes | awk -v id="$id" '$4 == id { split($2, a, "[:@]"); print a[2] }'
+}
+
+# move_slot SLOT TO_PORT: an empty slot given to another master
+# (CLUSTER SETSLOT NODE on every master, as a reshard ends)
+move_slot() {
+    local id p
+    id=$(node_id "$2")
+    for p in $(masters); do
+        cl "$p" cluster setslot "$1" node "$id" >/dev/null
+    done
+}
