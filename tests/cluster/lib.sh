@@ -27,45 +27,63 @@ C() {
     return 1
 }
 
-# start_cluster: six nodes, three masters, a replica each; sets CL_PORTS,
-# CL_SEEDS ("127.0.0.1:P,127.0.0.1:P": two of the masters)
-start_cluster() {
-    local p i dir nodes=""
-    for i in 1 2 3 4 5 6; do
+# start_node: one redis-server in cluster mode on a free port (and its bus
+# port, + 10000, free too); another port when it does not come up
+start_node() {
+    local p dir pid try
+    for try in 1 2 3 4 5; do
         p=$(free_port)
-        case " $CL_PORTS " in *" $p "*) p=$(free_port) ;; esac
-        # the cluster bus is the port + 10000
-        [ "$p" -lt 55000 ] || p=$(( 20000 + RANDOM % 30000 ))
-        CL_PORTS="$CL_PORTS $p"
+        [ "$p" -lt 55000 ] || continue
+        case " $CL_PORTS " in *" $p "*) continue ;; esac
         dir=$TMP/cluster/$p
         mkdir -p "$dir"
         (cd "$dir" && exec redis-server --port "$p" --bind 127.0.0.1 \
             --cluster-enabled yes --cluster-config-file nodes.conf \
             --cluster-node-timeout "$CL_TIMEOUT" --save '' --appendonly no \
             --daemonize no --logfile "$dir/redis.log" </dev/null) &
-        CL_PIDS="$CL_PIDS $!"
-        PIDS="$PIDS $!"
-        nodes="$nodes 127.0.0.1:$p"
+        pid=$!
+        PIDS="$PIDS $pid"
+        if wait_for 30 eval "cl $p ping >/dev/null 2>&1"; then
+            CL_PORTS="$CL_PORTS $p"
+            CL_PIDS="$CL_PIDS $pid"
+            return 0
+        fi
+        # the port (or its bus port) taken meanwhile: another
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    return 1
+}
+
+# start_cluster: six nodes, three masters, a replica each; sets CL_PORTS,
+# CL_SEEDS ("127.0.0.1:P,127.0.0.1:P": two of the masters)
+start_cluster() {
+    local p i nodes=""
+    mkdir -p "$TMP/cluster"
+    for i in 1 2 3 4 5 6; do
+        start_node || return 1
     done
     for p in $CL_PORTS; do
-        wait_for 100 eval "cl $p ping >/dev/null 2>&1" || return 1
+        nodes="$nodes 127.0.0.1:$p"
     done
     # shellcheck disable=SC2086
     redis-cli --cluster create $nodes --cluster-replicas 1 --cluster-yes \
         > "$TMP/cluster/create.log" 2>&1 || return 1
-    wait_for 100 cluster_ok || return 1
+    wait_for 150 cluster_ok || return 1
     set -- $CL_PORTS
     CL_SEEDS="127.0.0.1:$1,127.0.0.1:$2"
 }
 
-# every node says the cluster is ok and knows three masters
+# every node says the cluster is ok and knows three masters and three
+# replicas (a replica is one once every node has heard so)
 cluster_ok() {
-    local p
+    local p nodes
     for p in $CL_PORTS; do
         cl "$p" cluster info 2>/dev/null | grep -q 'cluster_state:ok' \
             || return 1
-        [ "$(cl "$p" cluster nodes 2>/dev/null | grep -c master)" -ge 3 ] \
-            || return 1
+        nodes=$(cl "$p" cluster nodes 2>/dev/null)
+        [ "$(echo "$nodes" | awk '$3 ~ /slave/' | wc -l)" = 3 ] || return 1
+        [ "$(echo "$nodes" | awk '$3 ~ /master/' | wc -l)" = 3 ] || return 1
     done
 }
 

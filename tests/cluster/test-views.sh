@@ -13,7 +13,7 @@
 NAME=cluster-views
 prereq $NAME
 
-IDS="v1 v2 v3 v4 v5 v6 mv ak"
+IDS="red green blue cyan plum teal mv ak"
 for id in $IDS; do
     mkdir -p "$STORE/$id"
     sed "s/\"demo\"/\"$id\"/" "$STORE/demo/media.json" > "$STORE/$id/media.json"
@@ -45,22 +45,25 @@ play() {
     done
 }
 
+# video i of the six played i times
+six="red green blue cyan plum teal"
 n=0
-for id in v1 v2 v3 v4 v5 v6; do
+for id in $six; do
     n=$((n + 1))
     play "$id" "$n"
 done
 wait_for 50 settled
 
 bad=""
-for id in v1 v2 v3 v4 v5 v6; do
-    want=${id#v}
-    [ "$(sum_views "$(key "$id")")" = "$want" ] || bad="$bad $id"
+n=0
+for id in $six; do
+    n=$((n + 1))
+    [ "$(sum_views "$(key "$id")")" = "$n" ] || bad="$bad $id"
 done
 check "views of 6 videos in the cluster, each exact (bad:${bad:- none})" \
     [ -z "$bad" ]
 
-masters_used=$(for id in v1 v2 v3 v4 v5 v6; do master_of "$(key "$id")"; done \
+masters_used=$(for id in $six; do master_of "$(key "$id")"; done \
                | sort -u | wc -l)
 check "their keys are on $masters_used masters (more than one)" \
     [ "$masters_used" -ge 2 ]
@@ -118,8 +121,8 @@ check_sh "status: counted = flushed, nothing dropped or pending" '
     [ "$(dropped full)$(dropped down)$(dropped lost)" = 000 ]'
 
 # the keys expire as with one node
-check "expiry set (ttl of vo:views:v1 > 0)" \
-    [ "$(C ttl "$(key v1)")" -gt 0 ]
+check "expiry set (ttl of vo:views:red > 0)" \
+    [ "$(C ttl "$(key red)")" -gt 0 ]
 
 check "ping through the budgeted call (no key: any master)" \
     [ "$(curl -s "http://127.0.0.1:$NGX_PORT/redis-ping")" = PONG ]
