@@ -169,7 +169,9 @@ ngx_http_vidorigin_redis_address(ngx_conf_t *cf,
     u.url = *addr;
     u.default_port = 6379;
 
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0
+        || (rd->cluster && u.addrs[0].sockaddr->sa_family == AF_UNIX))
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid redis address \"%V\"%s%s", addr,
                            u.err ? ": " : "", u.err ? u.err : "");
@@ -213,7 +215,7 @@ ngx_http_vidorigin_redis_seeds(ngx_conf_t *cf, ngx_http_vidorigin_redis_t *rd,
 
     end = list->data + list->len;
 
-    for (p = list->data; p < end; p = comma + 1) {
+    for (p = list->data; /* void */; p = comma + 1) {
         comma = ngx_strlchr(p, end, ',');
         if (comma == NULL) {
             comma = end;
@@ -233,6 +235,10 @@ ngx_http_vidorigin_redis_seeds(ngx_conf_t *cf, ngx_http_vidorigin_redis_t *rd,
 
         if (ngx_http_vidorigin_redis_address(cf, rd, &one) != NGX_OK) {
             return NGX_ERROR;
+        }
+
+        if (comma == end) {
+            break;
         }
     }
 

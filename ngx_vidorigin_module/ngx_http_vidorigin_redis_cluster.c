@@ -9,6 +9,7 @@
 
 #define NGX_HTTP_VIDORIGIN_REDIS_TRIES    3
 #define NGX_HTTP_VIDORIGIN_REDIS_REFRESH  200
+#define NGX_HTTP_VIDORIGIN_REDIS_REMAP    10000
 #define NGX_HTTP_VIDORIGIN_REDIS_ARGS     16
 
 
@@ -224,7 +225,9 @@ ngx_http_vidorigin_redis_tick(ngx_event_t *ev)
         }
     }
 
-    if (cl->refresh || !cl->mapped) {
+    if (cl->refresh || !cl->mapped || cl->covered < VO_CLUSTER_SLOTS
+        || ngx_current_msec - cl->mapped_at >= NGX_HTTP_VIDORIGIN_REDIS_REMAP)
+    {
         ngx_http_vidorigin_redis_refresh(cl);
     }
 
@@ -319,12 +322,20 @@ ngx_http_vidorigin_redis_apply(ngx_http_vidorigin_redis_cluster_t *cl,
         used[idx[i]] = 1;
     }
 
+    cl->covered = 0;
+
     for (s = 0; s < VO_CLUSTER_SLOTS; s++) {
-        cl->route[s] = map->slot[s] == VO_CLUSTER_NO_NODE
-                       ? VO_CLUSTER_NO_NODE : idx[map->slot[s]];
+        if (map->slot[s] == VO_CLUSTER_NO_NODE) {
+            cl->route[s] = VO_CLUSTER_NO_NODE;
+
+        } else {
+            cl->route[s] = idx[map->slot[s]];
+            cl->covered++;
+        }
     }
 
     cl->mapped = 1;
+    cl->mapped_at = ngx_current_msec;
     cl->refresh = 0;
 
     (void) ngx_atomic_fetch_add(&cl->stats->map_refreshes, 1);

@@ -15,9 +15,11 @@
  * ASKING and the command to the node it names; at most
  * NGX_HTTP_VIDORIGIN_REDIS_TRIES sends, then the error is the reply that
  * fn sees.  The map is read again after a MOVED or CLUSTERDOWN, when a
- * master's connection goes (a failover promotes its replica), and every
+ * master's connection goes (a failover promotes its replica), every
  * NGX_HTTP_VIDORIGIN_REDIS_REFRESH ms while a master of the map is not
- * up; a node no longer a master is disconnected.  fn's ac is the node
+ * up or the map leaves slots out (a cluster being made), and every
+ * NGX_HTTP_VIDORIGIN_REDIS_REMAP ms anyway; a node no longer a master is
+ * disconnected.  fn's ac is the node
  * that answered last; fn calls node_replied(ac) first, as for one node.
  */
 
@@ -45,6 +47,8 @@ typedef struct {
     void                              *map;      /* vo_cluster_map_t */
     ngx_event_t                        tick;
     ngx_uint_t                         mapped;   /* a map was read */
+    ngx_uint_t                         covered;  /* ... of so many slots */
+    ngx_msec_t                         mapped_at;
     ngx_uint_t                         refresh;  /* ... should be again */
     ngx_uint_t                         refreshing;
     ngx_uint_t                         exiting;

@@ -27,13 +27,23 @@ C() {
     return 1
 }
 
-# start_node: one redis-server in cluster mode on a free port (and its bus
-# port, + 10000, free too); another port when it does not come up
+# node_port: a free port whose bus port (+ 10000) is a port too
+node_port() {
+    local p i
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        p=$(free_port)
+        [ "$p" -lt 55000 ] && { echo "$p"; return; }
+    done
+    echo $(( 20000 + RANDOM % 30000 ))
+}
+
+# start_node [PORT]: one redis-server in cluster mode on PORT, or a free
+# port (its bus port, + 10000, free too); another port when it does not
+# come up
 start_node() {
     local p dir pid try
     for try in 1 2 3 4 5; do
-        p=$(free_port)
-        [ "$p" -lt 55000 ] || continue
+        p=${1:-$(node_port)}
         case " $CL_PORTS " in *" $p "*) continue ;; esac
         dir=$TMP/cluster/$p
         mkdir -p "$dir"
@@ -51,16 +61,21 @@ start_node() {
         # the port (or its bus port) taken meanwhile: another
         kill -9 "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
+        [ -z "${1:-}" ] || return 1
     done
     return 1
 }
 
-# start_cluster: six nodes, three masters, a replica each; sets CL_PORTS,
-# CL_SEEDS ("127.0.0.1:P,127.0.0.1:P": two of the masters)
+# start_cluster [PORT...]: six nodes (the first on the PORTs given),
+# three masters, a replica each; sets CL_PORTS, CL_SEEDS
+# ("127.0.0.1:P,127.0.0.1:P": the first two, masters)
 start_cluster() {
     local p i nodes=""
     mkdir -p "$TMP/cluster"
-    for i in 1 2 3 4 5 6; do
+    for p in "$@"; do
+        start_node "$p" || return 1
+    done
+    for i in $(seq $(($# + 1)) 6); do
         start_node || return 1
     done
     for p in $CL_PORTS; do

@@ -129,5 +129,4 @@ check "ping through the budgeted call (no key: any master)" \
 check "no alert or crash in error.log" \
     not grep -qE '\[alert\]|\[emerg\]|signal [0-9]+' "$TMP/nginx/logs/error.log"
 
-[ -n "${DEBUG:-}" ] && { metric_dump() { curl -s -H "Authorization: Bearer $ADMIN_SECRET" "http://127.0.0.1:$NGX_PORT/admin/status" | grep -v "^#" | grep -i "redis\|views"; }; metric_dump; tail -20 $TMP/nginx/logs/error.log; }
 finish $NAME
