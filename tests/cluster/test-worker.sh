@@ -126,4 +126,35 @@ check "the lock released (vo:lock:sf/360p/1.m4s)" \
 check "no \"unreachable\" in the workers' logs" \
     not grep -q unreachable "$TMP/a.log" "$TMP/b.log"
 
+# --- failover: the master of a lock's slot killed while both serve
+# processes hold connections to it; after the promotion their next lock
+# finds the new master (the map read again on the cut, the command sent
+# once more): one transcode, nothing logged unreachable
+LK=vo:lock:sf/360p/2.m4s
+M=$(master_of $LK)
+MR=$(replica_of "$M")
+mpid=$(pid_of "$M")
+kill -9 "$mpid"
+wait "$mpid" 2>/dev/null
+check "the master $M of $LK killed, its replica $MR promoted" \
+    wait_for 100 eval 'cl "$MR" role 2>/dev/null | head -1 | grep -qx master'
+wait_for 50 eval '[ "$(master_of $LK)" = "$MR" ]'
+before=$(( $(metric a jobs_started_total) + $(metric b jobs_started_total) ))
+rm -f "$TMP"/seg.*
+pids=""
+for i in $(seq 1 20); do
+    w=a; [ $((i % 2)) = 0 ] && w=b
+    curl -s --max-time 60 --unix-socket "$TMP/$w.sock" -o "$TMP/seg.$i" \
+        -w '%{http_code}\n' http://w/v/sf/360p/2.m4s > "$TMP/seg.$i.code" &
+    pids="$pids $!"
+done
+wait $pids
+check "after the failover: 20 concurrent requests all 200" \
+    [ "$(cat "$TMP"/seg.*.code | sort | uniq -c | awk '{print $1 $2}')" = 20200 ]
+started=$(( $(metric a jobs_started_total) + $(metric b jobs_started_total) - before ))
+check "after the failover: one transcode over both workers ($started)" \
+    [ "$started" = 1 ]
+check "after the failover: no outage seen by the workers" \
+    not grep -q unreachable "$TMP/a.log" "$TMP/b.log"
+
 finish $NAME
