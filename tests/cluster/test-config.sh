@@ -68,6 +68,6 @@ check "cluster up: 3 views counted in the cluster, no reload" \
     wait_for 30 eval '[ "$(C hget "vo:views:demo:$(hour_key)" ZZ)" = 3 ]' \
     && not grep -q reconfiguring "$TMP/nginx/logs/error.log"
 check "no alert or crash in error.log" \
-    not grep -qE '\[(alert|emerg|crit)\]|signal [0-9]+' "$TMP/nginx/logs/error.log"
+    not grep -qE '\[(alert|emerg|crit)\]|exited on signal' "$TMP/nginx/logs/error.log"
 
 finish $NAME

@@ -115,18 +115,50 @@ done
 check "ASK: the migration done, the views read from the cluster" \
     wait_for 30 eval '[ "$(sum_views "$K")" = 3 ]'
 
-check_sh "status: counted = flushed, nothing dropped or pending" '
-    [ "$(metric vidorigin_views_counted_total)" = 30 ] &&
-    [ "$(metric vidorigin_views_flushed_total)" = 30 ] &&
-    [ "$(dropped full)$(dropped down)$(dropped lost)" = 000 ]'
-
 # the keys expire as with one node
 check "expiry set (ttl of vo:views:red > 0)" \
     [ "$(C ttl "$(key red)")" -gt 0 ]
 
+# the playback API reads the catalog and hints from each key's master
+bad=""
+for id in $six; do
+    C hset "vo:video:$id" title "title of $id" > /dev/null
+    C hset "vo:hint:$id" ZZ "cdn 50.000 $(( $(date +%s) + 600 ))" > /dev/null
+done
+for id in $six; do
+    body=$(curl -s "http://127.0.0.1:$NGX_PORT/api/v1/videos/$id")
+    grep -q "\"title of $id\"" <<<"$body" && grep -q cdn.example.com <<<"$body" \
+        || bad="$bad $id"
+done
+check "the API: catalog and hints of 6 videos from their masters (bad:${bad:- none})" \
+    [ -z "$bad" ]
+
+# reloads: the leaving workers close their connections, the new ones
+# read the map and connect to every master
+for i in 1 2 3; do
+    "$NGINX" -p "$TMP/nginx" -c conf/nginx.conf -s reload 2>/dev/null
+    sleep 0.5
+done
+check "3 reloads: 2 workers x 3 masters connected again" \
+    wait_for 100 eval '[ "$(metric vidorigin_redis_connected)" = 6 ] &&
+        [ "$(workers | wc -l)" = 2 ] && [ "$(all_workers | wc -l)" = 2 ]'
+# (the API counted a playback start of each video too)
+wait_for 30 settled
+red=$(sum_views "$(key red)")
+play red 5
+check "after the reloads: 5 more views of red ($red before)" \
+    wait_for 30 eval '[ "$(sum_views "$(key red)")" = $((red + 5)) ]'
+
+wait_for 30 settled
+# 30 played, 6 through the API, 5 after the reloads
+check_sh "status: counted 41 = flushed, nothing dropped or pending" '
+    [ "$(metric vidorigin_views_counted_total)" = 41 ] &&
+    [ "$(metric vidorigin_views_flushed_total)" = 41 ] &&
+    [ "$(dropped full)$(dropped down)$(dropped lost)" = 000 ]'
+
 check "ping through the budgeted call (no key: any master)" \
     [ "$(curl -s "http://127.0.0.1:$NGX_PORT/redis-ping")" = PONG ]
 check "no alert or crash in error.log" \
-    not grep -qE '\[alert\]|\[emerg\]|signal [0-9]+' "$TMP/nginx/logs/error.log"
+    not grep -qE '\[(alert|emerg|crit)\]|exited on signal' "$TMP/nginx/logs/error.log"
 
 finish $NAME
