@@ -346,6 +346,7 @@ bench: deps all sample
 	@bash tests/bench/s3.sh $(MODULE_SO) $(WORKER) $(VAR)/store
 	@bash tests/bench/pair.sh devices $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/pair.sh views $(MODULE_SO) $(VAR)/store
+	@bash tests/bench/pair.sh cluster $(MODULE_SO) $(VAR)/store
 
 
 clean:
