@@ -38,6 +38,7 @@ struct tw_rconn_s {
     size_t                  cap;
     size_t                  next;     /* the next reply handed back */
     int                     sent;
+    int                     remapped; /* the map read in this flush */
 
     char                    err[256];
 };
@@ -564,6 +565,7 @@ tw_rconn_flush(tw_rconn_t *c)
     redisContext  *ctx;
 
     c->sent = 1;
+    c->remapped = 0;
     c->next = 0;
 
     tw_rconn_units(c);
@@ -668,9 +670,13 @@ tw_rconn_redo(tw_rconn_t *c, size_t first)
             return -1;
         }
 
-        /* a MOVED, a cut or a cluster down: the map changed */
-        if ((io || moved) && tw_rconn_refresh(c) == 0 && !ask) {
-            node = tw_rconn_route(c, c->q[first].slot);
+        /* a MOVED, a cut or a cluster down: the map changed (read once
+         * per pipeline: the other units use the same new map) */
+        if ((io || moved) && !c->remapped) {
+            c->remapped = 1;
+            if (tw_rconn_refresh(c) == 0 && !ask) {
+                node = tw_rconn_route(c, c->q[first].slot);
+            }
         }
 
         if (node < 0) {
