@@ -128,6 +128,25 @@ master_of() {
     }'
 }
 
+# all_agree KEY PORT: every node up says PORT is the master of KEY's slot
+all_agree() {
+    local p slot
+    slot=$(C cluster keyslot "$1")
+    for p in $CL_PORTS; do
+        cl "$p" ping >/dev/null 2>&1 || continue
+        cl "$p" cluster nodes | awk -v s="$slot" -v want="$2" '
+            $3 ~ /master/ && $3 !~ /fail/ {
+                for (i = 9; i <= NF; i++) {
+                    n = split($i, r, "-"); lo = r[1]; hi = (n == 2) ? r[2] : r[1]
+                    if (lo ~ /^[0-9]+$/ && s + 0 >= lo + 0 && s + 0 <= hi + 0) {
+                        split($2, a, "[:@]"); found = a[2]
+                    }
+                }
+            }
+            END { exit !(found == want) }' || return 1
+    done
+}
+
 # node_id PORT: a node's id
 node_id() { cl "$1" cluster myid; }
 

@@ -138,7 +138,8 @@ kill -9 "$mpid"
 wait "$mpid" 2>/dev/null
 check "the master $M of $LK killed, its replica $MR promoted" \
     wait_for 100 eval 'cl "$MR" role 2>/dev/null | head -1 | grep -qx master'
-wait_for 50 eval '[ "$(master_of $LK)" = "$MR" ]'
+check "every node agrees: $MR is the master of $LK's slot" \
+    wait_for 100 all_agree "$LK" "$MR"
 before=$(( $(metric a jobs_started_total) + $(metric b jobs_started_total) ))
 rm -f "$TMP"/seg.*
 pids=""

@@ -38,7 +38,7 @@ struct tw_rconn_s {
     size_t                  cap;
     size_t                  next;     /* the next reply handed back */
     int                     sent;
-    int                     remapped; /* the map read in this flush */
+    int                     remapped; /* maps read in this flush */
 
     char                    err[256];
 };
@@ -670,10 +670,11 @@ tw_rconn_redo(tw_rconn_t *c, size_t first)
             return -1;
         }
 
-        /* a MOVED, a cut or a cluster down: the map changed (read once
-         * per pipeline: the other units use the same new map) */
-        if ((io || moved) && !c->remapped) {
-            c->remapped = 1;
+        /* a MOVED, a cut or a cluster down: the map changed (read at
+         * most twice per pipeline, not for every command in it: the
+         * other units use the same new map) */
+        if ((io || moved) && c->remapped < TW_RCONN_TRIES - 1) {
+            c->remapped++;
             if (tw_rconn_refresh(c) == 0 && !ask) {
                 node = tw_rconn_route(c, c->q[first].slot);
             }

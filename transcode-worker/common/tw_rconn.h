@@ -18,7 +18,7 @@
  * first tw_redis_reply, then sent, split per master, and every reply is
  * read before any is handed back.  A command (or a MULTI ... EXEC block,
  * routed by its first key) answered MOVED is sent again to the node
- * named, after the map is read again (once per pipeline); ASK sends it once more to the node
+ * named, after the map is read again (at most twice per pipeline); ASK sends it once more to the node
  * named, after ASKING; a connection that fails is closed, the map read
  * again and the command sent once more where the new map says (the
  * replica promoted after a failover).  At most three tries, then the
