@@ -112,7 +112,7 @@ $(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
         test-redis test-devices \
         test-region test-placement test-t test-harness test-layout \
         test-simulate simulate-plot \
-        test-ingest test-ingest-upload \
+        test-ingest test-ingest-upload test-cluster \
         test-build test-e2e test-fuzz test-valgrind unit t worker-test \
         s3-test cdn-test \
         purge-test jit-test codecs-test devices-test redis-test \
@@ -239,6 +239,14 @@ test-redis: module
 	@MODULE_SO=$(MODULE_SO) bash scripts/run-suites.sh redis \
 	    tests/redis/test-*.sh
 
+# --- cluster: a real Redis Cluster (3 masters, a replica each, on
+# loopback ports the tests pick): nginx's views through cluster=, MOVED
+# and ASK, a master killed under load (failover), the worker's catalog,
+# placer and locks on it
+test-cluster: module worker
+	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) bash scripts/run-suites.sh \
+	    cluster tests/cluster/test-*.sh
+
 # --- devices: the shipped rules (conf/vidorigin-devices.conf) against
 # real User-Agent strings, through nginx
 test-devices: module
@@ -343,6 +351,7 @@ test: deps all
 	@$(MAKE) --no-print-directory test-serve-jit
 	@$(MAKE) --no-print-directory test-serve-codecs
 	@$(MAKE) --no-print-directory test-redis
+	@$(MAKE) --no-print-directory test-cluster
 	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory test-valgrind
 	@$(MAKE) --no-print-directory test-fuzz FUZZ_TIME=15
@@ -382,6 +391,7 @@ bench: deps all sample
 	@bash tests/bench/pair.sh devices $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/pair.sh views $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/score.sh $(WORKER)
+	@bash tests/bench/pair.sh cluster $(MODULE_SO) $(VAR)/store
 
 
 clean:

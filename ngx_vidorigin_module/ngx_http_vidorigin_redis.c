@@ -2,69 +2,37 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Redis from nginx without blocking: hiredis's async API driven by nginx's
- * event loop.
+ * Redis from nginx without blocking: the vidorigin_redis directive, the
+ * routing of commands to the node connections
+ * (ngx_http_vidorigin_redis_node.c) and the counters.
  *
- * Each worker has one connection, made in init_process: hiredis opens a
- * nonblocking socket, and its ev.addRead/delRead/addWrite/delWrite hooks
- * become level-triggered nginx events on an ngx_connection_t wrapping that
- * socket (hiredis reads at most 16 KB per call, so an edge would be lost).
- * The cleanup hook, run by hiredis whenever it frees the context (Redis
- * went away, a failed connect, exit_process), gives the ngx_connection_t
- * back and, unless the worker is leaving, arms the reconnect timer:
- * 100 ms, doubled on every failure up to 2 s, back to 100 ms once
- * connected.  Addresses are resolved at configuration time, so a
- * reconnect never waits for DNS.  Commands are pipelined: hiredis queues
- * them and writes what it has on each write event.  At most
- * NGX_HTTP_VIDORIGIN_REDIS_PENDING commands wait for replies; past that,
- * commands are refused as if Redis were down, so a hung Redis costs
- * bounded memory; commands left with no reply at all for 3 s drop the
- * connection (a hung Redis, a host gone without a reset).
+ * One node: every command goes to the one connection, as it comes.
+ *
+ * A Redis Cluster (cluster=): ngx_http_vidorigin_redis_cluster.c routes
+ * each command to the master of its key's slot.
  *
  * Counters shared by all workers (and kept across reloads) live in a small
  * shared zone, shown by the admin status endpoint.
  */
 
 #include "ngx_http_vidorigin_redis.h"
-
-
-#define NGX_HTTP_VIDORIGIN_REDIS_PENDING          16384
-#define NGX_HTTP_VIDORIGIN_REDIS_BACKOFF_MIN      100
-#define NGX_HTTP_VIDORIGIN_REDIS_BACKOFF_MAX      2000
-#define NGX_HTTP_VIDORIGIN_REDIS_CONNECT_TIMEOUT  1000
-#define NGX_HTTP_VIDORIGIN_REDIS_TICK             1000
-#define NGX_HTTP_VIDORIGIN_REDIS_STALLED          3
-
+#include "vo_cluster.h"
 
 
 
 static ngx_int_t ngx_http_vidorigin_redis_address(ngx_conf_t *cf,
     ngx_http_vidorigin_redis_t *rd, ngx_str_t *addr);
+static ngx_int_t ngx_http_vidorigin_redis_seeds(ngx_conf_t *cf,
+    ngx_http_vidorigin_redis_t *rd, ngx_str_t *list);
 static ngx_int_t ngx_http_vidorigin_redis_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static void ngx_http_vidorigin_redis_connect(ngx_http_vidorigin_redis_t *rd);
-static void ngx_http_vidorigin_redis_retry(ngx_http_vidorigin_redis_t *rd);
-static void ngx_http_vidorigin_redis_timer(ngx_event_t *ev);
-static void ngx_http_vidorigin_redis_watchdog(ngx_http_vidorigin_redis_t *rd);
-static void ngx_http_vidorigin_redis_on_connect(const redisAsyncContext *ac,
-    int status);
-static void ngx_http_vidorigin_redis_on_disconnect(
-    const redisAsyncContext *ac, int status);
-static void ngx_http_vidorigin_redis_setup_reply(redisAsyncContext *ac,
-    void *reply, void *privdata);
-static void ngx_http_vidorigin_redis_read(ngx_event_t *ev);
-static void ngx_http_vidorigin_redis_write(ngx_event_t *ev);
-static void ngx_http_vidorigin_redis_add_read(void *data);
-static void ngx_http_vidorigin_redis_del_read(void *data);
-static void ngx_http_vidorigin_redis_add_write(void *data);
-static void ngx_http_vidorigin_redis_del_write(void *data);
-static void ngx_http_vidorigin_redis_cleanup(void *data);
 
 
 /*
  * vidorigin_redis ADDRESS [db=N] [password=TEXT] [budget=TIME];
  *
- * ADDRESS is host[:port] (6379 by default) or unix:/path.
+ * ADDRESS is host[:port] (6379 by default), unix:/path, or
+ * cluster=host:port,host:port,... (a Redis Cluster's seeds; db 0 only).
  */
 char *
 ngx_http_vidorigin_redis_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -72,7 +40,7 @@ ngx_http_vidorigin_redis_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_vidorigin_main_conf_t *vmcf = conf;
 
     ngx_str_t                   *value, s, name = ngx_string("vidorigin_redis");
-    ngx_int_t                    n;
+    ngx_int_t                    n, rc;
     ngx_uint_t                   i;
     ngx_http_vidorigin_redis_t  *rd;
 
@@ -90,7 +58,24 @@ ngx_http_vidorigin_redis_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rd->db = -1;
     rd->budget = 5;
 
-    if (ngx_http_vidorigin_redis_address(cf, rd, &value[1]) != NGX_OK) {
+    if (value[1].len > 8 && ngx_strncmp(value[1].data, "cluster=", 8) == 0) {
+        s.data = value[1].data + 8;
+        s.len = value[1].len - 8;
+        rd->cluster = 1;
+        rc = ngx_http_vidorigin_redis_seeds(cf, rd, &s);
+
+    } else {
+        rd->seeds = ngx_pcalloc(cf->pool,
+                                sizeof(ngx_http_vidorigin_redis_node_t));
+        if (rd->seeds == NULL) {
+            return NGX_CONF_ERROR;
+        }
+        rd->nseeds = 1;
+        rd->seeds->name = value[1];
+        rc = ngx_http_vidorigin_redis_address(cf, rd, &value[1]);
+    }
+
+    if (rc != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -102,7 +87,13 @@ ngx_http_vidorigin_redis_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 goto invalid;
             }
 
-            rd->db = n;
+            if (rd->cluster && n != 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "a Redis Cluster has database 0 only");
+                return NGX_CONF_ERROR;
+            }
+
+            rd->db = rd->cluster ? -1 : n;
             continue;
         }
 
@@ -154,17 +145,22 @@ static ngx_int_t
 ngx_http_vidorigin_redis_address(ngx_conf_t *cf,
     ngx_http_vidorigin_redis_t *rd, ngx_str_t *addr)
 {
-    u_char     text[NGX_SOCKADDR_STRLEN];
-    size_t     len;
-    ngx_url_t  u;
+    u_char                           text[NGX_SOCKADDR_STRLEN];
+    size_t                           len;
+    ngx_url_t                        u;
+    ngx_http_vidorigin_redis_node_t *node;
 
-    if (addr->len > 5 && ngx_strncmp(addr->data, "unix:", 5) == 0) {
-        rd->path = (char *) ngx_pnalloc(cf->pool, addr->len - 5 + 1);
-        if (rd->path == NULL) {
+    node = &rd->seeds[rd->nseeds - 1];
+
+    if (!rd->cluster && addr->len > 5
+        && ngx_strncmp(addr->data, "unix:", 5) == 0)
+    {
+        node->path = (char *) ngx_pnalloc(cf->pool, addr->len - 5 + 1);
+        if (node->path == NULL) {
             return NGX_ERROR;
         }
 
-        ngx_cpystrn((u_char *) rd->path, addr->data + 5, addr->len - 5 + 1);
+        ngx_cpystrn((u_char *) node->path, addr->data + 5, addr->len - 5 + 1);
         return NGX_OK;
     }
 
@@ -173,7 +169,9 @@ ngx_http_vidorigin_redis_address(ngx_conf_t *cf,
     u.url = *addr;
     u.default_port = 6379;
 
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0
+        || (rd->cluster && u.addrs[0].sockaddr->sa_family == AF_UNIX))
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid redis address \"%V\"%s%s", addr,
                            u.err ? ": " : "", u.err ? u.err : "");
@@ -183,15 +181,68 @@ ngx_http_vidorigin_redis_address(ngx_conf_t *cf,
     len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
                         NGX_SOCKADDR_STRLEN, 0);
 
-    rd->host = (char *) ngx_pnalloc(cf->pool, len + 1);
-    if (rd->host == NULL) {
+    if (rd->cluster && len >= VO_CLUSTER_HOST_LEN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "redis address \"%V\" too long", addr);
         return NGX_ERROR;
     }
 
-    ngx_cpystrn((u_char *) rd->host, text, len + 1);
-    rd->port = ngx_inet_get_port(u.addrs[0].sockaddr);
+    node->host = (char *) ngx_pnalloc(cf->pool, len + 1);
+    if (node->host == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn((u_char *) node->host, text, len + 1);
+    node->port = ngx_inet_get_port(u.addrs[0].sockaddr);
 
     return NGX_OK;
+}
+
+
+/* cluster=host:port,host:port: each seed resolved as one address */
+static ngx_int_t
+ngx_http_vidorigin_redis_seeds(ngx_conf_t *cf, ngx_http_vidorigin_redis_t *rd,
+    ngx_str_t *list)
+{
+    u_char     *p, *end, *comma;
+    ngx_str_t   one;
+
+    rd->seeds = ngx_pcalloc(cf->pool, VO_CLUSTER_MAX_NODES
+                                      * sizeof(ngx_http_vidorigin_redis_node_t));
+    if (rd->seeds == NULL) {
+        return NGX_ERROR;
+    }
+
+    end = list->data + list->len;
+
+    for (p = list->data; /* void */; p = comma + 1) {
+        comma = ngx_strlchr(p, end, ',');
+        if (comma == NULL) {
+            comma = end;
+        }
+
+        one.data = p;
+        one.len = comma - p;
+
+        if (one.len == 0 || rd->nseeds == VO_CLUSTER_MAX_NODES) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid redis cluster seeds \"%V\": "
+                               "cluster=host:port,host:port,...", list);
+            return NGX_ERROR;
+        }
+
+        rd->seeds[rd->nseeds++].name = one;
+
+        if (ngx_http_vidorigin_redis_address(cf, rd, &one) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (comma == end) {
+            break;
+        }
+    }
+
+    return rd->nseeds ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -237,6 +288,8 @@ ngx_int_t
 ngx_http_vidorigin_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_vidorigin_redis_t *rd)
 {
+    ngx_http_vidorigin_redis_cluster_t  *cl;
+
     /* cache managers and loaders run init_process too: no connection */
 
     if (ngx_process != NGX_PROCESS_WORKER
@@ -246,14 +299,35 @@ ngx_http_vidorigin_redis_init_process(ngx_cycle_t *cycle,
     }
 
     rd->log = cycle->log;
-    rd->backoff = NGX_HTTP_VIDORIGIN_REDIS_BACKOFF_MIN;
 
-    rd->timer.handler = ngx_http_vidorigin_redis_timer;
-    rd->timer.data = rd;
-    rd->timer.log = cycle->log;
-    rd->timer.cancelable = 1;
+    if (rd->cluster) {
+        cl = ngx_pcalloc(cycle->pool,
+                         sizeof(ngx_http_vidorigin_redis_cluster_t));
+        if (cl == NULL) {
+            return NGX_ERROR;
+        }
 
-    ngx_http_vidorigin_redis_connect(rd);
+        cl->name = &rd->name;
+        cl->db = rd->db;
+        cl->password = rd->password;
+        cl->stats = ngx_http_vidorigin_redis_stats(rd);
+        cl->log = cycle->log;
+        cl->data = rd;
+
+        rd->cl = cl;
+
+        return ngx_http_vidorigin_redis_cluster_start(cl, cycle->pool,
+                                                      rd->seeds, rd->nseeds);
+    }
+
+    rd->node = rd->seeds;
+    rd->node->db = rd->db;
+    rd->node->password = rd->password;
+    rd->node->stats = ngx_http_vidorigin_redis_stats(rd);
+    rd->node->log = cycle->log;
+    rd->node->data = rd;
+
+    ngx_http_vidorigin_redis_node_start(rd->node);
 
     return NGX_OK;
 }
@@ -264,270 +338,11 @@ ngx_http_vidorigin_redis_exit_process(ngx_http_vidorigin_redis_t *rd)
 {
     rd->exiting = 1;
 
-    if (rd->timer.timer_set) {
-        ngx_del_timer(&rd->timer);
-    }
+    if (rd->cl) {
+        ngx_http_vidorigin_redis_cluster_stop(rd->cl);
 
-    if (rd->ac != NULL) {
-        /* replies still due are called with NULL; cleanup closes */
-        redisAsyncFree(rd->ac);
-    }
-}
-
-
-static void
-ngx_http_vidorigin_redis_connect(ngx_http_vidorigin_redis_t *rd)
-{
-    redisAsyncContext  *ac;
-    ngx_connection_t   *c;
-    const char         *argv[2];
-    size_t              argvlen[2];
-    u_char              db[NGX_INT_T_LEN];
-
-    if (rd->path) {
-        ac = redisAsyncConnectUnix(rd->path);
-
-    } else {
-        ac = redisAsyncConnect(rd->host, rd->port);
-    }
-
-    if (ac == NULL) {
-        ngx_log_error(NGX_LOG_ALERT, rd->log, 0,
-                      "vidorigin: redis \"%V\": no memory", &rd->name);
-        ngx_http_vidorigin_redis_retry(rd);
-        return;
-    }
-
-    if (ac->err) {
-        if (rd->failed++ == 0) {
-            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                          "vidorigin: redis \"%V\" unreachable: %s; "
-                          "retrying", &rd->name, ac->errstr);
-        }
-
-        (void) ngx_atomic_fetch_add(
-                         &ngx_http_vidorigin_redis_stats(rd)->failures, 1);
-        redisAsyncFree(ac);
-        ngx_http_vidorigin_redis_retry(rd);
-        return;
-    }
-
-    c = ngx_get_connection(ac->c.fd, rd->log);
-    if (c == NULL) {
-        redisAsyncFree(ac);
-        ngx_http_vidorigin_redis_retry(rd);
-        return;
-    }
-
-    c->data = rd;
-    c->read->handler = ngx_http_vidorigin_redis_read;
-    c->write->handler = ngx_http_vidorigin_redis_write;
-    c->read->log = rd->log;
-    c->write->log = rd->log;
-
-    rd->ac = ac;
-    rd->conn = c;
-    rd->state = NGX_HTTP_VIDORIGIN_REDIS_CONNECTING;
-    rd->pending = 0;
-
-    ac->data = rd;
-    ac->ev.data = rd;
-    ac->ev.addRead = ngx_http_vidorigin_redis_add_read;
-    ac->ev.delRead = ngx_http_vidorigin_redis_del_read;
-    ac->ev.addWrite = ngx_http_vidorigin_redis_add_write;
-    ac->ev.delWrite = ngx_http_vidorigin_redis_del_write;
-    ac->ev.cleanup = ngx_http_vidorigin_redis_cleanup;
-
-    /* hiredis waits for the first write event: the connect completed */
-
-    redisAsyncSetConnectCallback(ac, ngx_http_vidorigin_redis_on_connect);
-    redisAsyncSetDisconnectCallback(ac,
-                                    ngx_http_vidorigin_redis_on_disconnect);
-
-    /* queued now, sent first once connected */
-
-    if (rd->password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) rd->password.data;
-        argvlen[1] = rd->password.len;
-
-        if (redisAsyncCommandArgv(ac, ngx_http_vidorigin_redis_setup_reply,
-                                  "AUTH", 2, argv, argvlen)
-            == REDIS_OK)
-        {
-            rd->pending++;
-        }
-    }
-
-    if (rd->db >= 0) {
-        argv[0] = "SELECT";
-        argvlen[0] = 6;
-        argv[1] = (const char *) db;
-        argvlen[1] = ngx_sprintf(db, "%i", rd->db) - db;
-
-        if (redisAsyncCommandArgv(ac, ngx_http_vidorigin_redis_setup_reply,
-                                  "SELECT", 2, argv, argvlen)
-            == REDIS_OK)
-        {
-            rd->pending++;
-        }
-    }
-
-    ngx_add_timer(&rd->timer, NGX_HTTP_VIDORIGIN_REDIS_CONNECT_TIMEOUT);
-}
-
-
-static void
-ngx_http_vidorigin_redis_retry(ngx_http_vidorigin_redis_t *rd)
-{
-    if (rd->exiting || ngx_exiting || ngx_terminate || ngx_quit) {
-        return;
-    }
-
-    if (rd->timer.timer_set) {
-        ngx_del_timer(&rd->timer);
-    }
-
-    ngx_add_timer(&rd->timer, rd->backoff);
-
-    rd->backoff = ngx_min(2 * rd->backoff,
-                          NGX_HTTP_VIDORIGIN_REDIS_BACKOFF_MAX);
-}
-
-
-static void
-ngx_http_vidorigin_redis_timer(ngx_event_t *ev)
-{
-    ngx_http_vidorigin_redis_t *rd = ev->data;
-
-    if (rd->state == NGX_HTTP_VIDORIGIN_REDIS_CONNECTING) {
-        if (rd->failed++ == 0) {
-            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                          "vidorigin: redis \"%V\": connect timed out; "
-                          "retrying", &rd->name);
-        }
-
-        (void) ngx_atomic_fetch_add(
-                         &ngx_http_vidorigin_redis_stats(rd)->failures, 1);
-
-        /* the cleanup hook arms the retry */
-        redisAsyncFree(rd->ac);
-        return;
-    }
-
-    if (rd->state == NGX_HTTP_VIDORIGIN_REDIS_UP) {
-        ngx_http_vidorigin_redis_watchdog(rd);
-        return;
-    }
-
-    if (rd->ac == NULL) {
-        ngx_http_vidorigin_redis_connect(rd);
-    }
-}
-
-
-/*
- * A Redis that is hung, or a host that vanished without a reset, would
- * keep the connection open and every command waiting for good: commands
- * waiting with no reply at all for NGX_HTTP_VIDORIGIN_REDIS_STALLED ticks
- * drop the connection, and the usual retries follow.
- */
-static void
-ngx_http_vidorigin_redis_watchdog(ngx_http_vidorigin_redis_t *rd)
-{
-    if (rd->pending == 0 || rd->replies != rd->replies_seen) {
-        rd->stalled = 0;
-
-    } else if (++rd->stalled >= NGX_HTTP_VIDORIGIN_REDIS_STALLED) {
-        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "vidorigin: redis \"%V\" answered nothing for %ui s "
-                      "(%ui commands waiting); reconnecting", &rd->name,
-                      rd->stalled * NGX_HTTP_VIDORIGIN_REDIS_TICK / 1000,
-                      rd->pending);
-
-        /* replies due are called with NULL; the cleanup hook retries */
-        rd->failed = 1;
-        redisAsyncFree(rd->ac);
-        return;
-    }
-
-    rd->replies_seen = rd->replies;
-    ngx_add_timer(&rd->timer, NGX_HTTP_VIDORIGIN_REDIS_TICK);
-}
-
-
-static void
-ngx_http_vidorigin_redis_on_connect(const redisAsyncContext *ac, int status)
-{
-    ngx_http_vidorigin_redis_t *rd = ac->data;
-
-    if (status != REDIS_OK) {
-        /* hiredis frees the context next: the cleanup hook retries */
-        if (rd->failed++ == 0) {
-            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                          "vidorigin: redis \"%V\" unreachable: %s; "
-                          "retrying", &rd->name, ac->errstr);
-        }
-
-        (void) ngx_atomic_fetch_add(
-                         &ngx_http_vidorigin_redis_stats(rd)->failures, 1);
-        return;
-    }
-
-    if (rd->timer.timer_set) {
-        ngx_del_timer(&rd->timer);
-    }
-
-    if (rd->failed) {
-        ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
-                      "vidorigin: redis \"%V\" connected", &rd->name);
-    }
-
-    rd->state = NGX_HTTP_VIDORIGIN_REDIS_UP;
-    rd->failed = 0;
-    rd->backoff = NGX_HTTP_VIDORIGIN_REDIS_BACKOFF_MIN;
-    rd->stalled = 0;
-    rd->replies_seen = rd->replies;
-
-    ngx_add_timer(&rd->timer, NGX_HTTP_VIDORIGIN_REDIS_TICK);
-
-    (void) ngx_atomic_fetch_add(
-                         &ngx_http_vidorigin_redis_stats(rd)->connected, 1);
-    (void) ngx_atomic_fetch_add(
-                         &ngx_http_vidorigin_redis_stats(rd)->connects, 1);
-}
-
-
-static void
-ngx_http_vidorigin_redis_on_disconnect(const redisAsyncContext *ac,
-    int status)
-{
-    ngx_http_vidorigin_redis_t *rd = ac->data;
-
-    if (status != REDIS_OK && !rd->exiting) {
-        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "vidorigin: redis \"%V\" connection lost: %s; "
-                      "reconnecting", &rd->name,
-                      ac->errstr ? ac->errstr : "closed");
-    }
-}
-
-
-/* AUTH and SELECT: a refusal is logged; later commands then fail too */
-static void
-ngx_http_vidorigin_redis_setup_reply(redisAsyncContext *ac, void *reply,
-    void *privdata)
-{
-    redisReply                  *rp = reply;
-    ngx_http_vidorigin_redis_t  *rd;
-
-    rd = ngx_http_vidorigin_redis_replied(ac);
-
-    if (rp != NULL && rp->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "vidorigin: redis \"%V\" refused %s: %s",
-                      &rd->name, (char *) privdata, rp->str);
+    } else if (rd->node) {
+        ngx_http_vidorigin_redis_node_stop(rd->node);
     }
 }
 
@@ -535,22 +350,18 @@ ngx_http_vidorigin_redis_setup_reply(redisAsyncContext *ac, void *reply,
 ngx_http_vidorigin_redis_t *
 ngx_http_vidorigin_redis_replied(redisAsyncContext *ac)
 {
-    ngx_http_vidorigin_redis_t *rd = ac->data;
-
-    if (rd->pending) {
-        rd->pending--;
-    }
-
-    rd->replies++;
-
-    return rd;
+    return ngx_http_vidorigin_redis_node_replied(ac)->data;
 }
 
 
 ngx_uint_t
 ngx_http_vidorigin_redis_pending(ngx_http_vidorigin_redis_t *rd)
 {
-    return rd->pending;
+    if (rd->cl) {
+        return ngx_http_vidorigin_redis_cluster_pending(rd->cl);
+    }
+
+    return rd->node ? rd->node->pending : 0;
 }
 
 
@@ -578,138 +389,17 @@ ngx_http_vidorigin_redis_command(ngx_http_vidorigin_redis_t *rd,
     redisCallbackFn *fn, void *privdata, int argc, const char **argv,
     const size_t *argvlen)
 {
-    if (rd->state != NGX_HTTP_VIDORIGIN_REDIS_UP
-        || rd->pending >= NGX_HTTP_VIDORIGIN_REDIS_PENDING)
-    {
+    if (rd->cl) {
+        return ngx_http_vidorigin_redis_cluster_command(rd->cl, fn, privdata,
+                                                        argc, argv, argvlen);
+    }
+
+    if (rd->node == NULL) {
         return NGX_DECLINED;
     }
 
-    if (redisAsyncCommandArgv(rd->ac, fn, privdata, argc, argv, argvlen)
-        != REDIS_OK)
-    {
-        return NGX_DECLINED;
-    }
-
-    rd->pending++;
-
-    return NGX_OK;
-}
-
-
-/* --- the event hooks: hiredis's socket as an nginx connection */
-
-static void
-ngx_http_vidorigin_redis_read(ngx_event_t *ev)
-{
-    ngx_connection_t            *c = ev->data;
-    ngx_http_vidorigin_redis_t  *rd = c->data;
-
-    /* may free the context, and c with it: touch neither after */
-    redisAsyncHandleRead(rd->ac);
-}
-
-
-static void
-ngx_http_vidorigin_redis_write(ngx_event_t *ev)
-{
-    ngx_connection_t            *c = ev->data;
-    ngx_http_vidorigin_redis_t  *rd = c->data;
-
-    redisAsyncHandleWrite(rd->ac);
-}
-
-
-static void
-ngx_http_vidorigin_redis_add_read(void *data)
-{
-    ngx_http_vidorigin_redis_t *rd = data;
-
-    if (!rd->conn->read->active) {
-        /* level-triggered */
-        (void) ngx_add_event(rd->conn->read, NGX_READ_EVENT, 0);
-    }
-}
-
-
-static void
-ngx_http_vidorigin_redis_del_read(void *data)
-{
-    ngx_http_vidorigin_redis_t *rd = data;
-
-    if (rd->conn->read->active) {
-        (void) ngx_del_event(rd->conn->read, NGX_READ_EVENT, 0);
-    }
-}
-
-
-static void
-ngx_http_vidorigin_redis_add_write(void *data)
-{
-    ngx_http_vidorigin_redis_t *rd = data;
-
-    if (!rd->conn->write->active) {
-        (void) ngx_add_event(rd->conn->write, NGX_WRITE_EVENT, 0);
-    }
-}
-
-
-static void
-ngx_http_vidorigin_redis_del_write(void *data)
-{
-    ngx_http_vidorigin_redis_t *rd = data;
-
-    if (rd->conn->write->active) {
-        (void) ngx_del_event(rd->conn->write, NGX_WRITE_EVENT, 0);
-    }
-}
-
-
-/* hiredis frees the context and closes the socket right after this */
-static void
-ngx_http_vidorigin_redis_cleanup(void *data)
-{
-    ngx_http_vidorigin_redis_t *rd = data;
-
-    ngx_connection_t  *c;
-
-    c = rd->conn;
-
-    if (c->read->active) {
-        (void) ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
-    }
-
-    if (c->write->active) {
-        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
-    }
-
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-
-    ngx_free_connection(c);
-    c->fd = (ngx_socket_t) -1;       /* events of this batch are stale */
-
-    if (rd->state == NGX_HTTP_VIDORIGIN_REDIS_UP) {
-        (void) ngx_atomic_fetch_add(
-                       &ngx_http_vidorigin_redis_stats(rd)->connected, -1);
-        (void) ngx_atomic_fetch_add(
-                       &ngx_http_vidorigin_redis_stats(rd)->disconnects, 1);
-    }
-
-    rd->conn = NULL;
-    rd->ac = NULL;
-    rd->state = NGX_HTTP_VIDORIGIN_REDIS_DOWN;
-    rd->pending = 0;
-
-    if (rd->timer.timer_set) {
-        ngx_del_timer(&rd->timer);
-    }
-
-    ngx_http_vidorigin_redis_retry(rd);
+    return ngx_http_vidorigin_redis_node_command(rd->node, fn, privdata,
+                                                 argc, argv, argvlen);
 }
 
 
@@ -765,12 +455,19 @@ ngx_http_vidorigin_redis_status(ngx_http_request_t *r, u_char *p)
         "worker's table, or sent with the reply due\n"
         "# TYPE vidorigin_views_pending gauge\n"
         "vidorigin_views_pending{state=\"queued\"} %uA\n"
-        "vidorigin_views_pending{state=\"sent\"} %uA\n",
+        "vidorigin_views_pending{state=\"sent\"} %uA\n"
+        "# HELP vidorigin_redis_redirects_total cluster MOVED and ASK "
+        "replies followed\n"
+        "# TYPE vidorigin_redis_redirects_total counter\n"
+        "vidorigin_redis_redirects_total %uA\n"
+        "# HELP vidorigin_redis_cluster_maps_total cluster slot maps read\n"
+        "# TYPE vidorigin_redis_cluster_maps_total counter\n"
+        "vidorigin_redis_cluster_maps_total %uA\n",
         st->connected, st->connects, st->disconnects, st->failures,
         st->calls, st->timeouts, st->down,
         st->views_counted, st->views_flushed, st->views_dropped_full,
         st->views_dropped_down, st->views_dropped_lost, st->views_queued,
-        st->views_sent);
+        st->views_sent, st->redirects, st->map_refreshes);
 
     return p;
 }

@@ -21,6 +21,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "common/tw_rconn.h"
+
 #include "vo_json.h"
 #include "vo_utf8.h"
 #include "vo_path.h"
@@ -34,14 +36,14 @@
 #define TW_CATALOG_REDIS      3
 
 
-static int tw_catalog_exec(redisContext *c, int n, int *argc,
+static int tw_catalog_exec(tw_rconn_t *c, int n, int *argc,
     const char ***argv, size_t **argvlen, redisReply **last, char *err,
     size_t size);
-static int tw_catalog_get(redisContext *c, const char *id);
+static int tw_catalog_get(tw_rconn_t *c, const char *id);
 static size_t tw_catalog_rank(const char *name);
 static void tw_catalog_print(vo_buf_t *b, const char *name, size_t name_len,
     const char *value, size_t len);
-static int tw_catalog_delete(redisContext *c, const char *id);
+static int tw_catalog_delete(tw_rconn_t *c, const char *id);
 
 
 /* of a configuration file (serve's, the placer's), the "redis" line */
@@ -103,7 +105,7 @@ tw_catalog_write(const tw_redis_conf_t *rc, const char *id,
     const char    *hset[2 * TW_META_NFIELDS + 4], *del[2], *multi[1],
                  **argv[4];
     redisReply    *last;
-    redisContext  *c;
+    tw_rconn_t    *c;
 
     snprintf(key, sizeof(key), "vo:video:%s", id);
     snprintf(now, sizeof(now), "%lld", (long long) time(NULL));
@@ -164,7 +166,7 @@ tw_catalog_write(const tw_redis_conf_t *rc, const char *id,
         freeReplyObject(last);
     }
 
-    redisFree(c);
+    tw_redis_free(c);
 
     return rcode;
 }
@@ -176,7 +178,7 @@ tw_catalog_write(const tw_redis_conf_t *rc, const char *id,
  * -1 with err set when Redis fails or answers an error.
  */
 static int
-tw_catalog_exec(redisContext *c, int n, int *argc, const char ***argv,
+tw_catalog_exec(tw_rconn_t *c, int n, int *argc, const char ***argv,
     size_t **argvlen, redisReply **last, char *err, size_t size)
 {
     int          i, rc;
@@ -190,17 +192,17 @@ tw_catalog_exec(redisContext *c, int n, int *argc, const char ***argv,
 
     for (i = 0; i < n; i++) {
         if (n > 1 && i == n - 1) {
-            redisAppendCommandArgv(c, 1, &exec, &exec_len);
+            tw_redis_append_argv(c, 1, &exec, &exec_len);
         } else {
-            redisAppendCommandArgv(c, argc[i], argv[i], argvlen[i]);
+            tw_redis_append_argv(c, argc[i], argv[i], argvlen[i]);
         }
     }
 
     rc = 0;
 
     for (i = 0; i < n; i++) {
-        if (redisGetReply(c, (void **) &reply) != REDIS_OK) {
-            snprintf(err, size, "%s", c->errstr);
+        if (tw_redis_reply(c, (void **) &reply) != REDIS_OK) {
+            snprintf(err, size, "%s", tw_redis_errstr(c));
             return -1;
         }
 
@@ -221,7 +223,7 @@ tw_catalog_exec(redisContext *c, int n, int *argc, const char ***argv,
 
 
 static int
-tw_catalog_get(redisContext *c, const char *id)
+tw_catalog_get(tw_rconn_t *c, const char *id)
 {
     int          rc;
     size_t       i, k;
@@ -229,11 +231,11 @@ tw_catalog_get(redisContext *c, const char *id)
     vo_buf_t     b;
     vo_arena_t  *arena;
 
-    reply = redisCommand(c, "HGETALL vo:video:%s", id);
+    reply = tw_redis_command(c, "HGETALL vo:video:%s", id);
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
         tw_log(TW_LOG_ERR, "redis HGETALL vo:video:%s failed: %s", id,
                reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                          : c->errstr);
+                                                          : tw_redis_errstr(c));
         if (reply) {
             freeReplyObject(reply);
         }
@@ -356,16 +358,16 @@ tw_catalog_print(vo_buf_t *b, const char *name, size_t name_len,
 
 
 static int
-tw_catalog_delete(redisContext *c, const char *id)
+tw_catalog_delete(tw_rconn_t *c, const char *id)
 {
     int          rc;
     redisReply  *reply;
 
-    reply = redisCommand(c, "DEL vo:video:%s", id);
+    reply = tw_redis_command(c, "DEL vo:video:%s", id);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
         tw_log(TW_LOG_ERR, "redis DEL vo:video:%s failed: %s", id,
                reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                          : c->errstr);
+                                                          : tw_redis_errstr(c));
         rc = TW_CATALOG_REDIS;
 
     } else if (reply->integer == 0) {
@@ -392,7 +394,7 @@ tw_catalog_command(int argc, char **argv)
     char              err[256];
     const char       *id;
     tw_meta_t         m;
-    redisContext     *ctx;
+    tw_rconn_t       *ctx;
     tw_meta_args_t    a;
     tw_redis_conf_t   rconf;
 
@@ -518,7 +520,7 @@ tw_catalog_command(int argc, char **argv)
 end:
 
     if (ctx) {
-        redisFree(ctx);
+        tw_redis_free(ctx);
     }
 
     tw_meta_free(&m);

@@ -21,10 +21,9 @@
 #define TW_BACKOFF_MAX   5.0
 
 
-static redisContext *tw_redis_get(tw_redis_t *r);
+static tw_rconn_t *tw_redis_get(tw_redis_t *r);
+static int tw_redis_seeds(tw_redis_conf_t *rc, const char *list);
 static int tw_redis_env(tw_redis_conf_t *rc);
-static int tw_redis_hello(const tw_redis_conf_t *rc, redisContext *c,
-    char *err, size_t size);
 static void tw_redis_fail(tw_redis_t *r, const char *what);
 static redisReply *tw_redis_cmd(tw_redis_t *r, const char *what,
     const char *fmt, ...);
@@ -59,6 +58,10 @@ tw_redis_conf(tw_redis_conf_t *rc, char *addr)
         return -1;
     }
 
+    if (strncmp(addr, "cluster=", 8) == 0) {
+        return tw_redis_seeds(rc, addr + 8);
+    }
+
     if (strncmp(addr, "unix:", 5) == 0) {
         rc->path = addr + 5;
         if (rc->path[0] != '/') {
@@ -89,6 +92,63 @@ invalid:
 
     tw_log(TW_LOG_ERR, "invalid redis address \"%s\": host:port or "
            "unix:/path", addr);
+
+    return -1;
+}
+
+
+/* "host:port,host:port": the seeds of a cluster */
+static int
+tw_redis_seeds(tw_redis_conf_t *rc, const char *list)
+{
+    char               *end;
+    long                port;
+    size_t              len;
+    const char         *p, *comma, *colon;
+    vo_cluster_node_t  *seed;
+
+    if (rc->db) {
+        tw_log(TW_LOG_ERR, "a Redis Cluster has database 0 only: "
+               "VIDORIGIN_REDIS_DB must be 0 or unset");
+        return -1;
+    }
+
+    for (p = list; ; p = comma + 1) {
+        comma = strchr(p, ',');
+        len = comma ? (size_t) (comma - p) : strlen(p);
+
+        for (colon = p + len; colon > p && colon[-1] != ':'; colon--) {
+            /* void */
+        }
+        colon = colon > p ? colon - 1 : NULL;
+
+        if (colon == NULL || colon == p || rc->nseeds == TW_REDIS_SEEDS
+            || (size_t) (colon - p) >= sizeof(seed->host))
+        {
+            goto invalid;
+        }
+
+        port = strtol(colon + 1, &end, 10);
+        if (end != p + len || end == colon + 1 || port < 1 || port > 65535)
+        {
+            goto invalid;
+        }
+
+        seed = &rc->seeds[rc->nseeds++];
+        memcpy(seed->host, p, colon - p);
+        seed->host[colon - p] = '\0';
+        seed->port = (int) port;
+
+        if (comma == NULL) {
+            return 0;
+        }
+    }
+
+invalid:
+
+    tw_log(TW_LOG_ERR, "invalid redis cluster seeds \"%s\": "
+           "cluster=host:port,host:port,... (at most %d)", list,
+           TW_REDIS_SEEDS);
 
     return -1;
 }
@@ -152,53 +212,12 @@ tw_redis_env(tw_redis_conf_t *rc)
 }
 
 
-/* AUTH and SELECT on a fresh connection: 0, or -1 with the reason */
-static int
-tw_redis_hello(const tw_redis_conf_t *rc, redisContext *c, char *err,
-    size_t size)
-{
-    redisReply  *rp;
-
-    rp = NULL;
-
-    if (rc->password[0]) {
-        rp = rc->user[0]
-             ? redisCommand(c, "AUTH %s %s", rc->user, rc->password)
-             : redisCommand(c, "AUTH %s", rc->password);
-        if (rp == NULL || rp->type == REDIS_REPLY_ERROR) {
-            goto failed;
-        }
-        freeReplyObject(rp);
-    }
-
-    if (rc->db) {
-        rp = redisCommand(c, "SELECT %u", (unsigned) rc->db);
-        if (rp == NULL || rp->type == REDIS_REPLY_ERROR) {
-            goto failed;
-        }
-        freeReplyObject(rp);
-    }
-
-    return 0;
-
-failed:
-
-    snprintf(err, size, "%s", rp ? rp->str : c->errstr);
-    if (rp) {
-        freeReplyObject(rp);
-    }
-
-    return -1;
-}
-
-
-static redisContext *
+static tw_rconn_t *
 tw_redis_get(tw_redis_t *r)
 {
-    char             err[256];
-    double           now;
-    redisContext    *c;
-    struct timeval   tv;
+    char         err[256];
+    double       now;
+    tw_rconn_t    *c;
 
     if (r->conf == NULL || r->conf->addr == NULL) {
         return NULL;
@@ -213,26 +232,13 @@ tw_redis_get(tw_redis_t *r)
         return NULL;
     }
 
-    tv.tv_sec = 0;
-    tv.tv_usec = TW_REDIS_TIMEOUT_MS * 1000;
-
-    c = r->conf->path ? redisConnectUnixWithTimeout(r->conf->path, tv)
-                      : redisConnectWithTimeout(r->conf->host, r->conf->port,
-                                                tv);
-
-    if (c == NULL || c->err || redisSetTimeout(c, tv) != REDIS_OK) {
-        r->ctx = c;
-        tw_redis_fail(r, c ? c->errstr : "out of memory");
-        return NULL;
-    }
-
-    r->ctx = c;
-
-    if (tw_redis_hello(r->conf, c, err, sizeof(err)) != 0) {
+    c = tw_redis_open(r->conf, TW_REDIS_TIMEOUT_MS, err, sizeof(err));
+    if (c == NULL) {
         tw_redis_fail(r, err);
         return NULL;
     }
 
+    r->ctx = c;
     r->backoff = 0;
 
     if (__atomic_exchange_n(&r->conf->down, 0, __ATOMIC_RELAXED)) {
@@ -268,39 +274,9 @@ void
 tw_redis_close(tw_redis_t *r)
 {
     if (r->ctx) {
-        redisFree(r->ctx);
+        tw_redis_free(r->ctx);
         r->ctx = NULL;
     }
-}
-
-
-void *
-tw_redis_open(const tw_redis_conf_t *rc, uint32_t timeout_ms, char *err,
-    size_t size)
-{
-    redisContext    *c;
-    struct timeval   tv;
-
-    tv.tv_sec = timeout_ms / 1000;
-    tv.tv_usec = (timeout_ms % 1000) * 1000;
-
-    c = rc->path ? redisConnectUnixWithTimeout(rc->path, tv)
-                 : redisConnectWithTimeout(rc->host, rc->port, tv);
-
-    if (c == NULL || c->err || redisSetTimeout(c, tv) != REDIS_OK) {
-        snprintf(err, size, "%s", c ? c->errstr : "out of memory");
-        if (c) {
-            redisFree(c);
-        }
-        return NULL;
-    }
-
-    if (tw_redis_hello(rc, c, err, size) != 0) {
-        redisFree(c);
-        return NULL;
-    }
-
-    return c;
 }
 
 
@@ -312,7 +288,7 @@ tw_redis_cmd(tw_redis_t *r, const char *what, const char *fmt, ...)
 {
     va_list        ap;
     redisReply    *reply;
-    redisContext  *c;
+    tw_rconn_t      *c;
 
     c = tw_redis_get(r);
     if (c == NULL) {
@@ -320,11 +296,11 @@ tw_redis_cmd(tw_redis_t *r, const char *what, const char *fmt, ...)
     }
 
     va_start(ap, fmt);
-    reply = redisvCommand(c, fmt, ap);
+    reply = tw_redis_vcommand(c, fmt, ap);
     va_end(ap);
 
     if (reply == NULL) {
-        tw_redis_fail(r, c->errstr[0] ? c->errstr : what);
+        tw_redis_fail(r, tw_redis_errstr(c)[0] ? tw_redis_errstr(c) : what);
         return NULL;
     }
 

@@ -10,7 +10,8 @@
  *   exists:   EXISTS vo:lock:{key}
  *
  * One tw_redis_t per thread (a slot, the main loop): each is one
- * connection with connect and command timeouts of TW_REDIS_TIMEOUT_MS.
+ * connection (tw_rconn.h: one node, or one per master of a Redis
+ * Cluster) with connect and command timeouts of TW_REDIS_TIMEOUT_MS.
  * When Redis cannot be reached the connection is dropped and tried again
  * after a backoff (100 ms doubling to 5 s); meanwhile every call answers
  * TW_LOCK_NONE at once, and callers fall back to the in-process
@@ -24,6 +25,8 @@
 
 #include <stdint.h>
 
+#include "common/tw_rconn.h"
+
 
 #define TW_REDIS_TIMEOUT_MS  300
 
@@ -33,29 +36,19 @@
 
 
 typedef struct {
-    char            *addr;      /* NULL: no Redis */
-    char             host[256];
-    int              port;
-    const char      *path;      /* unix socket, or NULL */
-    int              down;      /* atomic: an outage was logged */
-    uint32_t         db;        /* SELECT after connect when not 0 */
-    char             user[128];      /* AUTH user (ACL), or "" */
-    char             password[256];  /* AUTH password, or "": no AUTH */
-} tw_redis_conf_t;
-
-
-typedef struct {
     tw_redis_conf_t *conf;
-    void            *ctx;       /* redisContext */
+    tw_rconn_t        *ctx;
     double           retry;     /* monotonic time of the next attempt */
     double           backoff;   /* seconds */
 } tw_redis_t;
 
 
-/* parses "host:port" or "unix:/path" into rc, which points into addr
- * (addr must outlive it); NULL, "" and "off" leave rc->addr NULL: no
- * Redis.  The database and credentials come from the environment:
- * VIDORIGIN_REDIS_DB (a number), VIDORIGIN_REDIS_USER (an ACL user),
+/* parses "host:port", "unix:/path" or "cluster=host:port,host:port,..."
+ * (the seeds of a Redis Cluster: at most TW_REDIS_SEEDS, numeric or
+ * named hosts) into rc, which points into addr (addr must outlive it);
+ * NULL, "" and "off" leave rc->addr NULL: no Redis.  The database and
+ * credentials come from the environment: VIDORIGIN_REDIS_DB (a number;
+ * 0 with a cluster), VIDORIGIN_REDIS_USER (an ACL user),
  * VIDORIGIN_REDIS_PASSWORD_FILE (the password is the file's first line)
  * or VIDORIGIN_REDIS_PASSWORD.  Every connection then sends AUTH and
  * SELECT before anything else.  0, or -1 (logged) if malformed */
@@ -63,15 +56,8 @@ int tw_redis_conf(tw_redis_conf_t *rc, char *addr);
 /* closes r's connection, if any; r may be used again */
 void tw_redis_close(tw_redis_t *r);
 
-/*
- * A connection of the caller's own (the catalog writer, the placer), not
- * tied to the lock's backoff: a redisContext with connect and command
- * timeouts of timeout_ms, freed by the caller with redisFree().  NULL
- * when Redis cannot be reached, with the reason in err (not logged: the
- * caller knows what the outage costs and says so).
- */
-void *tw_redis_open(const tw_redis_conf_t *rc, uint32_t timeout_ms,
-    char *err, size_t size);
+/* A connection of the caller's own (the catalog writer, the placer), not
+ * tied to the lock's backoff: tw_redis_open() in common/tw_rconn.h. */
 
 /* TW_LOCK_TAKEN, TW_LOCK_BUSY or TW_LOCK_NONE; owner is the value that
  * refresh and release compare */

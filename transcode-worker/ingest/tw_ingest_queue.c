@@ -10,16 +10,18 @@
 
 #include <hiredis/hiredis.h>
 
+#include "common/tw_rconn.h"
+
 #include "ingest/tw_ingest_queue.h"
 
 
 /* the reply's error, or the connection's, into err; frees reply */
 static int
-tw_ingest_failed(redisContext *c, redisReply *reply, const char *what,
+tw_ingest_failed(tw_rconn_t *c, redisReply *reply, const char *what,
     char *err, size_t size)
 {
     if (reply == NULL) {
-        snprintf(err, size, "%s: %s", what, c->errstr[0] ? c->errstr
+        snprintf(err, size, "%s: %s", what, tw_redis_errstr(c)[0] ? tw_redis_errstr(c)
                                                          : "no reply");
     } else {
         snprintf(err, size, "%s: %s", what, reply->type == REDIS_REPLY_ERROR
@@ -33,10 +35,10 @@ tw_ingest_failed(redisContext *c, redisReply *reply, const char *what,
 int
 tw_ingest_group(void *redis, char *err, size_t size)
 {
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
     redisReply    *reply;
 
-    reply = redisCommand(c, "XGROUP CREATE %s %s 0 MKSTREAM",
+    reply = tw_redis_command(c, "XGROUP CREATE %s %s 0 MKSTREAM",
                          TW_JOBS_STREAM, TW_JOBS_GROUP);
     if (reply != NULL && (reply->type == REDIS_REPLY_STATUS
                           || (reply->type == REDIS_REPLY_ERROR
@@ -55,7 +57,7 @@ tw_ingest_enqueue(void *redis, const char *id, const char *source,
     char *err, size_t size)
 {
     char           key[96], catalog[96], now[24];
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
     redisReply    *reply;
 
     if (tw_ingest_group(c, err, size) != 0) {
@@ -66,21 +68,21 @@ tw_ingest_enqueue(void *redis, const char *id, const char *source,
     snprintf(catalog, sizeof(catalog), TW_CATALOG_KEY, id);
     snprintf(now, sizeof(now), "%lld", (long long) time(NULL));
 
-    reply = redisCommand(c, "HSET %s status processing source %s error %s "
+    reply = tw_redis_command(c, "HSET %s status processing source %s error %s "
                          "updated %s", key, source, "", now);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
         return tw_ingest_failed(c, reply, "HSET", err, size);
     }
     freeReplyObject(reply);
 
-    reply = redisCommand(c, "HSET %s status processing progress 0 error %s "
+    reply = tw_redis_command(c, "HSET %s status processing progress 0 error %s "
                          "updated %s", catalog, "", now);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
         return tw_ingest_failed(c, reply, "HSET", err, size);
     }
     freeReplyObject(reply);
 
-    reply = redisCommand(c, "XADD %s * type probe id %s source %s",
+    reply = tw_redis_command(c, "XADD %s * type probe id %s source %s",
                          TW_JOBS_STREAM, id, source);
     if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
         return tw_ingest_failed(c, reply, "XADD " TW_JOBS_STREAM, err, size);

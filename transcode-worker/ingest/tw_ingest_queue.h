@@ -37,7 +37,7 @@ int tw_ingest_group(void *redis, char *err, size_t size);
  * Queues the probe of id's source, the store key source (whole and
  * final): the job's state and the catalog say "processing", then the
  * entry is added.  0, or -1 with the reason in err (nothing logged: the
- * caller answers or logs it).  redis is a redisContext.
+ * caller answers or logs it).  redis is a tw_rconn_t.
  */
 int tw_ingest_enqueue(void *redis, const char *id, const char *source,
     char *err, size_t size);

@@ -10,6 +10,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "common/tw_rconn.h"
+
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
 #include "ingest/tw_upload_cmd.h"
@@ -109,7 +111,7 @@ tw_upload_sweep(tw_upload_srv_t *srv)
     char           err[256];
     char           ids[TW_UP_SWEEP_BATCH][VO_ID_MAX + 1];
     tw_upload_t    u;
-    redisContext  *c;
+    tw_rconn_t    *c;
 
     c = tw_redis_open(&srv->redis, srv->conf.redis_timeout_ms, err,
                       sizeof(err));
@@ -147,5 +149,5 @@ tw_upload_sweep(tw_upload_srv_t *srv)
         tw_up_unlock(srv, ids[i]);
     }
 
-    redisFree(c);
+    tw_redis_free(c);
 }

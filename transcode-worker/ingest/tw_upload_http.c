@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
+
+#include "common/tw_rconn.h"
 #include <microhttpd.h>
 
 #include "common/tw_listen.h"
@@ -251,7 +253,7 @@ tw_up_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 
     if (r->redis) {
-        redisFree(r->redis);
+        tw_redis_free(r->redis);
     }
 
     free(r->body);

@@ -14,6 +14,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "common/tw_rconn.h"
+
 #include "common/tw_log.h"
 #include "ingest/tw_upload_s3.h"
 #include "s3/tw_s3.h"
@@ -22,7 +24,7 @@
 
 static int tw_up_s3_key(const tw_upload_srv_t *srv, const char *id,
     char *buf, size_t size);
-static int tw_up_s3_send(tw_upload_srv_t *srv, redisContext *c,
+static int tw_up_s3_send(tw_upload_srv_t *srv, tw_rconn_t *c,
     const char *id, tw_upload_t *u, int fd, uint64_t len);
 
 
@@ -63,7 +65,7 @@ tw_up_s3_key(const tw_upload_srv_t *srv, const char *id, char *buf,
 /* part u->parts + 1, len bytes from the spool file: sent, recorded,
  * punched out of the file */
 static int
-tw_up_s3_send(tw_upload_srv_t *srv, redisContext *c, const char *id,
+tw_up_s3_send(tw_upload_srv_t *srv, tw_rconn_t *c, const char *id,
     tw_upload_t *u, int fd, uint64_t len)
 {
     int          rc;
@@ -91,7 +93,7 @@ tw_up_s3_send(tw_upload_srv_t *srv, redisContext *c, const char *id,
             return -1;
         }
 
-        reply = redisCommand(c, "HSET %s s3_id %s parts 0", hkey, u->s3_id);
+        reply = tw_redis_command(c, "HSET %s s3_id %s parts 0", hkey, u->s3_id);
         rc = reply && reply->type != REDIS_REPLY_ERROR ? 0 : -1;
         if (reply) {
             freeReplyObject(reply);
@@ -132,7 +134,7 @@ tw_up_s3_send(tw_upload_srv_t *srv, redisContext *c, const char *id,
         return -1;
     }
 
-    reply = redisCommand(c, "HSET %s etag:%u %s parts %u", hkey,
+    reply = tw_redis_command(c, "HSET %s etag:%u %s parts %u", hkey,
                          u->parts + 1, etag, u->parts + 1);
     rc = reply && reply->type != REDIS_REPLY_ERROR ? 0 : -1;
     if (reply) {
@@ -189,7 +191,7 @@ tw_up_s3_finish(tw_upload_srv_t *srv, void *redis, const char *id,
     size_t        i;
     uint64_t      done;
     redisReply   *reply;
-    redisContext *c = redis;
+    tw_rconn_t *c = redis;
 
     /* read and write: the parts' holes are punched */
     fd = open(spool, O_RDWR | O_CLOEXEC);
@@ -230,7 +232,7 @@ tw_up_s3_finish(tw_upload_srv_t *srv, void *redis, const char *id,
     snprintf(hkey, sizeof(hkey), "vo:upload:{%s}", id);
 
     for (i = 0; i < u->parts; i++) {
-        reply = redisCommand(c, "HGET %s etag:%u", hkey, (unsigned) i + 1);
+        reply = tw_redis_command(c, "HGET %s etag:%u", hkey, (unsigned) i + 1);
 
         if (reply == NULL || reply->type != REDIS_REPLY_STRING
             || reply->len >= TW_S3_ETAG_MAX)

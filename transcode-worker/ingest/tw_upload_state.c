@@ -18,6 +18,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "common/tw_rconn.h"
+
 #include "common/tw_log.h"
 #include "ingest/tw_ingest_queue.h"
 #include "ingest/tw_upload_s3.h"
@@ -25,7 +27,7 @@
 #include "store/tw_store.h"
 
 
-static int tw_up_failed(redisContext *c, redisReply *reply,
+static int tw_up_failed(tw_rconn_t *c, redisReply *reply,
     const char *what, char *err, size_t size);
 static int tw_up_place(tw_upload_srv_t *srv, const char *id,
     const char *spool, const char *key);
@@ -50,12 +52,12 @@ static const char  tw_up_advance_lua[] =
 
 
 static int
-tw_up_failed(redisContext *c, redisReply *reply, const char *what,
+tw_up_failed(tw_rconn_t *c, redisReply *reply, const char *what,
     char *err, size_t size)
 {
     if (reply == NULL) {
         snprintf(err, size, "%s: %s", what,
-                 c->errstr[0] ? c->errstr : "no reply");
+                 tw_redis_errstr(c)[0] ? tw_redis_errstr(c) : "no reply");
     } else {
         snprintf(err, size, "%s: %s", what,
                  reply->type == REDIS_REPLY_ERROR ? reply->str
@@ -69,7 +71,7 @@ tw_up_failed(redisContext *c, redisReply *reply, const char *what,
 
 /* the reply of a command whose answer is not read; 0 or -1 */
 static int
-tw_up_ok(redisContext *c, redisReply *reply, const char *what, char *err,
+tw_up_ok(tw_rconn_t *c, redisReply *reply, const char *what, char *err,
     size_t size)
 {
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
@@ -88,12 +90,12 @@ tw_up_load(void *redis, const char *id, tw_upload_t *u, char *err,
     char            key[96];
     const char     *v;
     redisReply     *reply, *e;
-    redisContext   *c = redis;
+    tw_rconn_t     *c = redis;
 
     memset(u, 0, sizeof(tw_upload_t));
     snprintf(key, sizeof(key), TW_UPLOAD_KEY, id);
 
-    reply = redisCommand(c, "HMGET %s state url_expires expires length "
+    reply = tw_redis_command(c, "HMGET %s state url_expires expires length "
                          "offset spool s3_id parts part_size", key);
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
         || reply->elements != 9)
@@ -141,24 +143,24 @@ tw_up_issue(void *redis, const char *id, uint64_t url_expires, char *err,
     size_t size)
 {
     char            key[96], exp[24], now[24];
-    redisContext   *c = redis;
+    tw_rconn_t     *c = redis;
 
     snprintf(key, sizeof(key), TW_UPLOAD_KEY, id);
     snprintf(exp, sizeof(exp), "%llu", (unsigned long long) url_expires);
     snprintf(now, sizeof(now), "%lld", (long long) time(NULL));
 
     /* the record outlives the URL by a minute: the sweep removes it */
-    if (tw_up_ok(c, redisCommand(c, "HSET %s state issued url_expires %s "
+    if (tw_up_ok(c, tw_redis_command(c, "HSET %s state issued url_expires %s "
                                  "created %s updated %s", key, exp, now,
                                  now), "HSET", err, size) != 0
-        || tw_up_ok(c, redisCommand(c, "EXPIREAT %s %llu", key,
+        || tw_up_ok(c, tw_redis_command(c, "EXPIREAT %s %llu", key,
                                     (unsigned long long) url_expires
                                     + 86400), "EXPIREAT", err, size) != 0)
     {
         return -1;
     }
 
-    return tw_up_ok(c, redisCommand(c, "ZADD %s %s %s", TW_UPLOADS_ZSET,
+    return tw_up_ok(c, tw_redis_command(c, "ZADD %s %s %s", TW_UPLOADS_ZSET,
                                     exp, id), "ZADD", err, size);
 }
 
@@ -170,11 +172,11 @@ tw_up_begin(void *redis, const char *id, const tw_upload_t *u, char *err,
     int             rc;
     char            key[96];
     redisReply     *reply;
-    redisContext   *c = redis;
+    tw_rconn_t     *c = redis;
 
     snprintf(key, sizeof(key), TW_UPLOAD_KEY, id);
 
-    reply = redisCommand(c, "EVAL %s 1 %s %llu %llu %s %lld %llu %llu",
+    reply = tw_redis_command(c, "EVAL %s 1 %s %llu %llu %s %lld %llu %llu",
                          tw_up_begin_lua, key,
                          (unsigned long long) u->length,
                          (unsigned long long) u->expires, u->spool,
@@ -193,7 +195,7 @@ tw_up_begin(void *redis, const char *id, const tw_upload_t *u, char *err,
         return rc;
     }
 
-    return tw_up_ok(c, redisCommand(c, "ZADD %s %llu %s", TW_UPLOADS_ZSET,
+    return tw_up_ok(c, tw_redis_command(c, "ZADD %s %llu %s", TW_UPLOADS_ZSET,
                                     (unsigned long long) u->expires, id),
                     "ZADD", err, size);
 }
@@ -206,11 +208,11 @@ tw_up_advance(void *redis, const char *id, uint64_t from, uint64_t to,
     int             rc;
     char            key[96];
     redisReply     *reply;
-    redisContext   *c = redis;
+    tw_rconn_t     *c = redis;
 
     snprintf(key, sizeof(key), TW_UPLOAD_KEY, id);
 
-    reply = redisCommand(c, "EVAL %s 1 %s %llu %llu %lld", tw_up_advance_lua,
+    reply = tw_redis_command(c, "EVAL %s 1 %s %llu %llu %lld", tw_up_advance_lua,
                          key, (unsigned long long) from,
                          (unsigned long long) to, (long long) time(NULL));
 
@@ -230,21 +232,21 @@ tw_up_done(void *redis, const char *id, uint64_t keep, char *err,
     size_t size)
 {
     char            key[96];
-    redisContext   *c = redis;
+    tw_rconn_t     *c = redis;
 
     snprintf(key, sizeof(key), TW_UPLOAD_KEY, id);
 
-    if (tw_up_ok(c, redisCommand(c, "HSET %s state done updated %lld", key,
+    if (tw_up_ok(c, tw_redis_command(c, "HSET %s state done updated %lld", key,
                                  (long long) time(NULL)), "HSET", err, size)
         != 0
-        || tw_up_ok(c, redisCommand(c, "EXPIREAT %s %llu", key,
+        || tw_up_ok(c, tw_redis_command(c, "EXPIREAT %s %llu", key,
                                     (unsigned long long) keep + 60),
                     "EXPIREAT", err, size) != 0)
     {
         return -1;
     }
 
-    return tw_up_ok(c, redisCommand(c, "ZREM %s %s", TW_UPLOADS_ZSET, id),
+    return tw_up_ok(c, tw_redis_command(c, "ZREM %s %s", TW_UPLOADS_ZSET, id),
                     "ZREM", err, size);
 }
 
@@ -253,15 +255,15 @@ int
 tw_up_drop(void *redis, const char *id, char *err, size_t size)
 {
     char            key[96];
-    redisContext   *c = redis;
+    tw_rconn_t     *c = redis;
 
     snprintf(key, sizeof(key), TW_UPLOAD_KEY, id);
 
-    if (tw_up_ok(c, redisCommand(c, "DEL %s", key), "DEL", err, size) != 0) {
+    if (tw_up_ok(c, tw_redis_command(c, "DEL %s", key), "DEL", err, size) != 0) {
         return -1;
     }
 
-    return tw_up_ok(c, redisCommand(c, "ZREM %s %s", TW_UPLOADS_ZSET, id),
+    return tw_up_ok(c, tw_redis_command(c, "ZREM %s %s", TW_UPLOADS_ZSET, id),
                     "ZREM", err, size);
 }
 
@@ -273,9 +275,9 @@ tw_up_expired(void *redis, uint64_t now, char (*ids)[VO_ID_MAX + 1],
     int             n;
     size_t          i;
     redisReply     *reply, *e;
-    redisContext   *c = redis;
+    tw_rconn_t     *c = redis;
 
-    reply = redisCommand(c, "ZRANGEBYSCORE %s -inf (%llu LIMIT 0 %d",
+    reply = tw_redis_command(c, "ZRANGEBYSCORE %s -inf (%llu LIMIT 0 %d",
                          TW_UPLOADS_ZSET, (unsigned long long) now, max);
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
         return tw_up_failed(c, reply, "ZRANGEBYSCORE", err, size);
@@ -302,11 +304,11 @@ tw_up_status(void *redis, const char *id, const char *status,
     const char *error, char *err, size_t size)
 {
     char            key[96];
-    redisContext   *c = redis;
+    tw_rconn_t     *c = redis;
 
     snprintf(key, sizeof(key), TW_CATALOG_KEY, id);
 
-    return tw_up_ok(c, redisCommand(c, "HSET %s status %s progress 0 "
+    return tw_up_ok(c, tw_redis_command(c, "HSET %s status %s progress 0 "
                                     "error %s updated %lld", key, status,
                                     error, (long long) time(NULL)),
                     "HSET", err, size);

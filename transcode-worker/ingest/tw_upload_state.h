@@ -14,7 +14,7 @@
  *   done        whole, in the store, queued; kept until the URL's and
  *               the upload's expiries are past (single use)
  *
- * Redis calls take a redisContext and return 0, 1 where said, or -1
+ * Redis calls take a tw_rconn_t and return 0, 1 where said, or -1
  * with the reason in err (not logged: the caller answers 503 and logs).
  */
 

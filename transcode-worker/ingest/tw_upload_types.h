@@ -96,7 +96,7 @@ typedef struct {
 typedef struct {
     void             *conn;              /* struct MHD_Connection */
     tw_upload_srv_t  *srv;
-    void             *redis;             /* redisContext, or NULL */
+    void             *redis;             /* tw_rconn_t, or NULL */
     tw_up_method_t    method;
     unsigned          started:1;
     unsigned          locked:1;          /* holds id in srv->busy */

@@ -88,7 +88,7 @@ typedef struct {
 typedef struct {
     tw_placer_conf_t    conf;
     tw_redis_conf_t     rconf;
-    void               *redis;            /* redisContext, kept across
+    void               *redis;            /* tw_rconn_t, kept across
                                              runs while it works */
     /* set by a signal: the run stops at its next safe point */
     const volatile sig_atomic_t  *stop;

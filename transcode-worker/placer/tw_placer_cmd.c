@@ -285,7 +285,7 @@ tw_placer_command(int argc, char **argv)
 end:
 
     if (p.redis) {
-        redisFree(p.redis);
+        tw_redis_free(p.redis);
     }
 
     tw_table_free(&p.table);

@@ -40,7 +40,7 @@ int
 tw_placer_redis_fail(tw_placer_t *p, const char *what, void *reply)
 {
     redisReply    *r;
-    redisContext  *c;
+    tw_rconn_t    *c;
 
     r = reply;
     c = p->redis;
@@ -49,7 +49,7 @@ tw_placer_redis_fail(tw_placer_t *p, const char *what, void *reply)
            p->rconf.addr,
            r && r->type == REDIS_REPLY_ERROR ? r->str
            : r ? "unexpected reply"
-           : c && c->errstr[0] ? c->errstr : "connection lost");
+           : c && tw_redis_errstr(c)[0] ? tw_redis_errstr(c) : "connection lost");
 
     if (r) {
         freeReplyObject(r);
@@ -59,7 +59,7 @@ tw_placer_redis_fail(tw_placer_t *p, const char *what, void *reply)
 
     /* a connection in an unknown state is not used again */
     if (c) {
-        redisFree(c);
+        tw_redis_free(c);
         p->redis = NULL;
     }
 

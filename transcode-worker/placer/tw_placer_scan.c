@@ -17,6 +17,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "common/tw_rconn.h"
+
 #include "common/tw_log.h"
 #include "placer/tw_placer_redis.h"
 #include "placer/tw_placer_scan.h"
@@ -64,37 +66,36 @@ static int
 tw_placer_scan_match(tw_placer_t *p, const char *match,
     tw_scan_key_pt handle)
 {
-    int            rc;
-    char           cursor[32];
-    size_t         i;
-    redisReply    *scan, *keys, *reply, *error;
-    redisContext  *c;
+    int               rc;
+    size_t            i;
+    redisReply       *scan, *keys, *reply, *error;
+    tw_rconn_t       *c;
+    tw_redis_scan_t   cursor;
 
     c = p->redis;
-    strcpy(cursor, "0");
+    memset(&cursor, 0, sizeof(tw_redis_scan_t));
 
     do {
         if (*p->stop) {
             return 1;
         }
 
-        scan = redisCommand(c, "SCAN %s MATCH %s COUNT %u", cursor, match,
-                            p->conf.scan_count);
+        /* every master of a cluster in turn */
+        scan = tw_redis_scan(c, &cursor, match, p->conf.scan_count);
 
         if (scan == NULL || scan->type != REDIS_REPLY_ARRAY
             || scan->elements != 2
             || scan->element[0]->type != REDIS_REPLY_STRING
-            || scan->element[0]->len >= sizeof(cursor)
+            || scan->element[0]->len >= sizeof(cursor.cursor)
             || scan->element[1]->type != REDIS_REPLY_ARRAY)
         {
             return tw_placer_redis_fail(p, "SCAN", scan);
         }
 
-        memcpy(cursor, scan->element[0]->str, scan->element[0]->len + 1);
         keys = scan->element[1];
 
         for (i = 0; i < keys->elements; i++) {
-            redisAppendCommand(c, "HGETALL %b", keys->element[i]->str,
+            tw_redis_append(c, "HGETALL %b", keys->element[i]->str,
                                (size_t) keys->element[i]->len);
         }
 
@@ -104,7 +105,7 @@ tw_placer_scan_match(tw_placer_t *p, const char *match,
         /* every reply is read, whatever happens, before the connection
          * may be dropped */
         for (i = 0; i < keys->elements; i++) {
-            if (redisGetReply(c, (void **) &reply) != REDIS_OK) {
+            if (tw_redis_reply(c, (void **) &reply) != REDIS_OK) {
                 freeReplyObject(scan);
                 if (error) {
                     freeReplyObject(error);
@@ -147,7 +148,7 @@ tw_placer_scan_match(tw_placer_t *p, const char *match,
             return rc;
         }
 
-    } while (strcmp(cursor, "0") != 0);
+    } while (!cursor.done);
 
     return 0;
 }

@@ -36,6 +36,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "common/tw_rconn.h"
+
 #include "common/tw_log.h"
 #include "placer/tw_placer_model.h"
 #include "placer/tw_placer_redis.h"
@@ -441,19 +443,19 @@ tw_placer_send(tw_placer_t *p, int argc[], const char **argv[],
 {
     int            i, bad;
     redisReply    *reply, *error;
-    redisContext  *c;
+    tw_rconn_t    *c;
 
     c = p->redis;
 
     for (i = 0; i < n; i++) {
-        redisAppendCommandArgv(c, argc[i], argv[i], argvlen[i]);
+        tw_redis_append_argv(c, argc[i], argv[i], argvlen[i]);
     }
 
     error = NULL;
     bad = 0;
 
     for (i = 0; i < n; i++) {
-        if (redisGetReply(c, (void **) &reply) != REDIS_OK) {
+        if (tw_redis_reply(c, (void **) &reply) != REDIS_OK) {
             if (error) {
                 freeReplyObject(error);
             }
