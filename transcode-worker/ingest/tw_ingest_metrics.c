@@ -241,69 +241,62 @@ tw_metrics_text(tw_ingest_metrics_t *mx, tw_text_t *t)
 }
 
 
-/* XINFO GROUPS: name, consumers, pending, last-delivered-id,
- * entries-read, lag (nil when Redis cannot tell: then the stream's
- * length less the entries read is not known either, left out) */
+/* XINFO GROUPS: each family's samples together (the text format wants
+ * them so); lag is left out for a group whose lag Redis cannot tell */
+static const char  *tw_group_fields[] = { "pending", "lag", "consumers" };
+
 static void
 tw_metrics_groups(redisContext *c, tw_text_t *t)
 {
-    size_t       i, f;
-    long long    pending, consumers, lag;
-    redisReply  *reply, *g;
-    const char  *name;
+    size_t       i, f, k;
+    redisReply  *reply, *g, *name, *v;
 
     reply = redisCommand(c, "XINFO GROUPS %s", TW_JOBS_STREAM);
 
     tw_printf(t, "# HELP vidorigin_ingest_group_pending Entries delivered "
               "and not acked, per consumer group (XINFO GROUPS pending)\n"
-              "# TYPE vidorigin_ingest_group_pending gauge\n"
-              "# HELP vidorigin_ingest_group_lag Entries not yet delivered "
-              "to the group (XINFO GROUPS lag)\n"
-              "# TYPE vidorigin_ingest_group_lag gauge\n"
-              "# HELP vidorigin_ingest_group_consumers Consumers of the "
-              "group\n# TYPE vidorigin_ingest_group_consumers gauge\n");
+              "# TYPE vidorigin_ingest_group_pending gauge\n");
 
-    for (i = 0; reply && reply->type == REDIS_REPLY_ARRAY
-                && i < reply->elements; i++)
-    {
-        g = reply->element[i];
-        name = NULL;
-        pending = consumers = 0;
-        lag = -1;
+    for (k = 0; k < 3; k++) {
+        if (k == 1) {
+            tw_printf(t, "# HELP vidorigin_ingest_group_lag Entries not yet "
+                      "delivered to the group (XINFO GROUPS lag)\n"
+                      "# TYPE vidorigin_ingest_group_lag gauge\n");
+        } else if (k == 2) {
+            tw_printf(t, "# HELP vidorigin_ingest_group_consumers Consumers "
+                      "of the group\n"
+                      "# TYPE vidorigin_ingest_group_consumers gauge\n");
+        }
 
-        for (f = 0; g->type == REDIS_REPLY_ARRAY && f + 1 < g->elements;
-             f += 2)
+        for (i = 0; reply && reply->type == REDIS_REPLY_ARRAY
+                    && i < reply->elements; i++)
         {
-            if (g->element[f]->type != REDIS_REPLY_STRING) {
-                continue;
-            }
+            g = reply->element[i];
+            name = v = NULL;
 
-            if (strcmp(g->element[f]->str, "name") == 0) {
-                name = g->element[f + 1]->str;
-            } else if (strcmp(g->element[f]->str, "pending") == 0) {
-                pending = g->element[f + 1]->integer;
-            } else if (strcmp(g->element[f]->str, "consumers") == 0) {
-                consumers = g->element[f + 1]->integer;
-            } else if (strcmp(g->element[f]->str, "lag") == 0
-                       && g->element[f + 1]->type == REDIS_REPLY_INTEGER)
+            for (f = 0; g->type == REDIS_REPLY_ARRAY && f + 1 < g->elements;
+                 f += 2)
             {
-                lag = g->element[f + 1]->integer;
+                if (g->element[f]->type != REDIS_REPLY_STRING) {
+                    continue;
+                }
+
+                if (strcmp(g->element[f]->str, "name") == 0) {
+                    name = g->element[f + 1];
+                } else if (strcmp(g->element[f]->str, tw_group_fields[k])
+                           == 0)
+                {
+                    v = g->element[f + 1];
+                }
             }
-        }
 
-        if (name == NULL) {
-            continue;
-        }
-
-        tw_printf(t, "vidorigin_ingest_group_pending{stream=\"%s\","
-                  "group=\"%s\"} %lld\n"
-                  "vidorigin_ingest_group_consumers{stream=\"%s\","
-                  "group=\"%s\"} %lld\n", TW_JOBS_STREAM, name, pending,
-                  TW_JOBS_STREAM, name, consumers);
-
-        if (lag >= 0) {
-            tw_printf(t, "vidorigin_ingest_group_lag{stream=\"%s\","
-                      "group=\"%s\"} %lld\n", TW_JOBS_STREAM, name, lag);
+            if (name && name->type == REDIS_REPLY_STRING && v
+                && v->type == REDIS_REPLY_INTEGER)
+            {
+                tw_printf(t, "vidorigin_ingest_group_%s{stream=\"%s\","
+                          "group=\"%s\"} %lld\n", tw_group_fields[k],
+                          TW_JOBS_STREAM, name->str, v->integer);
+            }
         }
     }
 

@@ -34,8 +34,10 @@ static const char  tw_lua_reset[] =
     "redis.call('HDEL', KEYS[1], 'outcome', 'event', 'lease', 'decided', "
     "'queued') "
     TW_LUA_NOW
+    "if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'source', ARGV[2]) "
+    "end "
     "redis.call('HSET', KEYS[1], 'gen', ARGV[1], 'status', 'processing', "
-    "'source', ARGV[2], 'media', ARGV[3], 'chunks', ARGV[4], "
+    "'media', ARGV[3], 'chunks', ARGV[4], "
     "'segments', ARGV[5], 'chunk_segments', ARGV[6], 'eager', ARGV[7], "
     "'ready_policy', ARGV[8], 'progress', '0', 'error', '', "
     "'updated', t[1]) "
