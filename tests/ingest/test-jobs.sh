@@ -58,6 +58,13 @@ head -c 150000 /dev/urandom | dd of="$BAD" bs=1 seek=$((size / 2)) \
 check "the corrupt source has decoding errors in the middle" eval \
     'ffmpeg -nostdin -v error -i "$BAD" -f null - 2>&1 | grep -qi "error\|corrupt\|invalid"'
 printf 'this is not a video\n%.0s' $(seq 1 200) > "$TMP/text.txt"
+# truncated: an mp4 whose index (at its end) is cut off; one indexed
+# first (faststart) whose second half is cut off
+head -c $(( $(stat -c %s "$LONG") / 2 )) "$LONG" > "$TMP/cut.mp4"
+$FF -i "$GOOD" -c copy -movflags +faststart "$TMP/fast.mp4" \
+    || bail $NAME "ffmpeg made the faststart mp4"
+head -c $(( $(stat -c %s "$TMP/fast.mp4") * 6 / 10 )) "$TMP/fast.mp4" \
+    > "$TMP/fastcut.mp4"
 
 # --- the fleet: w1..w3, and the just-in-time worker behind nginx
 MPORT=$(free_port)
@@ -191,11 +198,13 @@ check "exactly one ready event for C, A's and B's kept" eval \
 check "C: the same bytes" eval 'sums "$STORE" C | cmp -s - "$TMP/ref.sum"'
 
 # --- corrupt frames in the middle, beside a good video; a text file
-for v in D E T; do mkdir -p "$STORE/$v"; done
+for v in D E T U V; do mkdir -p "$STORE/$v"; done
 cp "$BAD" "$STORE/D/source.bin"
 cp "$GOOD" "$STORE/E/source.bin"
 cp "$TMP/text.txt" "$STORE/T/source.bin"
-for v in D E T; do
+cp "$TMP/cut.mp4" "$STORE/U/source.bin"
+cp "$TMP/fastcut.mp4" "$STORE/V/source.bin"
+for v in D E T U V; do
     "$WORKER" ingest submit $v $v/source.bin --store "$STORE" \
         --redis "unix:$RSOCK" >/dev/null || bail $NAME "ingest submit $v"
 done
@@ -203,6 +212,9 @@ check "the text file: failed" wait_status T failed 30
 check "... with a reason, one failed event, no media.json" eval \
     '[ -n "$(field T error)" ] && [ "$(nevents failed T)" = 1 ] && [ ! -e "$STORE/T/media.json" ]'
 echo "# text file: $(field T error)"
+check "an mp4 cut off before its index: failed, with a reason" eval \
+    'wait_status U failed 30 && [ -n "$(field U error)" ] && [ "$(nevents failed U)" = 1 ]'
+echo "# truncated mp4: $(field U error)"
 check "the good video ingested beside it: ready" wait_status E ready 60
 check "the corrupt one: failed" wait_status D failed 60
 echo "# corrupt source: $(field D error)"
@@ -214,6 +226,12 @@ entries vo:jobs:dead > "$TMP/dead"
 check "its chunk on vo:jobs:dead with its error, once" eval \
     '[ "$(jq -s "[.[] | select(.id == \"D\")] | length" "$TMP/dead")" = 1 ] && grep -q "corrupt source video" "$TMP/dead"'
 check "E: one ready event" [ "$(nready E)" = 1 ]
+check "an indexed mp4 cut off in the middle: failed, the reason" eval \
+    'wait_status V failed 60 && field V error | grep -q "truncated or broken source"'
+echo "# truncated indexed mp4: $(field V error)"
+check "... one failed event, no media.json" \
+    eval '[ "$(nevents failed V)" = 1 ] && [ ! -e "$STORE/V/media.json" ]'
+
 deadchunk=$(jq -r 'select(.id == "D") | .chunk' "$TMP/dead")
 
 # --- retries: the chunk of D, the whole of T, once their sources are good
@@ -230,10 +248,33 @@ check "T ready after the retry of the video" wait_status T ready 30
 check "retry of an unknown chunk: refused" not \
     "$WORKER" ingest retry T 99 --store "$STORE" --redis "unix:$RSOCK"
 
+# --- completions racing: every chunk of G queued twice more while the
+# workers make it
+mkdir -p "$STORE/G"
+cp "$GOOD" "$STORE/G/source.bin"
+"$WORKER" ingest submit G G/source.bin --store "$STORE" \
+    --redis "unix:$RSOCK" >/dev/null || bail $NAME "ingest submit G"
+wait_for 100 eval '[ -n "$(R hget "vo:ingest:{G}" queued)" ]'
+gen=$(R hget "vo:ingest:{G}" gen)
+for k in 0 1 2; do
+    for n in 1 2; do
+        R xadd vo:jobs '*' type chunk id G gen "$gen" chunk $k \
+            first $((k * 2)) last $((k * 2 + 1)) >/dev/null
+    done
+done
+check "G ready" wait_status G ready 60
+pending() {
+    R xinfo groups vo:jobs | awk -v f="$1" 'p { print; exit } $0 == f { p = 1 }'
+}
+check "every entry acked" wait_for 100 \
+    eval '[ "$(pending pending)" = 0 ] && [ "$(pending lag)" = 0 ]'
+check "nine completions of three chunks: one ready event" \
+    [ "$(nready G)" = 1 ]
+
 # --- the scaling signal, the trim, a clean stop
 curl -s "http://127.0.0.1:$MPORT/metrics" > "$TMP/metrics"
 check "/metrics: pending and lag of the group, dead letters" eval \
-    'grep -qx "vidorigin_ingest_group_pending{stream=\"vo:jobs\",group=\"vo-workers\"} 0" "$TMP/metrics" && grep -qx "vidorigin_ingest_group_lag{stream=\"vo:jobs\",group=\"vo-workers\"} 0" "$TMP/metrics" && grep -qx "vidorigin_ingest_dead_letters 1" "$TMP/metrics"'
+    'grep -qx "vidorigin_ingest_group_pending{stream=\"vo:jobs\",group=\"vo-workers\"} 0" "$TMP/metrics" && grep -qx "vidorigin_ingest_group_lag{stream=\"vo:jobs\",group=\"vo-workers\"} 0" "$TMP/metrics" && grep -qx "vidorigin_ingest_dead_letters $(R xlen vo:jobs:dead)" "$TMP/metrics"'
 check "/metrics is valid Prometheus text (one TYPE per family)" eval \
     '[ "$(grep -c "^# TYPE" "$TMP/metrics")" = "$(grep "^# TYPE" "$TMP/metrics" | sort -u | wc -l)" ]'
 check "vo:jobs trimmed of what the group is done with" wait_for 50 \
@@ -242,7 +283,27 @@ kill -TERM "$PID_w1"
 check "w1 stops on SIGTERM" wait_for 100 eval '! kill -0 $PID_w1 2>/dev/null'
 check "... and leaves the group (nothing pending on it)" not \
     eval 'R xinfo consumers vo:jobs vo-workers | grep -qx w1'
+
+# --- ready policy eager: media.json only with the ready event
+alive=w2
+[ "$victim" = w2 ] && alive=w3
+eval "kill -TERM \$PID_$alive"
+wait_for 100 eval "! kill -0 \$PID_$alive 2>/dev/null"
+start_ingest w4 --ready eager
+mkdir -p "$STORE/H"
+cp "$GOOD" "$STORE/H/source.bin"
+"$WORKER" ingest submit H H/source.bin --store "$STORE" \
+    --redis "unix:$RSOCK" >/dev/null || bail $NAME "ingest submit H"
+wait_for 100 eval '[ -n "$(R hget "vo:ingest:{H}" queued)" ]'
+check "ready eager: probed, no media.json yet, processing" eval \
+    '[ ! -e "$STORE/H/media.json" ] && [ "$(field H status)" = processing ]'
+check "... ready with media.json, one ready event" eval \
+    'wait_status H ready 60 && [ -f "$STORE/H/media.json" ] && [ "$(nready H)" = 1 ]'
+check "... the same description as under probe" \
+    cmp -s <(sed 's/"E"/"H"/; s|E/source|H/source|' "$STORE/E/media.json") \
+    "$STORE/H/media.json"
+
 check "no worker crashed" not grep -qi "sanitizer\|segmentation\|assert" \
-    "$TMP"/w[123].log
+    "$TMP"/w[1234].log
 
 finish $NAME

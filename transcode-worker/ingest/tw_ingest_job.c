@@ -41,6 +41,8 @@ static void tw_ingest_touch(tw_ingest_ctx_t *x);
 static int tw_ingest_failed(tw_ingest_ctx_t *x, const char *id,
     const char *gen, const char *reason);
 static int tw_ingest_finish(tw_ingest_ctx_t *x, const char *id);
+static void tw_ingest_reason(const tw_store_t *st, const char *key,
+    char *reason, size_t size);
 
 
 static const char *
@@ -144,6 +146,7 @@ tw_ingest_probe(tw_ingest_ctx_t *x, const char *id, const char *source)
 
     if (rc != 0) {
         free(m);
+        tw_ingest_reason(&x->conf->store, source, reason, sizeof(reason));
         return tw_ingest_failed(x, id, x->entry, reason[0] ? reason
                                 : "the source cannot be probed");
     }
@@ -402,9 +405,10 @@ tw_ingest_chunk(tw_ingest_ctx_t *x, redisReply *kv)
     }
 
     tw_log_capture(NULL, 0);
-    free(m);
 
     if (rc != 0) {
+        tw_ingest_reason(&x->conf->store, m->source, reason, sizeof(reason));
+        free(m);
         tw_log(TW_LOG_WARN, "\"%s\": chunk %s (segments %u-%u) failed at "
                "delivery %u: %s", id, chunk, first, last, x->deliveries,
                reason);
@@ -413,6 +417,7 @@ tw_ingest_chunk(tw_ingest_ctx_t *x, redisReply *kv)
         return TW_JOB_LEAVE;
     }
 
+    free(m);
     rc = tw_ingest_done(x->redis, id, gen, chunk, progress, sizeof(progress),
                         err, sizeof(err));
     if (rc < 0) {
@@ -645,4 +650,28 @@ tw_ingest_dead(tw_ingest_ctx_t *x, void *entry)
     freeReplyObject(reply);
 
     return tw_ingest_failed(x, id, gen ? gen : x->entry, text);
+}
+
+
+/* a reason goes to the catalog, which the playback API shows: a local
+ * store's path of the source becomes its key */
+static void
+tw_ingest_reason(const tw_store_t *st, const char *key, char *reason,
+    size_t size)
+{
+    char    path[4096], out[TW_REASON_MAX];
+    char   *p;
+    size_t  n;
+
+    if (!tw_store_is_local(st)
+        || tw_store_path(st, key, path, sizeof(path)) != 0
+        || (p = strstr(reason, path)) == NULL)
+    {
+        return;
+    }
+
+    n = (size_t) (p - reason);
+    snprintf(out, sizeof(out), "%.*s%s%s", (int) n, reason, key,
+             p + strlen(path));
+    snprintf(reason, size, "%s", out);
 }
