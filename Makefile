@@ -348,6 +348,7 @@ bench: deps all sample
 	@bash tests/bench/s3.sh $(MODULE_SO) $(WORKER) $(VAR)/store
 	@bash tests/bench/pair.sh devices $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/pair.sh views $(MODULE_SO) $(VAR)/store
+	@bash tests/bench/ingest.sh $(MODULE_SO) $(WORKER)
 
 
 clean:

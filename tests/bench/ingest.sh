@@ -35,12 +35,13 @@ out=$top/build/bench
 mkdir -p "$out"
 src=$out/ingest-source-$size-$secs.mp4
 tmp=$(mktemp -d /tmp/vo-bench-ingest.XXXXXX)
+chmod 755 "$tmp"   # nginx's workers read the store
 pids=""
 cleanup() {
     local p
     for p in $pids; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
-    rm -rf "$tmp"
+    [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
