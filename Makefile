@@ -221,7 +221,7 @@ test-ingest-upload: module worker www
 test-ingest-jobs: module worker www
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) \
 	    NODE_MODULES=$(BUILD)/node/node_modules \
-	    bash scripts/run-suites.sh ingest-jobs tests/ingest/test-jobs.sh
+	    bash scripts/run-suites.sh ingest-jobs tests/ingest/test-jobs*.sh
 
 # --- redis: nginx and a real redis-server: view counts, Redis killed,
 # hung and restarted, reloads (timed: a p99)
