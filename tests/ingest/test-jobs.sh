@@ -171,6 +171,9 @@ kchunk=$(R --json xrange vo:jobs "$kentry" "$kentry" | jq -r '.[0][1] as $f
     | [range(0; $f | length; 2) | {($f[.]): $f[. + 1]}] | add | .chunk')
 check "the killed worker's chunk is pending on it" \
     [ "$(R xpending vo:jobs vo-workers - + 10 "$victim" | grep -c .)" -ge 4 ]
+sleep 1.5
+check "trimmed meanwhile (every 1 s), vo:jobs still holds it" eval \
+    '[ -n "$(R xrange vo:jobs "$kentry" "$kentry")" ] && [ "$(R xpending vo:jobs vo-workers - + 10 "$victim" | head -1)" = "$kentry" ]'
 check "B ready after the claim" wait_status B ready 60
 check "another worker claimed the chunk (nothing pending on $victim)" \
     [ "$(R xpending vo:jobs vo-workers - + 10 "$victim" | grep -c .)" = 0 ]

@@ -131,6 +131,10 @@ tw_ingest_probe(tw_ingest_ctx_t *x, const char *id, const char *source)
     if (tw_store_exists(&x->conf->store, source) != 1) {
         tw_log(TW_LOG_WARN, "\"%s\": source \"%s\" not in the store (yet)",
                id, source);
+        snprintf(reason, sizeof(reason), "source \"%s\" not in the store",
+                 source);
+        (void) tw_ingest_chunk_error(x->redis, id, "probe", reason, err,
+                                     sizeof(err));
         return TW_JOB_LEAVE;
     }
 
@@ -618,12 +622,10 @@ tw_ingest_dead(tw_ingest_ctx_t *x, void *entry)
     last = NULL;
     why = "no error recorded (the worker died?)";
 
-    if (chunk) {
-        last = redisCommand(x->redis, "HGET vo:ingest:{%s}:errors %s", id,
-                            chunk);
-        if (last && last->type == REDIS_REPLY_STRING) {
-            why = last->str;
-        }
+    last = redisCommand(x->redis, "HGET " TW_INGEST_ERRORS " %s", id,
+                        chunk ? chunk : "probe");
+    if (last && last->type == REDIS_REPLY_STRING) {
+        why = last->str;
     }
 
     snprintf(n, sizeof(n), "%u", x->deliveries);
@@ -633,8 +635,8 @@ tw_ingest_dead(tw_ingest_ctx_t *x, void *entry)
                  "%u deliveries: %s", chunk, tw_field(kv, "first"),
                  tw_field(kv, "last"), x->deliveries, why);
     } else {
-        snprintf(text, sizeof(text), "%s job dead after %u deliveries",
-                 type, x->deliveries);
+        snprintf(text, sizeof(text), "%s job dead after %u deliveries: %s",
+                 type, x->deliveries, why);
     }
 
     reply = redisCommand(x->redis, "XADD %s * entry %s type %s id %s "

@@ -17,8 +17,6 @@
 #include "ingest/tw_ingest_state.h"
 
 
-#define TW_INGEST_ERRORS  "vo:ingest:{%s}:errors"
-
 /* how far back vo:events is searched for an event a dead publisher
  * added (its clock may differ from the state's node) */
 #define TW_EVENT_MARGIN_MS  60000
