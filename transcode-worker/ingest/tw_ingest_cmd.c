@@ -13,6 +13,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "vo_path.h"
 #include "common/tw_clock.h"
 #include "common/tw_log.h"
 #include "ingest/tw_ingest_cmd.h"
@@ -498,6 +499,8 @@ tw_ingest_admin(int argc, char **argv, int retry)
 {
     int                rc, pos, policy;
     char               err[256], gen[64], n[3][16], *end;
+    char               mkey[TW_KEY_MAX];
+    vo_str_t           vid;
     uint32_t           chunk, first, last;
     redisReply        *reply;
     redisContext      *c;
@@ -580,12 +583,16 @@ tw_ingest_admin(int argc, char **argv, int retry)
      * failure removed */
     reply = policy == TW_READY_PROBE
             ? redisCommand(c, "HGET " TW_INGEST_KEY " media", id) : NULL;
-    if (reply && reply->type == REDIS_REPLY_STRING && reply->len) {
-        snprintf(err, sizeof(err), "%s/media.json", id);
-        if (tw_store_write(&conf.store, err, reply->str, reply->len) != 0) {
-            freeReplyObject(reply);
-            goto end;
-        }
+    vid.data = (const u_char *) id;
+    vid.len = strlen(id);
+
+    if (reply && reply->type == REDIS_REPLY_STRING && reply->len
+        && (vo_media_key(&vid, mkey, sizeof(mkey)) == 0
+            || tw_store_write(&conf.store, mkey, reply->str, reply->len)
+               != 0))
+    {
+        freeReplyObject(reply);
+        goto end;
     }
     freeReplyObject(reply);
 

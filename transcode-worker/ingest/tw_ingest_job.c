@@ -551,7 +551,7 @@ tw_ingest_failed(tw_ingest_ctx_t *x, const char *id, const char *gen,
     redisReply      *reply;
     tw_ingest_job_t  j;
 
-    tw_log(TW_LOG_ERR, "\"%s\" failed: %s", id, reason);
+    tw_log(TW_LOG_WARN, "\"%s\" failed: %s", id, reason);
 
     /* a probe that failed is the job of its generation */
     if (strcmp(gen, x->entry) == 0) {
