@@ -36,7 +36,7 @@ CORE_OBJS   := $(patsubst $(CORE_DIR)/%.c,$(BUILD)/worker/vo/%.o,$(CORE_SRCS))
 
 .PHONY: FORCE all deps module worker www unit t e2e test run bench clean \
         sample valgrind worker-test s3-test cdn-test purge-test jit-test \
-        upstream fuzz redis-test codecs-test asan
+        upstream fuzz redis-test codecs-test asan soak
 
 all: module worker www
 
@@ -284,6 +284,14 @@ test-fuzz:
 # valgrind.suppress holds the leaks of stock nginx itself)
 test-valgrind: module sample
 	@VALGRIND=1 bash scripts/run-t.sh $(MODULE_SO) $(VAR)/store
+
+# --- soak: the whole origin (nginx, S3 peer, worker, Redis, GeoIP) under
+# a bounded mixed load for SOAK_SECS (default 600) while each dependency
+# fails in turn and nginx reloads 50 times (tests/soak/soak.sh; README
+# "Soak"; not in make test: it is ten minutes long)
+soak: module worker sample
+	@WORKER=$(WORKER) MODULE_SO=$(MODULE_SO) STORE=$(VAR)/store \
+	    bash tests/soak/soak.sh
 
 # --- asan: nginx and the worker built with ASan and UBSan (build/asan),
 # the Test::Nginx, serve and just-in-time suites run under them (not in

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # build-www.sh OUTDIR
 #
-# Builds the demo page into OUTDIR: www/* plus the two players taken from the
-# npm registry at build time (never a CDN at run time).  The npm packages are
+# Builds the demo page into OUTDIR: www/* plus the two players and the upload client
+# (tus-js-client) taken from the npm registry at build time (never a CDN at run time).  The npm packages are
 # installed with `npm ci` from www/package-lock.json into $NODE_DIR
 # (default build/node), which also holds playwright-core for tests/e2e.
 # Idempotent: npm ci runs again only when package.json or the lock changed.
@@ -24,7 +24,8 @@ if [ "$(cat "$node_dir/.lock-sum" 2>/dev/null)" != "$lock_sum" ] ||
     echo "$lock_sum" > "$node_dir/.lock-sum"
 fi
 
-for f in node_modules/hls.js/dist/hls.min.js node_modules/dashjs/dist/dash.all.min.js; do
+for f in node_modules/hls.js/dist/hls.min.js node_modules/dashjs/dist/dash.all.min.js \
+         node_modules/tus-js-client/dist/tus.min.js; do
     [ -s "$node_dir/$f" ] || { echo "build-www: $node_dir/$f is missing" >&2; exit 1; }
 done
 
@@ -36,4 +37,5 @@ for f in "$top"/www/*; do
     cp -u "$f" "$out/"
 done
 cp -u "$node_dir/node_modules/hls.js/dist/hls.min.js" \
-      "$node_dir/node_modules/dashjs/dist/dash.all.min.js" "$out/"
+      "$node_dir/node_modules/dashjs/dist/dash.all.min.js" \
+      "$node_dir/node_modules/tus-js-client/dist/tus.min.js" "$out/"

@@ -2,8 +2,9 @@
 # run.sh MODULE_SO WORKER VAR WWW: serves var/store on 127.0.0.1:$PORT with
 # the module, a transcode worker (transcode-worker serve) that makes
 # missing segments just in time, the Redis that holds its locks, the view
-# counts, the catalog and the placement hints, and the placer that turns
-# the counts into hints, in the foreground.  Ctrl-C stops everything it
+# counts, the catalog and the placement hints, the placer that turns
+# the counts into hints, and the upload server (tus) with the demo page's
+# upload form, in the foreground.  Ctrl-C stops everything it
 # started.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,19 +15,52 @@ nginx=${NGINX:-/usr/sbin/nginx}
 export -n NGINX 2>/dev/null || true
 run=$var/run
 
+# the admin secret (render-conf.sh would make the same file): the upload
+# form's location below sends it; the upload server signs with its own
+mkdir -p "$var"
+for f in admin.secret upload.secret; do
+    [ -s "$var/$f" ] || (umask 077; openssl rand -hex 24 > "$var/$f")
+done
+admin_secret=$(cat "$var/admin.secret")
+
+# the viewer's region from a small MaxMind DB made here (127.0.0.0/24 is
+# JP, ::1 KR: tests/region/make-mmdb.pl); in production GeoLite2-Country
+# or a CDN's country header (README "vidorigin_geoip_db")
+[ -s "$var/geoip.mmdb" ] ||
+    perl "$top/tests/region/make-mmdb.pl" "$var/geoip.mmdb"
+
 # the playback API: views counted in Redis, placement hints cached for 5 s;
 # "cdn" URLs on localhost, "origin" URLs on 127.0.0.1 (one nginx plays both
 # parts here); a video with no hint yet plays from the origin, so the demo
 # moves to "cdn" once the placer has seen its views
-http_extra="    vidorigin_redis unix:$run/redis.sock;
+http_extra="    vidorigin_geoip_db $var/geoip.mmdb;
+    vidorigin_redis unix:$run/redis.sock;
     vidorigin_views on;
-    vidorigin_hint_cache zone=vidorigin_hints:1m valid=5s;"
+    vidorigin_hint_cache zone=vidorigin_hints:1m valid=5s;
+    upstream vidorigin_upload {
+        server unix:$run/upload.sock;
+    }"
 api="        location /api/v1/videos/ {
             vidorigin_api;
             vidorigin_store $var/store;
             vidorigin_api_cdn_host http://localhost:$port;
             vidorigin_api_origin_host http://127.0.0.1:$port;
             vidorigin_api_default origin;
+        }
+
+        # uploads: POST /admin/uploads, /admin/ingest and the tus URLs
+        vidorigin_admin_secret $admin_secret;
+        include $top/conf/vidorigin-ingest.conf;
+
+        # make run only: the demo page's upload form gets its upload URL
+        # here; nginx adds the admin secret, for loopback clients only
+        location = /demo/upload {
+            allow 127.0.0.1;
+            allow ::1;
+            deny all;
+            proxy_method POST;
+            proxy_set_header Authorization \"Bearer $admin_secret\";
+            proxy_pass http://127.0.0.1:$port/admin/uploads;
         }"
 conf=$(bash "$top/scripts/render-conf.sh" "$var/conf" \
     MODULE="$module" VAR="$var" PORT="$port" STORE="$var/store" WWW="$www" \
@@ -50,6 +84,7 @@ chmod 755 "$var" "$run"
 
 "$nginx" -p "$var" -c "$conf" -t -q
 
+base="http://127.0.0.1:$port"
 pids=()
 stop() {
     trap - INT TERM EXIT
@@ -94,6 +129,15 @@ done
     --interval 10 2>>"$var/log/placer.log" &
 pids+=($!)
 
+# uploads (tus) into the store; each finished upload is queued on vo:jobs
+"$worker" upload --config "$top/conf/upload.conf" --store "$var/store" \
+    --listen "unix:$run/upload.sock" --redis "unix:$run/redis.sock" \
+    --secret-file "$var/upload.secret" --public-url "$base/uploads" \
+    2>>"$var/log/upload.log" &
+pids+=($!)
+wait_for "transcode-worker upload" curl -sf --unix-socket "$run/upload.sock" \
+    http://upload/healthz
+
 "$worker" serve --config "$top/conf/transcode-worker.conf" \
     --store "$var/store" --listen "unix:$run/transcode-worker.sock" \
     --redis "unix:$run/redis.sock" 2>>"$var/log/worker.log" &
@@ -105,7 +149,6 @@ wait_for transcode-worker curl -sf --unix-socket "$run/transcode-worker.sock" \
 pids+=($!)
 wait_for nginx bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
 
-base="http://127.0.0.1:$port"
 cat <<MSG
 
 vidorigin is serving $var/store on $base  (Ctrl-C stops it)
@@ -125,6 +168,13 @@ vidorigin is serving $var/store on $base  (Ctrl-C stops it)
   worker metrics    curl -s --unix-socket $run/transcode-worker.sock http://w/metrics
   start over        rm -r $var/store/lazy/*/
 
+  upload a video    the demo page's "Upload a video" form (tus-js-client), or
+                    curl -s -X POST -H "Authorization: Bearer \$(cat $var/admin.secret)" \\
+                        $base/admin/uploads     (then tus to its upload_url)
+  ingest a file already in the store (KEY under $var/store)
+                    curl -s -X POST -H "Authorization: Bearer \$(cat $var/admin.secret)" \\
+                        "$base/admin/ingest?source=KEY"
+
   admin (secret in $var/admin.secret)
   status            curl -s -H "Authorization: Bearer \$(cat $var/admin.secret)" $base/admin/status
   purge a video     curl -s -X POST -H "Authorization: Bearer \$(cat $var/admin.secret)" \\
@@ -133,6 +183,7 @@ vidorigin is serving $var/store on $base  (Ctrl-C stops it)
   try:  curl -sI $base/v/demo/master.m3u8
         ffprobe $base/v/demo/master.m3u8
   logs: $var/log/error.log  $var/log/access.log  $var/log/worker.log
+        $var/log/upload.log
         $var/log/placements.log (one JSON line per placement decision)
 
 MSG
