@@ -112,7 +112,7 @@ $(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
         test-redis test-devices \
         test-region test-placement test-t test-harness test-layout \
         test-simulate simulate-plot \
-        test-ingest test-ingest-upload test-cluster \
+        test-ingest test-ingest-upload test-ingest-jobs test-cluster \
         test-build test-e2e test-fuzz test-valgrind unit t worker-test \
         s3-test cdn-test \
         purge-test jit-test codecs-test devices-test redis-test \
@@ -226,12 +226,22 @@ test-purge-nginx: module worker $(call unit_bins,purge)
 # --- ingest: the upload server (tus 1.0.0, tus-js-client through nginx
 # and the module's admin check, resumed after a cut and after kill -9,
 # every bad input) and POST /admin/ingest, against a real redis-server
-test-ingest: test-ingest-upload
+test-ingest: test-ingest-upload test-ingest-jobs
 
 test-ingest-upload: module worker www
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) \
 	    NODE_MODULES=$(BUILD)/node/node_modules \
 	    bash scripts/run-suites.sh ingest-upload tests/ingest/test-upload*.sh
+
+# --- ingest jobs: the fleet (three "ingest" workers) on vo:jobs, from a
+# tus upload through nginx to one ready event, the segments compared with
+# "package"'s; a worker killed -9 mid-chunk, Redis restarted (appendonly),
+# a corrupt source dead-lettered beside a good one, a text file, retries,
+# /metrics
+test-ingest-jobs: module worker www
+	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) \
+	    NODE_MODULES=$(BUILD)/node/node_modules \
+	    bash scripts/run-suites.sh ingest-jobs tests/ingest/test-jobs*.sh
 
 # --- redis: nginx and a real redis-server: view counts, Redis killed,
 # hung and restarted, reloads (timed: a p99)
@@ -350,6 +360,7 @@ test: deps all
 	@$(MAKE) --no-print-directory test-purge-nginx
 	@$(MAKE) --no-print-directory test-serve-jit
 	@$(MAKE) --no-print-directory test-serve-codecs
+	@$(MAKE) --no-print-directory test-ingest-jobs
 	@$(MAKE) --no-print-directory test-redis
 	@$(MAKE) --no-print-directory test-cluster
 	@$(MAKE) --no-print-directory test-e2e
@@ -392,6 +403,7 @@ bench: deps all sample
 	@bash tests/bench/pair.sh views $(MODULE_SO) $(VAR)/store
 	@bash tests/bench/score.sh $(WORKER)
 	@bash tests/bench/pair.sh cluster $(MODULE_SO) $(VAR)/store
+	@bash tests/bench/ingest.sh $(MODULE_SO) $(WORKER)
 
 
 clean:

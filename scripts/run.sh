@@ -3,9 +3,9 @@
 # the module, a transcode worker (transcode-worker serve) that makes
 # missing segments just in time, the Redis that holds its locks, the view
 # counts, the catalog and the placement hints, the placer that turns
-# the counts into hints, and the upload server (tus) with the demo page's
-# upload form, in the foreground.  Ctrl-C stops everything it
-# started.
+# the counts into hints, the upload server (tus) with the demo page's
+# upload form and an ingest worker, in the foreground.  Ctrl-C stops
+# everything it started.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 module=$1 worker=$2 var=$3 www=$4
@@ -110,8 +110,12 @@ wait_for() {
 # Redis: single-flight locks, view counts, catalog, hints (no persistence);
 # its socket is entered by nginx's workers (nobody:nogroup when run as root)
 rm -f "$run/redis.sock"
+# appendonly: the ingest jobs (vo:jobs, their state) survive a restart,
+# as README "Ingest" asks of the job Redis
+mkdir -p "$var/redis"
 redis-server --port 0 --unixsocket "$run/redis.sock" --unixsocketperm 770 \
-    --save '' --appendonly no --logfile "$var/log/redis.log" &
+    --save '' --appendonly yes --dir "$var/redis" \
+    --logfile "$var/log/redis.log" &
 pids+=($!)
 wait_for redis-server redis-cli -s "$run/redis.sock" ping
 if [ "$(id -u)" = 0 ]; then chgrp nogroup "$run/redis.sock"; fi
@@ -137,6 +141,16 @@ pids+=($!)
 pids+=($!)
 wait_for "transcode-worker upload" curl -sf --unix-socket "$run/upload.sock" \
     http://upload/healthz
+
+# the ingest fleet, here one worker of two jobs: probes each queued
+# source (the video plays at once, just in time), makes the eager
+# rendition and publishes the ready event on vo:events
+"$worker" ingest --config "$top/conf/ingest.conf" --store "$var/store" \
+    --redis "unix:$run/redis.sock" --jobs 2 \
+    --metrics "unix:$run/ingest.sock" 2>>"$var/log/ingest.log" &
+pids+=($!)
+wait_for "transcode-worker ingest" curl -sf --unix-socket "$run/ingest.sock" \
+    http://ingest/healthz
 
 "$worker" serve --config "$top/conf/transcode-worker.conf" \
     --store "$var/store" --listen "unix:$run/transcode-worker.sock" \
@@ -171,6 +185,8 @@ vidorigin is serving $var/store on $base  (Ctrl-C stops it)
   upload a video    the demo page's "Upload a video" form (tus-js-client), or
                     curl -s -X POST -H "Authorization: Bearer \$(cat $var/admin.secret)" \\
                         $base/admin/uploads     (then tus to its upload_url)
+  ingest metrics    curl -s --unix-socket $run/ingest.sock http://i/metrics
+  events            redis-cli -s $run/redis.sock xrange vo:events - +
   ingest a file already in the store (KEY under $var/store)
                     curl -s -X POST -H "Authorization: Bearer \$(cat $var/admin.secret)" \\
                         "$base/admin/ingest?source=KEY"

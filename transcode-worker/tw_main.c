@@ -15,6 +15,7 @@
 
 #include "catalog/tw_catalog.h"
 #include "common/tw_log.h"
+#include "ingest/tw_ingest_cmd.h"
 #include "ingest/tw_upload_cmd.h"
 #include "package/tw_package_cmd.h"
 #include "placer/tw_placer.h"
@@ -71,6 +72,10 @@ static const char  tw_usage_text[] =
 "      (see simulate --help)\n"
 "  transcode-worker upload [--config FILE] --listen ADDR --store ...\n"
 "      --secret-file FILE [--option value]... (see conf/upload.conf)\n"
+"  transcode-worker ingest [--config FILE] --store ... [--option value]...\n"
+"      (see conf/ingest.conf)\n"
+"  transcode-worker ingest submit ID SOURCE_KEY [--config FILE] ...\n"
+"  transcode-worker ingest retry ID [CHUNK] [--config FILE] ...\n"
 "  transcode-worker --help | --version\n"
 "\n"
 "package, segment and serve take an S3 store's settings too:\n"
@@ -157,6 +162,10 @@ main(int argc, char **argv)
 
     if (strcmp(argv[1], "upload") == 0) {
         return tw_upload_command(argc - 1, argv + 1);
+    }
+
+    if (strcmp(argv[1], "ingest") == 0) {
+        return tw_ingest_command(argc - 1, argv + 1);
     }
 
     if (strcmp(argv[1], "package") == 0) {

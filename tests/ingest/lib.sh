@@ -9,7 +9,9 @@
 # $STORE_ARGS), nginx with the module and the shipped
 # conf/vidorigin-ingest.conf on $BASE, and the helpers of the checks.
 # The suite sets NAME and STORE_ARGS (and STORE for the local checks)
-# before it sources this.
+# before it sources this; INGEST_HTTP_EXTRA and INGEST_SERVER_EXTRA, when
+# set, go into nginx's http and server blocks, REDIS_EXTRA to
+# redis-server's command line.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/worker.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/nginx.sh"
@@ -88,10 +90,12 @@ http {
     upstream vidorigin_upload {
         server unix:$TMP/upload.sock;
     }
+    ${INGEST_HTTP_EXTRA:-}
     server {
         listen 127.0.0.1:$PORT;
         vidorigin_admin_secret $ADMIN;
         include $ROOT/conf/vidorigin-ingest.conf;
+        ${INGEST_SERVER_EXTRA:-}
     }
 }
 CONF

@@ -78,11 +78,13 @@ fixture_mute() {
 # --- serve tests: redis-server and workers on unix sockets in $TMP
 
 # start_redis NAME: redis-server on $TMP/NAME.sock, no persistence
+# unless REDIS_EXTRA says otherwise (its flags come last, and win)
 start_redis() {
     local sock=$TMP/$1.sock i
+    # shellcheck disable=SC2086
     redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 \
         --save '' --appendonly no --daemonize no \
-        --logfile "$TMP/$1.log" &
+        --logfile "$TMP/$1.log" ${REDIS_EXTRA:-} &
     REDIS_PID=$!
     PIDS="$PIDS $REDIS_PID"
     for i in $(seq 1 100); do

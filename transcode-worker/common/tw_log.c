@@ -23,6 +23,10 @@ static int  tw_level = TW_LOG_INFO;
 
 static const char  *tw_level_names[] = { "error", "warn", "info", "debug" };
 
+/* tw_log_capture()'s buffer, per thread */
+static __thread char    *tw_capture;
+static __thread size_t   tw_capture_size;
+
 
 void
 tw_log_init(void)
@@ -67,6 +71,12 @@ tw_log_write(int level, const char *fmt, ...)
 
     tw_log_escape(safe, sizeof(safe), line);
 
+    if (level == TW_LOG_ERR && tw_capture && tw_capture[0] == '\0'
+        && strncmp(safe, "libav: ", 7) != 0)
+    {
+        snprintf(tw_capture, tw_capture_size, "%s", safe);
+    }
+
     fprintf(stderr, "transcode-worker: [%s] %s\n", tw_level_names[level],
             safe);
 }
@@ -102,6 +112,18 @@ tw_log_escape(char *dst, size_t size, const char *src)
     }
 
     dst[n] = '\0';
+}
+
+
+void
+tw_log_capture(char *buf, size_t size)
+{
+    if (buf && size) {
+        buf[0] = '\0';
+    }
+
+    tw_capture = buf;
+    tw_capture_size = size;
 }
 
 

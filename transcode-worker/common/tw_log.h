@@ -14,6 +14,8 @@
 #ifndef TW_LOG_H
 #define TW_LOG_H
 
+#include <stddef.h>
+
 
 #define TW_LOG_ERR     0
 #define TW_LOG_WARN    1
@@ -40,6 +42,11 @@ void tw_log_write(int level, const char *fmt, ...)
 /* Text of an AVERROR code (or -errno); the string lives in a
  * thread-local buffer until the same thread's next call. */
 const char *tw_strerror(int err);
+
+/* from now on, this thread's first error line (not libav's context) is
+ * also copied into buf (emptied here), until tw_log_capture(NULL, 0): the
+ * reason a job records */
+void tw_log_capture(char *buf, size_t size);
 
 
 #endif /* TW_LOG_H */

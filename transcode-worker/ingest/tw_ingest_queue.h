@@ -26,6 +26,7 @@
 /* snprintf()s of the per-video keys; id is [A-Za-z0-9_-]{1,64} */
 #define TW_INGEST_KEY    "vo:ingest:{%s}"        /* hash: the job's state */
 #define TW_INGEST_DONE   "vo:ingest:{%s}:done"   /* set: chunks done */
+#define TW_INGEST_ERRORS "vo:ingest:{%s}:errors" /* hash: chunk's error */
 #define TW_CATALOG_KEY   "vo:video:%s"           /* the catalog's hash */
 
 

@@ -47,6 +47,7 @@ typedef struct {
     int64_t             last;            /* its pts from t0 */
     unsigned            check:1;
     unsigned            have:1;          /* cur holds a frame */
+    unsigned            bad:1;           /* cur was concealed */
     uint32_t            npkt;            /* packets decoded */
     tw_video_cb         cb;
     void               *data;
@@ -73,6 +74,8 @@ static int tw_source_probe_video(tw_source_t *src, const char *path);
 static void tw_source_probe_audio(tw_source_t *src, const char *path);
 static int tw_video_packet(void *data, const AVPacket *pkt);
 static int tw_video_frame(void *data, AVFrame *frame);
+static int tw_video_bad(const AVFrame *frame);
+static int tw_video_corrupt(tw_video_window_t *w);
 static int tw_source_decode(tw_source_t *src, AVCodecContext *dec,
     const vo_media_t *m, uint64_t first, uint32_t count, tw_video_cb cb,
     void *data, int check);
@@ -336,6 +339,30 @@ tw_video_packet(void *data, const AVPacket *pkt)
 }
 
 
+/*
+ * A frame the decoder had to conceal errors in (the bitstream was
+ * invalid: a corrupt source) is never shown: the window fails, so that
+ * no object is made of a broken picture.  Frames decoded only to reach
+ * the window (before a later one at its start) do not count.
+ */
+static int
+tw_video_bad(const AVFrame *frame)
+{
+    return (frame->decode_error_flags & (FF_DECODE_ERROR_INVALID_BITSTREAM
+                                         | FF_DECODE_ERROR_CONCEALMENT_ACTIVE))
+           || (frame->flags & AV_FRAME_FLAG_CORRUPT);
+}
+
+
+static int
+tw_video_corrupt(tw_video_window_t *w)
+{
+    tw_log(TW_LOG_ERR, "corrupt source video at %.3f s: the decoder found "
+           "an invalid bitstream", w->last * av_q2d(w->st->time_base));
+    return AVERROR_INVALIDDATA;
+}
+
+
 /* the output frames shown before this frame's time show the previous
  * one (or this one when there is none); this one becomes cur */
 static int
@@ -362,6 +389,10 @@ tw_video_frame(void *data, AVFrame *frame)
     while (w->next < w->end
            && av_compare_ts(p, w->st->time_base, w->next, w->fpsq) > 0)
     {
+        if (w->have ? w->bad : tw_video_bad(frame)) {
+            return tw_video_corrupt(w);
+        }
+
         ret = w->cb(w->data, w->next, w->have ? w->cur : frame);
         if (ret < 0) {
             return ret;
@@ -369,6 +400,7 @@ tw_video_frame(void *data, AVFrame *frame)
         w->next++;
     }
 
+    w->bad = tw_video_bad(frame);
     av_frame_unref(w->cur);
     av_frame_move_ref(w->cur, frame);
     w->last = p;
@@ -453,7 +485,7 @@ tw_source_decode(tw_source_t *src, AVCodecContext *dec, const vo_media_t *m,
 
     /* past the end of the source: hold the last frame */
     for ( /* void */ ; w.next < w.end; w.next++) {
-        ret = cb(data, w.next, w.cur);
+        ret = w.bad ? tw_video_corrupt(&w) : cb(data, w.next, w.cur);
         if (ret < 0) {
             goto end;
         }

@@ -30,12 +30,6 @@ static int tw_package_media(const tw_package_opts_t *o, tw_source_t *src,
 static int tw_package_probe_cb(void *data, uint64_t i, const AVFrame *f);
 static int tw_package_same(const tw_package_opts_t *o, const vo_media_t *m,
     const char *key);
-static int tw_package_init(const tw_package_opts_t *o, vo_media_t *m,
-    uint32_t eager);
-static void tw_package_bandwidth(vo_media_t *m, uint32_t eager,
-    const tw_rate_t *rates);
-static int tw_package_describe(const tw_package_opts_t *o,
-    const vo_media_t *m);
 
 
 int
@@ -65,17 +59,9 @@ tw_package(const tw_package_opts_t *o)
 
     tw_package_source_key(o, key, sizeof(key));
 
-    if (tw_package_media(o, src, key, &m) != 0) {
-        goto end;
-    }
-
-    if (tw_ladder_eager(o->eager, o->ladder, &m, &eager) != 0) {
-        goto end;
-    }
-
-    if (tw_source_video(src, &m, 0, 1, tw_package_probe_cb, NULL) < 0) {
-        tw_log(TW_LOG_ERR, "source \"%s\" has no decodable video frame",
-               o->source);
+    if (tw_package_probe(o, src, key, &m) != 0
+        || tw_ladder_eager(o->eager, o->ladder, &m, &eager) != 0)
+    {
         goto end;
     }
 
@@ -122,7 +108,7 @@ tw_package(const tw_package_opts_t *o)
      * just in time; but not back from S3, where reading the file just
      * uploaded gives the same bytes for the price of a local read */
 
-    if (tw_package_init(o, &m, eager) != 0) {
+    if (tw_package_init(&o->store, &m, eager) != 0) {
         goto end;
     }
 
@@ -137,7 +123,7 @@ tw_package(const tw_package_opts_t *o)
 
     tw_package_bandwidth(&m, eager, rates);
 
-    if (tw_package_describe(o, &m) != 0) {
+    if (tw_package_describe(&o->store, &m) != 0) {
         goto end;
     }
 
@@ -155,6 +141,24 @@ end:
     tw_source_close(&src);
 
     return rc;
+}
+
+
+int
+tw_package_probe(const tw_package_opts_t *o, tw_source_t *src,
+    const char *source_key, vo_media_t *m)
+{
+    if (tw_package_media(o, src, source_key, m) != 0) {
+        return -1;
+    }
+
+    if (tw_source_video(src, m, 0, 1, tw_package_probe_cb, NULL) < 0) {
+        tw_log(TW_LOG_ERR, "source \"%s\" has no decodable video frame",
+               o->source);
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -352,8 +356,8 @@ tw_package_same(const tw_package_opts_t *o, const vo_media_t *m,
  * worker will make it; only the eager ones are stored.  The audio track
  * is made when any rendition is.
  */
-static int
-tw_package_init(const tw_package_opts_t *o, vo_media_t *m, uint32_t eager)
+int
+tw_package_init(const tw_store_t *st, vo_media_t *m, uint32_t eager)
 {
     int          rc;
     char         key[TW_KEY_MAX];
@@ -390,7 +394,7 @@ tw_package_init(const tw_package_opts_t *o, vo_media_t *m, uint32_t eager)
         }
 
         if ((m->formats & VO_FORMAT_FMP4)
-            && tw_store_write(&o->store, key, out.data, out.len) != 0)
+            && tw_store_write(st, key, out.data, out.len) != 0)
         {
             goto end;
         }
@@ -413,7 +417,7 @@ end:
  * crf keeps the average under the cap, taken as 3/4 of it.  Audio
  * likewise from its bitrate.
  */
-static void
+void
 tw_package_bandwidth(vo_media_t *m, uint32_t eager, const tw_rate_t *rates)
 {
     uint32_t     r;
@@ -446,15 +450,11 @@ tw_package_bandwidth(vo_media_t *m, uint32_t eager, const tw_rate_t *rates)
 }
 
 
-/* media.json, checked as the parser will, written last: the video is
- * ready from then on */
-static int
-tw_package_describe(const tw_package_opts_t *o, const vo_media_t *m)
+int
+tw_package_json(const vo_media_t *m, char **json, size_t *len)
 {
     int          rc;
-    char         key[TW_KEY_MAX];
     vo_buf_t     b;
-    vo_str_t     id;
     vo_arena_t  *arena;
     const char  *err;
 
@@ -465,6 +465,7 @@ tw_package_describe(const tw_package_opts_t *o, const vo_media_t *m)
     }
 
     rc = -1;
+    *json = NULL;
 
     arena = vo_arena_create();
     if (arena == NULL
@@ -475,15 +476,15 @@ tw_package_describe(const tw_package_opts_t *o, const vo_media_t *m)
         goto end;
     }
 
-    id.data = (const u_char *) m->id;
-    id.len = strlen(m->id);
-
-    if (vo_media_key(&id, key, sizeof(key)) == 0
-        || tw_store_write(&o->store, key, b.start, vo_buf_len(&b)) != 0)
-    {
+    *len = vo_buf_len(&b);
+    *json = malloc(*len + 1);
+    if (*json == NULL) {
+        tw_log(TW_LOG_ERR, "out of memory");
         goto end;
     }
 
+    memcpy(*json, b.start, *len);
+    (*json)[*len] = '\0';
     rc = 0;
 
 end:
@@ -491,6 +492,32 @@ end:
     if (arena) {
         vo_arena_free(arena);
     }
+
+    return rc;
+}
+
+
+/* media.json, checked as the parser will, written last: the video is
+ * ready from then on */
+int
+tw_package_describe(const tw_store_t *st, const vo_media_t *m)
+{
+    int          rc;
+    char         key[TW_KEY_MAX], *json;
+    size_t       len;
+    vo_str_t     id;
+
+    if (tw_package_json(m, &json, &len) != 0) {
+        return -1;
+    }
+
+    id.data = (const u_char *) m->id;
+    id.len = strlen(m->id);
+
+    rc = (vo_media_key(&id, key, sizeof(key)) == 0
+          || tw_store_write(st, key, json, len) != 0) ? -1 : 0;
+
+    free(json);
 
     return rc;
 }

@@ -19,6 +19,7 @@
 #include "vo_path.h"
 #include "media/tw_bytes.h"
 #include "store/tw_store.h"
+#include "package/tw_pool.h"
 #include "package/tw_request.h"
 
 
@@ -43,6 +44,33 @@ typedef struct {
  * logging why; a video that did not exist before leaves nothing behind,
  * one that did is left as it was or not ready (media.json removed). */
 int tw_package(const tw_package_opts_t *o);
+
+
+/*
+ * The steps of tw_package() that ingest (ingest/tw_ingest_job.c) runs
+ * too, so that both make the same description and the same bytes.  Each
+ * returns 0, or -1 after logging why.
+ *
+ * probe: m from the open source src (o's settings; o->source names it in
+ * the messages), its master copy at the store key source_key; refused
+ * when no video frame decodes.
+ * init: every rendition's codec string from its encoder, and the init
+ * segments of the renditions in eager (bit r: m->video[r]) and of the
+ * audio track (when eager is not 0) stored in st.
+ * bandwidth: the description's bandwidths, measured (rates, of
+ * tw_pool_run()) for the renditions in eager, the encoder's bounds for
+ * the others.
+ * json: the description as media.json holds it, checked, into *json
+ * (malloc()ed, NUL-terminated).  describe: that written to {id}/media.json
+ * in st, after which the video is playable.
+ */
+int tw_package_probe(const tw_package_opts_t *o, tw_source_t *src,
+    const char *source_key, vo_media_t *m);
+int tw_package_init(const tw_store_t *st, vo_media_t *m, uint32_t eager);
+void tw_package_bandwidth(vo_media_t *m, uint32_t eager,
+    const tw_rate_t *rates);
+int tw_package_json(const vo_media_t *m, char **json, size_t *len);
+int tw_package_describe(const tw_store_t *st, const vo_media_t *m);
 
 
 

@@ -39,7 +39,7 @@ static int tw_parse_option(tw_args_t *a, int c, const char *name,
 static int tw_parse_check(const tw_args_t *a, int segment);
 static int tw_parse_u32(const char *name, const char *s, uint32_t min,
     uint32_t max, uint32_t *v);
-static int tw_parse_formats(const char *s, unsigned *formats);
+
 static int tw_package_catalog(tw_args_t *a, tw_meta_t *meta, int stage);
 static int tw_segment_run(const tw_args_t *a);
 
@@ -389,7 +389,7 @@ tw_parse_u32(const char *name, const char *s, uint32_t min, uint32_t max,
 }
 
 
-static int
+int
 tw_parse_formats(const char *s, unsigned *formats)
 {
     char   buf[64], *p, *save;

@@ -22,5 +22,8 @@
 int tw_package_command(int argc, char **argv);
 int tw_segment_command(int argc, char **argv);
 
+/* "fmp4", "ts" or "fmp4,ts" into VO_FORMAT_* bits: 0, or -1 logged */
+int tw_parse_formats(const char *s, unsigned *formats);
+
 
 #endif /* TW_PACKAGE_CMD_H */
