@@ -105,7 +105,7 @@ tw_tus_token(tw_up_req_t *r, const char *id, int create)
 
     /* the signature first (now 0: never past), then the expiry, which
      * has its own answer */
-    if (vo_sign_check(&secret, &sid, &e, &s, 0, &err) != VO_OK) {
+    if (vo_sign_check(&secret, 1, &sid, &e, &s, 0, 0, &err) != VO_OK) {
         tw_log(TW_LOG_INFO, "upload \"%s\" refused: %s", id, err);
         tw_tus_refuse(r, 403, "wrong upload URL signature");
         return -1;
