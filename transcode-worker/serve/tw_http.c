@@ -4,8 +4,9 @@
  *
  * The HTTP side of "serve" (libmicrohttpd): one daemon per listen
  * address, each with one internal epoll thread, suspend/resume for the
- * requests that wait on a job.  What runs here never waits: a stat, an
- * open, a small JSON parse (cached), a job submission.
+ * requests that wait on a job or (s3) on their media description.  What
+ * runs here never waits: a stat, an open, a small JSON parse (cached), a
+ * job submission; never a request to S3.
  *
  *   GET|HEAD /v/{id}/{r}/init.mp4 | {n}.m4s | {n}.ts
  *   GET /metrics     Prometheus text
@@ -225,6 +226,13 @@ tw_http_handler(void *cls, struct MHD_Connection *conn, const char *url,
         return tw_http_request(sv, ctx, url);
     }
 
+    if (ctx->mready) {
+        /* resumed with its media description: on with the request */
+        ctx->mready = 0;
+        ctx->suspended = 0;
+        return tw_http_request(sv, ctx, url);
+    }
+
     if (!ctx->done) {
         return MHD_YES;
     }
@@ -245,6 +253,7 @@ tw_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     }
 
+    tw_media_detach(sv, ctx);
     tw_jobs_detach(sv, ctx);
     tw_blob_unref(ctx->blob);
     free(ctx);
@@ -292,7 +301,26 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
         return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
     }
 
-    rc = tw_media_get(sv, &req.id, &m);
+    if (ctx->mfetched) {
+        /* fetched for this request (s3) */
+        rc = ctx->mrc;
+        if (ctx->media) {
+            m = *ctx->media;
+        }
+
+    } else {
+        rc = tw_media_get(sv, &req.id, &m);
+    }
+
+    if (rc == TW_MEDIA_FETCH) {
+        /* suspended before it can be resumed, as below; the fetch
+         * threads wait on S3, this one goes on */
+        MHD_suspend_connection(ctx->conn);
+        ctx->suspended = 1;
+        tw_media_fetch(sv, ctx, &req.id);
+        return MHD_YES;
+    }
+
     if (rc == 1) {
         return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
     }
@@ -300,6 +328,11 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
     if (rc == -2) {
         return tw_http_text(ctx->conn, MHD_HTTP_BAD_GATEWAY,
                             "store unreachable\n");
+    }
+
+    if (rc == TW_MEDIA_BUSY) {
+        return tw_http_text(ctx->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                            "busy\n");
     }
 
     if (rc != 0) {
