@@ -44,6 +44,7 @@
 
 
 static void tw_http_resume(tw_ctx_t *ctx);
+static int tw_http_gone(tw_ctx_t *ctx);
 static void tw_http_log(void *cls, const char *fmt, va_list ap);
 static enum MHD_Result tw_http_handler(void *cls,
     struct MHD_Connection *conn, const char *url, const char *method,
@@ -74,6 +75,7 @@ tw_http_start(tw_server_t *sv)
     struct MHD_Daemon   *d;
 
     sv->resume = tw_http_resume;
+    sv->gone = tw_http_gone;
 
     for (i = 0; i < sv->conf.nlisten; i++) {
         fd = tw_listen(sv->conf.listen[i], sv->conf.listen_any,
@@ -156,6 +158,32 @@ static void
 tw_http_resume(tw_ctx_t *ctx)
 {
     MHD_resume_connection(ctx->conn);
+}
+
+
+/*
+ * Whether the client of a suspended request closed its connection:
+ * libmicrohttpd does not watch a suspended connection, so a look at its
+ * socket (a peek that does not wait) tells; data still to read (a next
+ * request) is a client that stays.
+ */
+static int
+tw_http_gone(tw_ctx_t *ctx)
+{
+    char                              c;
+    ssize_t                           n;
+    const union MHD_ConnectionInfo   *ci;
+
+    ci = MHD_get_connection_info(ctx->conn,
+                                 MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci == NULL) {
+        return 0;
+    }
+
+    n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK
+                      && errno != EINTR);
 }
 
 
@@ -632,7 +660,7 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
     FILE                 *f;
     size_t                len;
     double                sum;
-    uint32_t              queued, busy;
+    uint32_t              queued, busy, heavy_busy;
     uint64_t              buckets[8], count, acc;
     enum MHD_Result       rc;
     struct MHD_Response  *resp;
@@ -643,6 +671,7 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
     pthread_mutex_lock(&sv->mutex);
     queued = sv->queued;
     busy = sv->busy;
+    heavy_busy = sv->heavy_busy;
     memcpy(buckets, sv->metrics.buckets, sizeof(buckets));
     count = sv->metrics.seconds_count;
     sum = sv->metrics.seconds_sum;
@@ -671,8 +700,25 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
                tw_read(sv, finished));
     tw_counter("jobs_failed_total", "Transcodes that failed.",
                tw_read(sv, failed));
-    tw_counter("jobs_rejected_total", "Requests answered 503: queue full.",
-               tw_read(sv, rejected));
+    tw_counter("jobs_rejected_total", "Requests answered 503: queue full, "
+               "or its HEVC and AV1 share.", tw_read(sv, rejected));
+
+    fprintf(f, "# HELP vidorigin_worker_starts_refused_total Transcodes "
+            "not started, by reason.\n"
+            "# TYPE vidorigin_worker_starts_refused_total counter\n"
+            "vidorigin_worker_starts_refused_total{reason=\"heavy_share\"} "
+            "%llu\n"
+            "vidorigin_worker_starts_refused_total{reason=\"queue_full\"} "
+            "%llu\n"
+            "vidorigin_worker_starts_refused_total{reason=\"no_waiter\"} "
+            "%llu\n",
+            (unsigned long long) tw_read(sv, refused_heavy),
+            (unsigned long long) tw_read(sv, refused_queue),
+            (unsigned long long) tw_read(sv, dropped));
+
+    tw_counter("requests_abandoned_total",
+               "Requests whose client left before their job started.",
+               tw_read(sv, abandoned));
     tw_counter("jobs_deduplicated_total",
                "Requests answered with another producer's object.",
                tw_read(sv, deduplicated));
@@ -692,6 +738,10 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
     tw_gauge("queue_depth", "Jobs waiting for a slot.", queued);
     tw_gauge("busy_slots", "Slots transcoding.", busy);
     tw_gauge("slots", "Transcode slots.", sv->nslots);
+    tw_gauge("busy_heavy_slots", "Slots transcoding HEVC or AV1.",
+             heavy_busy);
+    tw_gauge("heavy_slots", "Slots HEVC and AV1 may hold (--heavy-share).",
+             sv->conf.heavy_slots);
     tw_gauge("redis_up", "1 unless Redis is configured and unreachable.",
              sv->redis.addr == NULL
              || !__atomic_load_n(&sv->redis.down, __ATOMIC_RELAXED));

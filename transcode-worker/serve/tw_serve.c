@@ -124,8 +124,9 @@ tw_serve_command(int argc, char **argv)
                sv.conf.store.spec, sv.conf.listen[i]);
     }
 
-    tw_log(TW_LOG_INFO, "%u slot(s), queue %u, wait %u ms, redis %s, "
-           "lock ttl %u ms, prefetch %s", sv.nslots, sv.conf.queue,
+    tw_log(TW_LOG_INFO, "%u slot(s) (%u for HEVC and AV1), queue %u (%u), "
+           "wait %u ms, redis %s, lock ttl %u ms, prefetch %s", sv.nslots,
+           sv.conf.heavy_slots, sv.conf.queue, sv.conf.heavy_queue,
            sv.conf.wait_ms, sv.redis.addr ? sv.redis.addr : "off",
            sv.conf.lock_ttl_ms, sv.conf.prefetch ? "on" : "off");
 

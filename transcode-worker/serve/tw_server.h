@@ -99,6 +99,7 @@ struct tw_jit_job_s {
     uint32_t                n;
     tw_job_state_t          state;
     unsigned                prefetch:1;
+    unsigned                heavy:1;     /* HEVC or AV1: --heavy-share */
     unsigned                requested:1; /* a request is attached */
     unsigned                locked:1;    /* this process owns the lock */
     unsigned                waited:1;    /* was REMOTE */
@@ -114,6 +115,10 @@ typedef struct {
     uint64_t            finished;
     uint64_t            failed;
     uint64_t            rejected;
+    uint64_t            refused_heavy;   /* rejected: heavy share full */
+    uint64_t            refused_queue;   /* rejected: queue full */
+    uint64_t            dropped;         /* queued, every waiter gone */
+    uint64_t            abandoned;       /* a client left a queued job */
     uint64_t            deduplicated;
     uint64_t            store_hits;
     uint64_t            wait_timeouts;
@@ -166,6 +171,8 @@ typedef struct tw_server_s {
     tw_jit_job_t       *ptail;
     uint32_t            queued;          /* requested jobs queued */
     uint32_t            busy;            /* slots producing */
+    uint32_t            heavy_queued;    /* of queued: HEVC or AV1 */
+    uint32_t            heavy_busy;      /* of busy: HEVC or AV1 */
     unsigned            stopping:1;      /* no new work */
     unsigned            quit:1;          /* slots exit */
 
@@ -182,6 +189,9 @@ typedef struct tw_server_s {
     void               *daemons[TW_LISTEN_MAX];   /* MHD_Daemon */
     char               *unix_paths[TW_LISTEN_MAX];
     tw_resume_pt        resume;
+    /* 1 when the client of a suspended request has left (any thread,
+     * while the request is attached) */
+    int               (*gone)(tw_ctx_t *ctx);
 
     pthread_mutex_t     mcache_mutex;
     tw_mcache_entry_t  *mcache;          /* TW_MCACHE_SIZE */
