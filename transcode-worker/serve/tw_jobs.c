@@ -173,9 +173,11 @@ tw_jobs_take(tw_server_t *sv)
 {
     tw_jit_job_t  *job;
 
-    /* requested first, then prefetches */
+    /* requested first, then prefetches, which go behind requested work:
+     * one starts only on an idle pool, or leaving a slot idle for the
+     * next request */
     job = tw_queue_take(sv, &sv->qhead, &sv->qtail, NULL);
-    if (job == NULL) {
+    if (job == NULL && (sv->busy == 0 || sv->busy + 1 < sv->nslots)) {
         job = tw_queue_take(sv, &sv->phead, &sv->ptail, NULL);
     }
 
@@ -195,10 +197,11 @@ tw_jobs_done(tw_server_t *sv, unsigned heavy)
     pthread_mutex_lock(&sv->mutex);
 
     sv->busy--;
+    sv->heavy_busy -= heavy;
 
-    if (heavy) {
-        /* a heavy job queued behind the share may start now */
-        sv->heavy_busy--;
+    if (heavy || sv->phead) {
+        /* a heavy job queued behind the share, or a prefetch behind the
+         * busy slots, may start now */
         pthread_cond_broadcast(&sv->cond);
     }
 

@@ -55,8 +55,9 @@ void tw_job_request(const tw_jit_job_t *job, vo_request_t *req);
 
 /*
  * For the slots: tw_jobs_take() (with the server mutex held) gives the
- * next job a slot may start, requested ones first, then prefetches,
- * heavy ones (HEVC, AV1) only while fewer than conf.heavy_slots run;
+ * next job a slot may start, requested ones first, then prefetches
+ * (only when the pool is idle or keeps an idle slot beside it), heavy
+ * ones (HEVC, AV1) only while fewer than conf.heavy_slots run;
  * NULL when none may start now.  The job is RUNNING and counted busy
  * until tw_jobs_done() (without the mutex; heavy: the job's) once the
  * slot is done with it.
