@@ -4,8 +4,9 @@
  *
  * The HTTP side of "serve" (libmicrohttpd): one daemon per listen
  * address, each with one internal epoll thread, suspend/resume for the
- * requests that wait on a job.  What runs here never waits: a stat, an
- * open, a small JSON parse (cached), a job submission.
+ * requests that wait on a job or (s3) on their media description.  What
+ * runs here never waits: a stat, an open, a small JSON parse (cached), a
+ * job submission; never a request to S3.
  *
  *   GET|HEAD /v/{id}/{r}/init.mp4 | {n}.m4s | {n}.ts
  *   GET /metrics     Prometheus text
@@ -43,6 +44,7 @@
 
 
 static void tw_http_resume(tw_ctx_t *ctx);
+static int tw_http_gone(tw_ctx_t *ctx);
 static void tw_http_log(void *cls, const char *fmt, va_list ap);
 static enum MHD_Result tw_http_handler(void *cls,
     struct MHD_Connection *conn, const char *url, const char *method,
@@ -73,6 +75,7 @@ tw_http_start(tw_server_t *sv)
     struct MHD_Daemon   *d;
 
     sv->resume = tw_http_resume;
+    sv->gone = tw_http_gone;
 
     for (i = 0; i < sv->conf.nlisten; i++) {
         fd = tw_listen(sv->conf.listen[i], sv->conf.listen_any,
@@ -158,6 +161,32 @@ tw_http_resume(tw_ctx_t *ctx)
 }
 
 
+/*
+ * Whether the client of a suspended request closed its connection:
+ * libmicrohttpd does not watch a suspended connection, so a look at its
+ * socket (a peek that does not wait) tells; data still to read (a next
+ * request) is a client that stays.
+ */
+static int
+tw_http_gone(tw_ctx_t *ctx)
+{
+    char                              c;
+    ssize_t                           n;
+    const union MHD_ConnectionInfo   *ci;
+
+    ci = MHD_get_connection_info(ctx->conn,
+                                 MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci == NULL) {
+        return 0;
+    }
+
+    n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK
+                      && errno != EINTR);
+}
+
+
 /* libmicrohttpd's messages go through the one logger, as warnings */
 static void
 tw_http_log(void *cls, const char *fmt, va_list ap)
@@ -225,6 +254,13 @@ tw_http_handler(void *cls, struct MHD_Connection *conn, const char *url,
         return tw_http_request(sv, ctx, url);
     }
 
+    if (ctx->mready) {
+        /* resumed with its media description: on with the request */
+        ctx->mready = 0;
+        ctx->suspended = 0;
+        return tw_http_request(sv, ctx, url);
+    }
+
     if (!ctx->done) {
         return MHD_YES;
     }
@@ -245,6 +281,7 @@ tw_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     }
 
+    tw_media_detach(sv, ctx);
     tw_jobs_detach(sv, ctx);
     tw_blob_unref(ctx->blob);
     free(ctx);
@@ -292,7 +329,26 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
         return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
     }
 
-    rc = tw_media_get(sv, &req.id, &m);
+    if (ctx->mfetched) {
+        /* fetched for this request (s3) */
+        rc = ctx->mrc;
+        if (ctx->media) {
+            m = *ctx->media;
+        }
+
+    } else {
+        rc = tw_media_get(sv, &req.id, &m);
+    }
+
+    if (rc == TW_MEDIA_FETCH) {
+        /* suspended before it can be resumed, as below; the fetch
+         * threads wait on S3, this one goes on */
+        MHD_suspend_connection(ctx->conn);
+        ctx->suspended = 1;
+        tw_media_fetch(sv, ctx, &req.id);
+        return MHD_YES;
+    }
+
     if (rc == 1) {
         return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
     }
@@ -300,6 +356,11 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
     if (rc == -2) {
         return tw_http_text(ctx->conn, MHD_HTTP_BAD_GATEWAY,
                             "store unreachable\n");
+    }
+
+    if (rc == TW_MEDIA_BUSY) {
+        return tw_http_text(ctx->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                            "busy\n");
     }
 
     if (rc != 0) {
@@ -599,7 +660,7 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
     FILE                 *f;
     size_t                len;
     double                sum;
-    uint32_t              queued, busy;
+    uint32_t              queued, busy, heavy_busy;
     uint64_t              buckets[8], count, acc;
     enum MHD_Result       rc;
     struct MHD_Response  *resp;
@@ -610,6 +671,7 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
     pthread_mutex_lock(&sv->mutex);
     queued = sv->queued;
     busy = sv->busy;
+    heavy_busy = sv->heavy_busy;
     memcpy(buckets, sv->metrics.buckets, sizeof(buckets));
     count = sv->metrics.seconds_count;
     sum = sv->metrics.seconds_sum;
@@ -638,8 +700,25 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
                tw_read(sv, finished));
     tw_counter("jobs_failed_total", "Transcodes that failed.",
                tw_read(sv, failed));
-    tw_counter("jobs_rejected_total", "Requests answered 503: queue full.",
-               tw_read(sv, rejected));
+    tw_counter("jobs_rejected_total", "Requests answered 503: queue full, "
+               "or its HEVC and AV1 share.", tw_read(sv, rejected));
+
+    fprintf(f, "# HELP vidorigin_worker_starts_refused_total Transcodes "
+            "not started, by reason.\n"
+            "# TYPE vidorigin_worker_starts_refused_total counter\n"
+            "vidorigin_worker_starts_refused_total{reason=\"heavy_share\"} "
+            "%llu\n"
+            "vidorigin_worker_starts_refused_total{reason=\"queue_full\"} "
+            "%llu\n"
+            "vidorigin_worker_starts_refused_total{reason=\"no_waiter\"} "
+            "%llu\n",
+            (unsigned long long) tw_read(sv, refused_heavy),
+            (unsigned long long) tw_read(sv, refused_queue),
+            (unsigned long long) tw_read(sv, dropped));
+
+    tw_counter("requests_abandoned_total",
+               "Requests whose client left before their job started.",
+               tw_read(sv, abandoned));
     tw_counter("jobs_deduplicated_total",
                "Requests answered with another producer's object.",
                tw_read(sv, deduplicated));
@@ -659,6 +738,10 @@ tw_http_metrics(tw_server_t *sv, struct MHD_Connection *conn)
     tw_gauge("queue_depth", "Jobs waiting for a slot.", queued);
     tw_gauge("busy_slots", "Slots transcoding.", busy);
     tw_gauge("slots", "Transcode slots.", sv->nslots);
+    tw_gauge("busy_heavy_slots", "Slots transcoding HEVC or AV1.",
+             heavy_busy);
+    tw_gauge("heavy_slots", "Slots HEVC and AV1 may hold (--heavy-share).",
+             sv->conf.heavy_slots);
     tw_gauge("redis_up", "1 unless Redis is configured and unreachable.",
              sv->redis.addr == NULL
              || !__atomic_load_n(&sv->redis.down, __ATOMIC_RELAXED));

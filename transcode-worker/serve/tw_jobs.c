@@ -46,6 +46,11 @@ typedef struct {
 
 
 static tw_jit_job_t *tw_job_find(tw_server_t *sv, const char *key);
+static unsigned tw_job_heavy(const vo_media_t *m, const vo_request_t *req);
+static void tw_queue_push(tw_server_t *sv, tw_jit_job_t *job, int front);
+static tw_jit_job_t *tw_queue_take(tw_server_t *sv, tw_jit_job_t **head,
+    tw_jit_job_t **tail, tw_jit_job_t *job);
+static int tw_job_drop(tw_server_t *sv, tw_jit_job_t *job);
 
 
 void
@@ -70,6 +75,166 @@ tw_job_find(tw_server_t *sv, const char *key)
     }
 
     return NULL;
+}
+
+
+/* HEVC and AV1 cost several times H.264: they get --heavy-share */
+static unsigned
+tw_job_heavy(const vo_media_t *m, const vo_request_t *req)
+{
+    unsigned           f;
+    vo_str_t           name;
+    const vo_video_t  *v;
+
+    name = req->rendition;
+    v = vo_media_video(m, &name);
+    f = v ? vo_codec_family(v->codec) : 0;
+
+    return f == VO_CODEC_HEVC || f == VO_CODEC_AV1;
+}
+
+
+/* job into the queue of requested jobs, at its end or (front) its head */
+static void
+tw_queue_push(tw_server_t *sv, tw_jit_job_t *job, int front)
+{
+    job->state = TW_JOB_QUEUED;
+
+    if (front) {
+        job->qnext = sv->qhead;
+        sv->qhead = job;
+        if (sv->qtail == NULL) {
+            sv->qtail = job;
+        }
+
+    } else {
+        job->qnext = NULL;
+        if (sv->qtail) {
+            sv->qtail->qnext = job;
+        } else {
+            sv->qhead = job;
+        }
+        sv->qtail = job;
+    }
+
+    sv->queued++;
+    sv->heavy_queued += job->heavy;
+
+    pthread_cond_signal(&sv->cond);
+}
+
+
+/*
+ * Out of the queue head..tail: job, or (job NULL) the first job a slot
+ * may start now (a heavy one only while the heavy slots are not all
+ * busy).  NULL when there is none.  With the mutex held.
+ */
+static tw_jit_job_t *
+tw_queue_take(tw_server_t *sv, tw_jit_job_t **head, tw_jit_job_t **tail,
+    tw_jit_job_t *job)
+{
+    tw_jit_job_t  *j, *prev;
+
+    for (prev = NULL, j = *head; j; prev = j, j = j->qnext) {
+        if (job ? j == job
+                : !j->heavy || sv->heavy_busy < sv->conf.heavy_slots)
+        {
+            break;
+        }
+    }
+
+    if (j == NULL) {
+        return NULL;
+    }
+
+    if (prev) {
+        prev->qnext = j->qnext;
+    } else {
+        *head = j->qnext;
+    }
+
+    if (*tail == j) {
+        *tail = prev;
+    }
+
+    j->qnext = NULL;
+
+    if (head == &sv->qhead) {
+        sv->queued--;
+        sv->heavy_queued -= j->heavy;
+    }
+
+    return j;
+}
+
+
+tw_jit_job_t *
+tw_jobs_take(tw_server_t *sv)
+{
+    tw_jit_job_t  *job;
+
+    /* requested first, then prefetches, which go behind requested work:
+     * one starts only on an idle pool, or leaving a slot idle for the
+     * next request */
+    job = tw_queue_take(sv, &sv->qhead, &sv->qtail, NULL);
+    if (job == NULL && (sv->busy == 0 || sv->busy + 1 < sv->nslots)) {
+        job = tw_queue_take(sv, &sv->phead, &sv->ptail, NULL);
+    }
+
+    if (job) {
+        job->state = TW_JOB_RUNNING;
+        sv->busy++;
+        sv->heavy_busy += job->heavy;
+    }
+
+    return job;
+}
+
+
+void
+tw_jobs_done(tw_server_t *sv, unsigned heavy)
+{
+    pthread_mutex_lock(&sv->mutex);
+
+    sv->busy--;
+    sv->heavy_busy -= heavy;
+
+    if (heavy || sv->phead) {
+        /* a heavy job queued behind the share, or a prefetch behind the
+         * busy slots, may start now */
+        pthread_cond_broadcast(&sv->cond);
+    }
+
+    pthread_mutex_unlock(&sv->mutex);
+}
+
+
+/*
+ * A queued job whose requests have all left (or timed out) is not made:
+ * out of its queue and the table, freed.  A prefetch nobody joined stays
+ * (it never had a waiter); one that a request joined goes as the others.
+ * With the mutex held; 1 when job was dropped (it is gone).
+ */
+static int
+tw_job_drop(tw_server_t *sv, tw_jit_job_t *job)
+{
+    if (job->state != TW_JOB_QUEUED || job->waiters || !job->requested) {
+        return 0;
+    }
+
+    if (tw_queue_take(sv, &sv->qhead, &sv->qtail, job) == NULL
+        && tw_queue_take(sv, &sv->phead, &sv->ptail, job) == NULL)
+    {
+        return 0;
+    }
+
+    tw_job_unlink(sv, job);
+    tw_count(sv, dropped, 1);
+    tw_log(TW_LOG_INFO, "\"%s\" dropped: every request for it left",
+           job->key);
+    free(job);
+
+    return 1;
 }
 
 
@@ -130,6 +295,19 @@ tw_jobs_submit(tw_server_t *sv, tw_ctx_t *ctx, const vo_media_t *m,
     {
         /* full: every slot busy (or about to be, with the jobs queued
          * before their slots woke up) and the queue full */
+        if (!sv->stopping) {
+            tw_count(sv, refused_queue, 1);
+        }
+        pthread_mutex_unlock(&sv->mutex);
+        free(fresh);
+        return TW_SUBMIT_REJECTED;
+
+    } else if (tw_job_heavy(m, req)
+               && sv->heavy_queued >= sv->conf.heavy_queue)
+    {
+        /* HEVC and AV1 may hold their share of the queue only: the rest
+         * is H.264's */
+        tw_count(sv, refused_heavy, 1);
         pthread_mutex_unlock(&sv->mutex);
         free(fresh);
         return TW_SUBMIT_REJECTED;
@@ -145,21 +323,13 @@ tw_jobs_submit(tw_server_t *sv, tw_ctx_t *ctx, const vo_media_t *m,
         memcpy(job->rendition, req->rendition.data, req->rendition.len);
         job->rendition[req->rendition.len] = '\0';
         job->n = req->segment;
-        job->state = TW_JOB_QUEUED;
+        job->heavy = tw_job_heavy(m, req);
         job->requested = 1;
 
         job->next = sv->jobs;
         sv->jobs = job;
 
-        if (sv->qtail) {
-            sv->qtail->qnext = job;
-        } else {
-            sv->qhead = job;
-        }
-        sv->qtail = job;
-        sv->queued++;
-
-        pthread_cond_signal(&sv->cond);
+        tw_queue_push(sv, job, 0);
 
         ctx->first = 1;
         rc = TW_SUBMIT_QUEUED;
@@ -180,18 +350,22 @@ tw_jobs_submit(tw_server_t *sv, tw_ctx_t *ctx, const vo_media_t *m,
 void
 tw_jobs_detach(tw_server_t *sv, tw_ctx_t *ctx)
 {
-    tw_ctx_t  **pp;
+    tw_ctx_t      **pp;
+    tw_jit_job_t   *job;
 
     pthread_mutex_lock(&sv->mutex);
 
-    if (ctx->job) {
-        for (pp = &ctx->job->waiters; *pp; pp = &(*pp)->next) {
+    job = ctx->job;
+
+    if (job) {
+        for (pp = &job->waiters; *pp; pp = &(*pp)->next) {
             if (*pp == ctx) {
                 *pp = ctx->next;
                 break;
             }
         }
         ctx->job = NULL;
+        (void) tw_job_drop(sv, job);
     }
 
     pthread_mutex_unlock(&sv->mutex);
@@ -231,6 +405,7 @@ tw_jobs_prefetch(tw_server_t *sv, const vo_media_t *m,
     job->kind = req->kind;
     memcpy(job->rendition, req->rendition.data, req->rendition.len);
     job->n = req->segment;
+    job->heavy = tw_job_heavy(m, req);
     job->prefetch = 1;
 
     pthread_mutex_lock(&sv->mutex);
@@ -331,7 +506,7 @@ tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
     double         now;
     uint32_t       live, nremote, nrefresh, i;
     tw_ctx_t      *w, **pp, *expired, *next;
-    tw_jit_job_t      *job, *remote[TW_TICK_MAX];
+    tw_jit_job_t  *job, *jnext, *remote[TW_TICK_MAX];
     tw_refresh_t  *refresh;
 
     now = tw_clock();
@@ -342,13 +517,18 @@ tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
 
     pthread_mutex_lock(&sv->mutex);
 
-    for (job = sv->jobs; job; job = job->next) {
+    for (job = sv->jobs; job; job = jnext) {
+        jnext = job->next;
         live++;
 
-        /* requests that waited long enough: 503, retry later */
+        /* requests that waited long enough: 503, retry later; those of
+         * a job not started yet whose client left: answered as well (to
+         * nobody), so that the job goes if nobody is left */
         for (pp = &job->waiters; *pp; /* void */) {
             w = *pp;
-            if (w->deadline > now) {
+            if (w->deadline > now
+                && (job->state != TW_JOB_QUEUED || !sv->gone(w)))
+            {
                 pp = &w->next;
                 continue;
             }
@@ -359,7 +539,17 @@ tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
             w->status = 503;
             w->next = expired;
             expired = w;
-            tw_count(sv, wait_timeouts, 1);
+
+            if (w->deadline > now) {
+                tw_count(sv, abandoned, 1);
+            } else {
+                tw_count(sv, wait_timeouts, 1);
+            }
+        }
+
+        if (tw_job_drop(sv, job)) {
+            live--;
+            continue;
         }
 
         if (job->state == TW_JOB_REMOTE && nremote < TW_TICK_MAX) {
@@ -380,8 +570,10 @@ tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
 
     for (w = expired; w; w = next) {
         next = w->next;
-        tw_log(TW_LOG_WARN, "\"%s\" not ready after %u ms: 503", w->key,
-               sv->conf.wait_ms);
+        if (w->deadline <= now) {
+            tw_log(TW_LOG_WARN, "\"%s\" not ready after %u ms: 503", w->key,
+                   sv->conf.wait_ms);
+        }
         sv->resume(w);
     }
 
@@ -446,14 +638,7 @@ tw_jobs_tick(tw_server_t *sv, tw_redis_t *redis)
         }
 
         pthread_mutex_lock(&sv->mutex);
-        job->state = TW_JOB_QUEUED;
-        job->qnext = sv->qhead;
-        sv->qhead = job;
-        if (sv->qtail == NULL) {
-            sv->qtail = job;
-        }
-        sv->queued++;
-        pthread_cond_signal(&sv->cond);
+        tw_queue_push(sv, job, 1);
         pthread_mutex_unlock(&sv->mutex);
     }
 

@@ -16,7 +16,8 @@
 
 #define TW_SUBMIT_QUEUED     0          /* a new job, ctx first */
 #define TW_SUBMIT_ATTACHED   1          /* ctx waits on an existing one */
-#define TW_SUBMIT_REJECTED   2          /* queue full: 503 */
+#define TW_SUBMIT_REJECTED   2          /* queue full (or its share of
+                                           it for HEVC and AV1): 503 */
 
 /* attaches ctx (its key set, its connection suspended) to the job of
  * its key, made from m and req if there is none; ctx is resumed through
@@ -26,7 +27,8 @@ int tw_jobs_submit(tw_server_t *sv, tw_ctx_t *ctx, const vo_media_t *m,
 /* prefetch the object of req if the pool is idle and it is missing */
 void tw_jobs_prefetch(tw_server_t *sv, const vo_media_t *m,
     const vo_request_t *req);
-/* a finished request leaves its job (client gone or answered) */
+/* a finished request leaves its job (client gone or answered); a job
+ * still queued that nobody waits for any more is dropped */
 void tw_jobs_detach(tw_server_t *sv, tw_ctx_t *ctx);
 /* the main loop's tick: deadlines, remote waits, lock refreshes, with
  * the main thread's Redis connection; returns the number of live jobs */
@@ -50,6 +52,18 @@ void tw_job_finish(tw_server_t *sv, tw_jit_job_t *job, int status,
     tw_blob_t *blob, int from_store, int transcoded, int hit);
 void tw_job_unlink(tw_server_t *sv, tw_jit_job_t *job);
 void tw_job_request(const tw_jit_job_t *job, vo_request_t *req);
+
+/*
+ * For the slots: tw_jobs_take() (with the server mutex held) gives the
+ * next job a slot may start, requested ones first, then prefetches
+ * (only when the pool is idle or keeps an idle slot beside it), heavy
+ * ones (HEVC, AV1) only while fewer than conf.heavy_slots run;
+ * NULL when none may start now.  The job is RUNNING and counted busy
+ * until tw_jobs_done() (without the mutex; heavy: the job's) once the
+ * slot is done with it.
+ */
+tw_jit_job_t *tw_jobs_take(tw_server_t *sv);
+void tw_jobs_done(tw_server_t *sv, unsigned heavy);
 /* the time one object took, into the histogram */
 void tw_job_observe(tw_server_t *sv, double seconds);
 

@@ -26,6 +26,7 @@
 #include "common/tw_redis.h"
 #include "serve/tw_http.h"
 #include "serve/tw_jobs.h"
+#include "serve/tw_mcache.h"
 #include "serve/tw_serve.h"
 #include "serve/tw_serve_conf.h"
 #include "serve/tw_server.h"
@@ -80,6 +81,7 @@ tw_serve_command(int argc, char **argv)
     pthread_mutex_init(&sv.mutex, NULL);
     pthread_mutex_init(&sv.mcache_mutex, NULL);
     pthread_cond_init(&sv.cond, NULL);
+    pthread_cond_init(&sv.mfetch_cond, NULL);
 
     if (tw_serve_conf(argc, argv, &sv.conf) != 0
         || tw_redis_conf(&sv.redis, sv.conf.redis) != 0)
@@ -111,7 +113,9 @@ tw_serve_command(int argc, char **argv)
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
 
-    if (tw_slots_start(&sv) != 0 || tw_http_start(&sv) != 0) {
+    if (tw_slots_start(&sv) != 0 || tw_mcache_start(&sv) != 0
+        || tw_http_start(&sv) != 0)
+    {
         goto stop;
     }
 
@@ -120,8 +124,9 @@ tw_serve_command(int argc, char **argv)
                sv.conf.store.spec, sv.conf.listen[i]);
     }
 
-    tw_log(TW_LOG_INFO, "%u slot(s), queue %u, wait %u ms, redis %s, "
-           "lock ttl %u ms, prefetch %s", sv.nslots, sv.conf.queue,
+    tw_log(TW_LOG_INFO, "%u slot(s) (%u for HEVC and AV1), queue %u (%u), "
+           "wait %u ms, redis %s, lock ttl %u ms, prefetch %s", sv.nslots,
+           sv.conf.heavy_slots, sv.conf.queue, sv.conf.heavy_queue,
            sv.conf.wait_ms, sv.redis.addr ? sv.redis.addr : "off",
            sv.conf.lock_ttl_ms, sv.conf.prefetch ? "on" : "off");
 
@@ -162,6 +167,9 @@ stop:
     /* no request is suspended any more unless a second signal cut the
      * wait short; stopping the daemons then would be undefined, so the
      * process just exits */
+    /* the fetch threads first: a fetch that ends resumes its requests */
+    tw_mcache_stop(&sv);
+
     if (live == 0 || rc != 0) {
         tw_http_stop(&sv);
     }

@@ -19,6 +19,8 @@
 
 static int tw_serve_listen(void *data, const tw_conf_key_t *key,
     const char *value, const char *where, int first);
+static int tw_serve_share(void *data, const tw_conf_key_t *key,
+    const char *value, const char *where, int first);
 
 
 #define tw_off(f)  offsetof(tw_serve_conf_t, f)
@@ -27,6 +29,7 @@ static const tw_conf_key_t  tw_serve_keys[] = {
     { "listen",      TW_CONF_CALL,  0, 0, 0, tw_serve_listen },
     { "slots",       TW_CONF_U32,   tw_off(slots), 1, 256, NULL },
     { "queue",       TW_CONF_U32,   tw_off(queue), 1, 100000, NULL },
+    { "heavy-share", TW_CONF_CALL,  0, 0, 0, tw_serve_share },
     { "connections", TW_CONF_U32,   tw_off(connections), 4, 65536, NULL },
     { "redis",       TW_CONF_STR,   tw_off(redis), 0, 0, NULL },
     { "lock-ttl",    TW_CONF_MS,    tw_off(lock_ttl_ms), 500, 3600000,
@@ -72,6 +75,41 @@ tw_serve_listen(void *data, const tw_conf_key_t *key, const char *value,
 }
 
 
+/* a share: a decimal number above 0 and at most 1 */
+static int
+tw_serve_share(void *data, const tw_conf_key_t *key, const char *value,
+    const char *where, int first)
+{
+    char             *end;
+    double            v;
+    tw_serve_conf_t  *conf = data;
+
+    v = strtod(value, &end);
+
+    if (end == value || *end != '\0' || !(v > 0.0 && v <= 1.0)) {
+        tw_log(TW_LOG_ERR, "%s: %s \"%s\": a share above 0 and at most 1 "
+               "(0.5: half of the slots)", where, key->name, value);
+        return -1;
+    }
+
+    conf->heavy_share = v;
+
+    return 0;
+}
+
+
+/* share of n, rounded down, at least 1 */
+static uint32_t
+tw_serve_part(double share, uint32_t n)
+{
+    uint32_t  k;
+
+    k = (uint32_t) (share * n + 1e-9);
+
+    return k ? k : 1;
+}
+
+
 int
 tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf)
 {
@@ -86,6 +124,7 @@ tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf)
     conf->wait_ms = 20000;
     conf->connections = 1024;
     conf->prefetch = 1;
+    conf->heavy_share = 0.5;
 
     if (tw_conf_args(argc, argv, tables) != 0) {
         return -1;
@@ -114,6 +153,9 @@ tw_serve_conf(int argc, char **argv, tw_serve_conf_t *conf)
     if (conf->queue == 0) {
         conf->queue = 2 * conf->slots;
     }
+
+    conf->heavy_slots = tw_serve_part(conf->heavy_share, conf->slots);
+    conf->heavy_queue = tw_serve_part(conf->heavy_share, conf->queue);
 
     return 0;
 }

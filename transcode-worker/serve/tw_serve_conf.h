@@ -24,6 +24,9 @@ typedef struct {
     uint32_t            nlisten;
     uint32_t            slots;           /* 0: number of cores */
     uint32_t            queue;           /* 0: 2 * slots */
+    double              heavy_share;     /* of the slots and the queue */
+    uint32_t            heavy_slots;     /* from it: HEVC and AV1 jobs */
+    uint32_t            heavy_queue;     /* running, and queued */
     char               *redis;           /* NULL: no Redis */
     uint32_t            lock_ttl_ms;
     uint32_t            wait_ms;

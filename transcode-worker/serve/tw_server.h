@@ -27,6 +27,8 @@
 
 
 #define TW_MCACHE_SIZE      256      /* media descriptions kept, by id */
+#define TW_MFETCH_THREADS   4        /* s3: media.json fetch threads */
+#define TW_MFETCH_MAX       256      /* s3: ids being fetched at once */
 
 
 /* result of a job, shared by its waiters: the encoded bytes, and for an
@@ -49,6 +51,7 @@ typedef enum {
 
 typedef struct tw_ctx_s      tw_ctx_t;
 typedef struct tw_jit_job_s  tw_jit_job_t;
+typedef struct tw_mfetch_s   tw_mfetch_t;
 
 
 /* one HTTP request (libmicrohttpd's con_cls), owned by its connection:
@@ -61,6 +64,16 @@ struct tw_ctx_s {
     unsigned                first:1;     /* it created the job */
     unsigned                started:1;   /* the request was looked at */
     unsigned                suspended:1;
+
+    /* s3: waiting for the media description (tw_mcache.c), under the
+     * media cache's mutex; mfetched once it came, in mrc and
+     * media */
+    tw_ctx_t               *mnext;       /* in its fetch's waiters */
+    tw_mfetch_t            *fetch;       /* while waiting */
+    unsigned                mready:1;   /* resumed with it */
+    unsigned                mfetched:1;  /* mrc and media are set */
+    int                     mrc;         /* as tw_media_get() */
+    vo_media_t             *media;       /* malloc(), when mrc is 0 */
 
     /* the answer, set once (under the server mutex while attached) */
     unsigned                done:1;
@@ -86,6 +99,7 @@ struct tw_jit_job_s {
     uint32_t                n;
     tw_job_state_t          state;
     unsigned                prefetch:1;
+    unsigned                heavy:1;     /* HEVC or AV1: --heavy-share */
     unsigned                requested:1; /* a request is attached */
     unsigned                locked:1;    /* this process owns the lock */
     unsigned                waited:1;    /* was REMOTE */
@@ -101,6 +115,10 @@ typedef struct {
     uint64_t            finished;
     uint64_t            failed;
     uint64_t            rejected;
+    uint64_t            refused_heavy;   /* rejected: heavy share full */
+    uint64_t            refused_queue;   /* rejected: queue full */
+    uint64_t            dropped;         /* queued, every waiter gone */
+    uint64_t            abandoned;       /* a client left a queued job */
     uint64_t            deduplicated;
     uint64_t            store_hits;
     uint64_t            wait_timeouts;
@@ -125,6 +143,16 @@ typedef struct {
 } tw_mcache_entry_t;
 
 
+/* one media.json being fetched from an s3 store, for the requests
+ * waiting for it (tw_mcache.c); under the media cache's mutex */
+struct tw_mfetch_s {
+    tw_mfetch_t            *next;
+    char                    id[VO_ID_MAX + 1];
+    unsigned                running:1;   /* a fetch thread has it */
+    tw_ctx_t               *waiters;
+};
+
+
 /* resumes a suspended request whose answer is set; ctx must not be
  * touched afterwards: its connection may free it at once */
 typedef void (*tw_resume_pt)(tw_ctx_t *ctx);
@@ -143,6 +171,8 @@ typedef struct tw_server_s {
     tw_jit_job_t       *ptail;
     uint32_t            queued;          /* requested jobs queued */
     uint32_t            busy;            /* slots producing */
+    uint32_t            heavy_queued;    /* of queued: HEVC or AV1 */
+    uint32_t            heavy_busy;      /* of busy: HEVC or AV1 */
     unsigned            stopping:1;      /* no new work */
     unsigned            quit:1;          /* slots exit */
 
@@ -159,9 +189,21 @@ typedef struct tw_server_s {
     void               *daemons[TW_LISTEN_MAX];   /* MHD_Daemon */
     char               *unix_paths[TW_LISTEN_MAX];
     tw_resume_pt        resume;
+    /* 1 when the client of a suspended request has left (any thread,
+     * while the request is attached) */
+    int               (*gone)(tw_ctx_t *ctx);
 
     pthread_mutex_t     mcache_mutex;
     tw_mcache_entry_t  *mcache;          /* TW_MCACHE_SIZE */
+
+    /* s3: the media.json fetches, off the HTTP threads (tw_mcache.c),
+     * under mcache_mutex */
+    pthread_cond_t      mfetch_cond;     /* a fetch to run, or quit */
+    tw_mfetch_t        *mfetches;        /* pending and running */
+    uint32_t            nmfetches;
+    pthread_t           mfetch_tid[TW_MFETCH_THREADS];
+    uint32_t            nmfetchers;
+    unsigned            mfetch_quit:1;
 
     int                 inflight;        /* HTTP requests, atomic */
 } tw_server_t;

@@ -118,7 +118,8 @@ static void *
 tw_slot_main(void *data)
 {
     int           next;
-    tw_jit_job_t     *job;
+    unsigned      heavy;
+    tw_jit_job_t *job;
     char          rendition[VO_NAME_MAX + 1];
     tw_slot_t    *sl = data;
     tw_server_t  *sv = sl->sv;
@@ -128,35 +129,21 @@ tw_slot_main(void *data)
     for ( ;; ) {
         pthread_mutex_lock(&sv->mutex);
 
-        while (!sv->quit && sv->qhead == NULL && sv->phead == NULL) {
+        /* what is queued is made before the slots quit; a heavy job
+         * waits for a heavy slot to end (which wakes every slot) */
+        while ((job = tw_jobs_take(sv)) == NULL
+               && !(sv->quit && sv->qhead == NULL && sv->phead == NULL))
+        {
             pthread_cond_wait(&sv->cond, &sv->mutex);
         }
 
-        if (sv->qhead) {
-            job = sv->qhead;
-            sv->qhead = job->qnext;
-            if (sv->qhead == NULL) {
-                sv->qtail = NULL;
-            }
-            sv->queued--;
+        pthread_mutex_unlock(&sv->mutex);
 
-        } else if (sv->phead) {
-            job = sv->phead;
-            sv->phead = job->qnext;
-            if (sv->phead == NULL) {
-                sv->ptail = NULL;
-            }
-
-        } else {
-            pthread_mutex_unlock(&sv->mutex);
+        if (job == NULL) {
             break;
         }
 
-        job->qnext = NULL;
-        job->state = TW_JOB_RUNNING;
-        sv->busy++;
-
-        pthread_mutex_unlock(&sv->mutex);
+        heavy = job->heavy;
 
         /* kept for the prefetch: the job is gone after the run */
         m = job->media;
@@ -166,9 +153,7 @@ tw_slot_main(void *data)
 
         next = tw_slot_run(sl, job);
 
-        pthread_mutex_lock(&sv->mutex);
-        sv->busy--;
-        pthread_mutex_unlock(&sv->mutex);
+        tw_jobs_done(sv, heavy);
 
         if (next) {
             req.segment++;
