@@ -43,10 +43,10 @@ static volatile sig_atomic_t  tw_ingest_stop;
 static void tw_ingest_signal(int sig);
 static int tw_ingest_worker(int argc, char **argv);
 static void *tw_ingest_thread(void *data);
-static int tw_ingest_next(tw_ingest_thread_t *t, redisContext *c);
-static void tw_ingest_run(tw_ingest_thread_t *t, redisContext *c,
+static int tw_ingest_next(tw_ingest_thread_t *t, tw_rconn_t   *c);
+static void tw_ingest_run(tw_ingest_thread_t *t, tw_rconn_t   *c,
     redisReply *entry, uint32_t deliveries);
-static uint32_t tw_ingest_deliveries(redisContext *c, const char *id);
+static uint32_t tw_ingest_deliveries(tw_rconn_t   *c, const char *id);
 static void tw_ingest_trim(const tw_ingest_conf_t *conf);
 static void tw_ingest_leave(const tw_ingest_conf_t *conf);
 static int tw_ingest_admin(int argc, char **argv, int retry);
@@ -175,7 +175,7 @@ tw_ingest_thread(void *data)
     int                  down;
     char                 err[256];
     uint32_t             backoff;
-    redisContext        *c;
+    tw_rconn_t          *c;
     tw_ingest_thread_t  *t = data;
     const tw_ingest_conf_t  *conf = &t->srv->conf;
 
@@ -194,7 +194,7 @@ tw_ingest_thread(void *data)
                 }
                 down = 1;
                 if (c) {
-                    redisFree(c);
+                    tw_redis_free(c);
                     c = NULL;
                 }
                 tw_sleep_ms(backoff);
@@ -211,13 +211,13 @@ tw_ingest_thread(void *data)
         }
 
         if (tw_ingest_next(t, c) != 0) {
-            redisFree(c);
+            tw_redis_free(c);
             c = NULL;
         }
     }
 
     if (c) {
-        redisFree(c);
+        tw_redis_free(c);
     }
 
     return NULL;
@@ -227,7 +227,7 @@ tw_ingest_thread(void *data)
 /* a pending entry idle for claim-idle first, else a new one: 0, or -1
  * when the connection is to be made again */
 static int
-tw_ingest_next(tw_ingest_thread_t *t, redisContext *c)
+tw_ingest_next(tw_ingest_thread_t *t, tw_rconn_t   *c)
 {
     char                     ms[16], block[16];
     uint32_t                 b;
@@ -236,7 +236,7 @@ tw_ingest_next(tw_ingest_thread_t *t, redisContext *c)
 
     snprintf(ms, sizeof(ms), "%u", conf->claim_idle_ms);
 
-    reply = redisCommand(c, "XAUTOCLAIM %s %s %s %s %s COUNT 1",
+    reply = tw_redis_command(c, "XAUTOCLAIM %s %s %s %s %s COUNT 1",
                          TW_JOBS_STREAM, TW_JOBS_GROUP, conf->consumer, ms,
                          t->cursor);
     if (reply == NULL) {
@@ -264,7 +264,7 @@ tw_ingest_next(tw_ingest_thread_t *t, redisContext *c)
                           tw_ingest_deliveries(c,
                                    list->element[0]->element[0]->str));
             freeReplyObject(reply);
-            return c->err ? -1 : 0;
+            return tw_redis_errstr(c)[0] ? -1 : 0;
         }
     }
 
@@ -277,7 +277,7 @@ tw_ingest_next(tw_ingest_thread_t *t, redisContext *c)
     }
     snprintf(block, sizeof(block), "%u", b);
 
-    reply = redisCommand(c, "XREADGROUP GROUP %s %s COUNT 1 BLOCK %s "
+    reply = tw_redis_command(c, "XREADGROUP GROUP %s %s COUNT 1 BLOCK %s "
                          "STREAMS %s >", TW_JOBS_GROUP, conf->consumer, block,
                          TW_JOBS_STREAM);
     if (reply == NULL) {
@@ -299,12 +299,12 @@ tw_ingest_next(tw_ingest_thread_t *t, redisContext *c)
     }
 
     freeReplyObject(reply);
-    return c->err ? -1 : 0;
+    return tw_redis_errstr(c)[0] ? -1 : 0;
 }
 
 
 static void
-tw_ingest_run(tw_ingest_thread_t *t, redisContext *c, redisReply *entry,
+tw_ingest_run(tw_ingest_thread_t *t, tw_rconn_t   *c, redisReply *entry,
     uint32_t deliveries)
 {
     int                   rc;
@@ -345,7 +345,7 @@ tw_ingest_run(tw_ingest_thread_t *t, redisContext *c, redisReply *entry,
         return;
     }
 
-    ack = redisCommand(c, "XACK %s %s %s", TW_JOBS_STREAM, TW_JOBS_GROUP,
+    ack = tw_redis_command(c, "XACK %s %s %s", TW_JOBS_STREAM, TW_JOBS_GROUP,
                        x.entry);
     if (ack && ack->type == REDIS_REPLY_INTEGER) {
         __atomic_add_fetch(&mx->acked, 1, __ATOMIC_RELAXED);
@@ -356,13 +356,13 @@ tw_ingest_run(tw_ingest_thread_t *t, redisContext *c, redisReply *entry,
 
 /* the delivery count of a pending entry (XAUTOCLAIM counted this one) */
 static uint32_t
-tw_ingest_deliveries(redisContext *c, const char *id)
+tw_ingest_deliveries(tw_rconn_t   *c, const char *id)
 {
     uint32_t     n;
     redisReply  *reply, *e;
 
     n = 1;
-    reply = redisCommand(c, "XPENDING %s %s %s %s 1", TW_JOBS_STREAM,
+    reply = tw_redis_command(c, "XPENDING %s %s %s %s 1", TW_JOBS_STREAM,
                          TW_JOBS_GROUP, id, id);
 
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
@@ -404,7 +404,7 @@ tw_ingest_trim(const tw_ingest_conf_t *conf)
     char           err[256], min[64], *name;
     size_t         i, f;
     redisReply    *groups, *g, *p, *r;
-    redisContext  *c;
+    tw_rconn_t    *c;
 
     c = tw_redis_open(&conf->rconf, conf->redis_timeout_ms, err, sizeof(err));
     if (c == NULL) {
@@ -412,7 +412,7 @@ tw_ingest_trim(const tw_ingest_conf_t *conf)
     }
 
     min[0] = '\0';
-    groups = redisCommand(c, "XINFO GROUPS %s", TW_JOBS_STREAM);
+    groups = tw_redis_command(c, "XINFO GROUPS %s", TW_JOBS_STREAM);
 
     for (i = 0; groups && groups->type == REDIS_REPLY_ARRAY
                 && i < groups->elements; i++)
@@ -436,7 +436,7 @@ tw_ingest_trim(const tw_ingest_conf_t *conf)
             break;
         }
 
-        p = redisCommand(c, "XPENDING %s %s", TW_JOBS_STREAM, name);
+        p = tw_redis_command(c, "XPENDING %s %s", TW_JOBS_STREAM, name);
         if (p == NULL || p->type != REDIS_REPLY_ARRAY || p->elements < 2) {
             freeReplyObject(p);
             min[0] = '\0';
@@ -453,7 +453,7 @@ tw_ingest_trim(const tw_ingest_conf_t *conf)
     }
 
     if (min[0] && strcmp(min, "0-0") != 0) {
-        r = redisCommand(c, "XTRIM %s MINID %s", TW_JOBS_STREAM, min);
+        r = tw_redis_command(c, "XTRIM %s MINID %s", TW_JOBS_STREAM, min);
         if (r && r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
             tw_log(TW_LOG_DEBUG, "trimmed %lld entries below %s",
                    r->integer, min);
@@ -462,7 +462,7 @@ tw_ingest_trim(const tw_ingest_conf_t *conf)
     }
 
     freeReplyObject(groups);
-    redisFree(c);
+    tw_redis_free(c);
 }
 
 
@@ -472,24 +472,24 @@ tw_ingest_leave(const tw_ingest_conf_t *conf)
 {
     char           err[256];
     redisReply    *p, *d;
-    redisContext  *c;
+    tw_rconn_t    *c;
 
     c = tw_redis_open(&conf->rconf, conf->redis_timeout_ms, err, sizeof(err));
     if (c == NULL) {
         return;
     }
 
-    p = redisCommand(c, "XPENDING %s %s - + 1 %s", TW_JOBS_STREAM,
+    p = tw_redis_command(c, "XPENDING %s %s - + 1 %s", TW_JOBS_STREAM,
                      TW_JOBS_GROUP, conf->consumer);
 
     if (p && p->type == REDIS_REPLY_ARRAY && p->elements == 0) {
-        d = redisCommand(c, "XGROUP DELCONSUMER %s %s %s", TW_JOBS_STREAM,
+        d = tw_redis_command(c, "XGROUP DELCONSUMER %s %s %s", TW_JOBS_STREAM,
                          TW_JOBS_GROUP, conf->consumer);
         freeReplyObject(d);
     }
 
     freeReplyObject(p);
-    redisFree(c);
+    tw_redis_free(c);
 }
 
 
@@ -503,7 +503,7 @@ tw_ingest_admin(int argc, char **argv, int retry)
     vo_str_t           vid;
     uint32_t           chunk, first, last;
     redisReply        *reply;
-    redisContext      *c;
+    tw_rconn_t        *c;
     tw_ingest_conf_t   conf;
     const char        *id, *arg2;
 
@@ -547,7 +547,7 @@ tw_ingest_admin(int argc, char **argv, int retry)
     }
 
     if (arg2 == NULL) {
-        reply = redisCommand(c, "HGET " TW_INGEST_KEY " source", id);
+        reply = tw_redis_command(c, "HGET " TW_INGEST_KEY " source", id);
         if (reply == NULL || reply->type != REDIS_REPLY_STRING
             || reply->len == 0)
         {
@@ -582,7 +582,7 @@ tw_ingest_admin(int argc, char **argv, int retry)
     /* playable again under the probe policy: the description the
      * failure removed */
     reply = policy == TW_READY_PROBE
-            ? redisCommand(c, "HGET " TW_INGEST_KEY " media", id) : NULL;
+            ? tw_redis_command(c, "HGET " TW_INGEST_KEY " media", id) : NULL;
     vid.data = (const u_char *) id;
     vid.len = strlen(id);
 
@@ -596,11 +596,11 @@ tw_ingest_admin(int argc, char **argv, int retry)
     }
     freeReplyObject(reply);
 
-    reply = redisCommand(c, "HSET " TW_CATALOG_KEY " status processing "
+    reply = tw_redis_command(c, "HSET " TW_CATALOG_KEY " status processing "
                          "error %s", id, "");
     freeReplyObject(reply);
 
-    reply = redisCommand(c, "XADD %s * type chunk id %s gen %s chunk %s "
+    reply = tw_redis_command(c, "XADD %s * type chunk id %s gen %s chunk %s "
                          "first %s last %s", TW_JOBS_STREAM, id, gen, n[0],
                          n[1], n[2]);
     rc = (reply && reply->type == REDIS_REPLY_STRING) ? 0 : 3;
@@ -618,7 +618,7 @@ done:
 end:
 
     if (c) {
-        redisFree(c);
+        tw_redis_free(c);
     }
     tw_ingest_conf_free(&conf);
 

@@ -113,7 +113,7 @@ tw_ingest_probe(tw_ingest_ctx_t *x, const char *id, const char *source)
 
     snprintf(key, sizeof(key), TW_INGEST_KEY, id);
 
-    reply = redisCommand(x->redis, "HGET %s queued", key);
+    reply = tw_redis_command(x->redis, "HGET %s queued", key);
     if (reply == NULL) {
         return TW_JOB_LEAVE;
     }
@@ -265,7 +265,7 @@ tw_ingest_split(tw_ingest_ctx_t *x, const char *id, const tw_ingest_job_t *j)
         snprintf(num[1], sizeof(num[1]), "%u", first);
         snprintf(num[2], sizeof(num[2]), "%u", last);
 
-        reply = redisCommand(x->redis, "XADD %s * type chunk id %s gen %s "
+        reply = tw_redis_command(x->redis, "XADD %s * type chunk id %s gen %s "
                              "chunk %s first %s last %s", TW_JOBS_STREAM, id,
                              j->gen, num[0], num[1], num[2]);
         if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
@@ -351,7 +351,7 @@ tw_ingest_chunk(tw_ingest_ctx_t *x, redisReply *kv)
     last = (uint32_t) strtoul(l, NULL, 10);
     snprintf(key, sizeof(key), TW_INGEST_KEY, id);
 
-    st = redisCommand(x->redis, "HMGET %s gen outcome media eager", key);
+    st = tw_redis_command(x->redis, "HMGET %s gen outcome media eager", key);
     if (st == NULL || st->type != REDIS_REPLY_ARRAY || st->elements != 4) {
         freeReplyObject(st);
         return TW_JOB_LEAVE;
@@ -535,7 +535,7 @@ tw_ingest_touch(tw_ingest_ctx_t *x)
     }
 
     x->touched = now;
-    reply = redisCommand(x->redis, "XCLAIM %s %s %s 0 %s JUSTID",
+    reply = tw_redis_command(x->redis, "XCLAIM %s %s %s 0 %s JUSTID",
                          TW_JOBS_STREAM, TW_JOBS_GROUP, x->conf->consumer,
                          x->entry);
     freeReplyObject(reply);
@@ -555,7 +555,7 @@ tw_ingest_failed(tw_ingest_ctx_t *x, const char *id, const char *gen,
 
     /* a probe that failed is the job of its generation */
     if (strcmp(gen, x->entry) == 0) {
-        reply = redisCommand(x->redis, "HGET " TW_INGEST_KEY " gen", id);
+        reply = tw_redis_command(x->redis, "HGET " TW_INGEST_KEY " gen", id);
         if (reply == NULL) {
             return TW_JOB_LEAVE;
         }
@@ -622,7 +622,7 @@ tw_ingest_dead(tw_ingest_ctx_t *x, void *entry)
     last = NULL;
     why = "no error recorded (the worker died?)";
 
-    last = redisCommand(x->redis, "HGET " TW_INGEST_ERRORS " %s", id,
+    last = tw_redis_command(x->redis, "HGET " TW_INGEST_ERRORS " %s", id,
                         chunk ? chunk : "probe");
     if (last && last->type == REDIS_REPLY_STRING) {
         why = last->str;
@@ -639,7 +639,7 @@ tw_ingest_dead(tw_ingest_ctx_t *x, void *entry)
                  type, x->deliveries, why);
     }
 
-    reply = redisCommand(x->redis, "XADD %s * entry %s type %s id %s "
+    reply = tw_redis_command(x->redis, "XADD %s * entry %s type %s id %s "
                          "chunk %s deliveries %s error %s", TW_JOBS_DEAD,
                          x->entry, type, id, chunk ? chunk : "", n, text);
     freeReplyObject(last);

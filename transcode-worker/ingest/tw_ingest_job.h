@@ -20,7 +20,7 @@
 
 typedef struct {
     const tw_ingest_conf_t  *conf;
-    void                    *redis;      /* the thread's redisContext */
+    void                    *redis;      /* the thread's tw_rconn_t   */
     const char              *entry;      /* the stream entry's id */
     uint32_t                 deliveries;
     double                   touched;    /* when its idle time was reset */

@@ -31,7 +31,7 @@ static enum MHD_Result tw_metrics_handler(void *cls,
     const char *version, const char *upload_data, size_t *upload_size,
     void **con_cls);
 static void tw_metrics_text(tw_ingest_metrics_t *mx, tw_text_t *t);
-static void tw_metrics_groups(redisContext *c, tw_text_t *t);
+static void tw_metrics_groups(tw_rconn_t   *c, tw_text_t *t);
 static void tw_printf(tw_text_t *t, const char *fmt, ...)
 #ifdef __GNUC__
     __attribute__((format(printf, 2, 3)))
@@ -184,7 +184,7 @@ tw_metrics_text(tw_ingest_metrics_t *mx, tw_text_t *t)
 {
     char           err[256];
     redisReply    *len, *dead;
-    redisContext  *c;
+    tw_rconn_t    *c;
 
     c = tw_redis_open(&mx->conf->rconf, mx->conf->redis_timeout_ms, err,
                       sizeof(err));
@@ -196,8 +196,8 @@ tw_metrics_text(tw_ingest_metrics_t *mx, tw_text_t *t)
     if (c) {
         tw_metrics_groups(c, t);
 
-        len = redisCommand(c, "XLEN %s", TW_JOBS_STREAM);
-        dead = redisCommand(c, "XLEN %s", TW_JOBS_DEAD);
+        len = tw_redis_command(c, "XLEN %s", TW_JOBS_STREAM);
+        dead = tw_redis_command(c, "XLEN %s", TW_JOBS_DEAD);
 
         tw_printf(t, "# HELP vidorigin_ingest_stream_length Entries in the "
                   "stream\n# TYPE vidorigin_ingest_stream_length gauge\n"
@@ -216,7 +216,7 @@ tw_metrics_text(tw_ingest_metrics_t *mx, tw_text_t *t)
                                                             : 0);
         freeReplyObject(len);
         freeReplyObject(dead);
-        redisFree(c);
+        tw_redis_free(c);
     }
 
     tw_printf(t, "# HELP vidorigin_ingest_jobs_total Entries this process "
@@ -246,12 +246,12 @@ tw_metrics_text(tw_ingest_metrics_t *mx, tw_text_t *t)
 static const char  *tw_group_fields[] = { "pending", "lag", "consumers" };
 
 static void
-tw_metrics_groups(redisContext *c, tw_text_t *t)
+tw_metrics_groups(tw_rconn_t   *c, tw_text_t *t)
 {
     size_t       i, f, k;
     redisReply  *reply, *g, *name, *v;
 
-    reply = redisCommand(c, "XINFO GROUPS %s", TW_JOBS_STREAM);
+    reply = tw_redis_command(c, "XINFO GROUPS %s", TW_JOBS_STREAM);
 
     tw_printf(t, "# HELP vidorigin_ingest_group_pending Entries delivered "
               "and not acked, per consumer group (XINFO GROUPS pending)\n"

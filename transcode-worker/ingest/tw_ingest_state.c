@@ -116,21 +116,21 @@ static const char  tw_lua_progress[] =
     "return 1";
 
 
-static int tw_state_error(redisContext *c, redisReply *reply,
+static int tw_state_error(tw_rconn_t   *c, redisReply *reply,
     const char *what, char *err, size_t size);
-static int tw_state_side(redisContext *c, const tw_store_t *st,
+static int tw_state_side(tw_rconn_t   *c, const tw_store_t *st,
     const char *id, redisReply *take, char *err, size_t size);
-static int tw_state_seen(redisContext *c, const char *id, const char *type,
+static int tw_state_seen(tw_rconn_t   *c, const char *id, const char *type,
     const char *decided, char *xid, size_t xsize, char *err, size_t size);
 
 
 static int
-tw_state_error(redisContext *c, redisReply *reply, const char *what,
+tw_state_error(tw_rconn_t   *c, redisReply *reply, const char *what,
     char *err, size_t size)
 {
     if (reply == NULL) {
         snprintf(err, size, "%s: %s", what,
-                 c->errstr[0] ? c->errstr : "no reply");
+                 tw_redis_errstr(c)[0] ? tw_redis_errstr(c) : "no reply");
     } else {
         snprintf(err, size, "%s: %s", what,
                  reply->type == REDIS_REPLY_ERROR ? reply->str
@@ -148,7 +148,7 @@ tw_ingest_reset(void *redis, const char *id, const tw_ingest_job_t *j,
 {
     char           key[96], done[96], errs[96], n[4][16], pol[4];
     redisReply    *reply;
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
 
     snprintf(key, sizeof(key), TW_INGEST_KEY, id);
     snprintf(done, sizeof(done), TW_INGEST_DONE, id);
@@ -159,7 +159,7 @@ tw_ingest_reset(void *redis, const char *id, const tw_ingest_job_t *j,
     snprintf(n[3], sizeof(n[3]), "%u", j->eager);
     snprintf(pol, sizeof(pol), "%d", j->policy);
 
-    reply = redisCommand(c, "EVAL %s 3 %s %s %s %s %s %s %s %s %s %s %s",
+    reply = tw_redis_command(c, "EVAL %s 3 %s %s %s %s %s %s %s %s %s %s %s",
                          tw_lua_reset, key, done, errs, j->gen, j->source,
                          j->media ? j->media : "", n[0], n[1], n[2], n[3],
                          pol);
@@ -178,11 +178,11 @@ tw_ingest_queued(void *redis, const char *id, const char *gen, char *err,
 {
     char           key[96];
     redisReply    *reply;
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
 
     snprintf(key, sizeof(key), TW_INGEST_KEY, id);
 
-    reply = redisCommand(c, "EVAL %s 1 %s %s", tw_lua_queued, key, gen);
+    reply = tw_redis_command(c, "EVAL %s 1 %s %s", tw_lua_queued, key, gen);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
         return tw_state_error(c, reply, "job queued", err, size);
     }
@@ -199,12 +199,12 @@ tw_ingest_done(void *redis, const char *id, const char *gen,
     int            rc;
     char           key[96], done[96];
     redisReply    *reply;
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
 
     snprintf(key, sizeof(key), TW_INGEST_KEY, id);
     snprintf(done, sizeof(done), TW_INGEST_DONE, id);
 
-    reply = redisCommand(c, "EVAL %s 2 %s %s %s %s", tw_lua_done, key, done,
+    reply = tw_redis_command(c, "EVAL %s 2 %s %s %s %s", tw_lua_done, key, done,
                          gen, chunk);
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
         || reply->elements != 2
@@ -229,11 +229,11 @@ tw_ingest_fail(void *redis, const char *id, const char *gen,
     int            rc;
     char           key[96];
     redisReply    *reply;
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
 
     snprintf(key, sizeof(key), TW_INGEST_KEY, id);
 
-    reply = redisCommand(c, "EVAL %s 1 %s %s %s", tw_lua_fail, key, gen,
+    reply = tw_redis_command(c, "EVAL %s 1 %s %s %s", tw_lua_fail, key, gen,
                          reason);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
         return tw_state_error(c, reply, "job failed", err, size);
@@ -251,11 +251,11 @@ tw_ingest_chunk_error(void *redis, const char *id, const char *chunk,
 {
     char           key[96];
     redisReply    *reply;
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
 
     snprintf(key, sizeof(key), TW_INGEST_ERRORS, id);
 
-    reply = redisCommand(c, "HSET %s %s %s", key, chunk, reason);
+    reply = tw_redis_command(c, "HSET %s %s %s", key, chunk, reason);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
         return tw_state_error(c, reply, "chunk error", err, size);
     }
@@ -271,11 +271,11 @@ tw_ingest_progress(void *redis, const char *id, const char *progress,
 {
     char           key[96];
     redisReply    *reply;
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
 
     snprintf(key, sizeof(key), TW_CATALOG_KEY, id);
 
-    reply = redisCommand(c, "EVAL %s 1 %s %s", tw_lua_progress, key,
+    reply = tw_redis_command(c, "EVAL %s 1 %s %s", tw_lua_progress, key,
                          progress);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
         return tw_state_error(c, reply, "catalog progress", err, size);
@@ -294,12 +294,12 @@ tw_ingest_publish(void *redis, const tw_store_t *st, const char *id,
     char           key[96], xid[64], lease[16];
     const char    *outcome;
     redisReply    *take, *reply;
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
 
     snprintf(key, sizeof(key), TW_INGEST_KEY, id);
     snprintf(lease, sizeof(lease), "%u", lease_ms);
 
-    take = redisCommand(c, "EVAL %s 1 %s %s", tw_lua_take, key, lease);
+    take = tw_redis_command(c, "EVAL %s 1 %s %s", tw_lua_take, key, lease);
     if (take == NULL || take->type != REDIS_REPLY_ARRAY
         || take->elements < 1 || take->element[0]->type != REDIS_REPLY_STRING)
     {
@@ -332,9 +332,9 @@ tw_ingest_publish(void *redis, const tw_store_t *st, const char *id,
 
     if (xid[0] == '\0') {
         reply = strcmp(outcome, "failed") == 0
-            ? redisCommand(c, "XADD %s * type failed id %s error %s",
+            ? tw_redis_command(c, "XADD %s * type failed id %s error %s",
                            TW_EVENTS, id, take->element[2]->str)
-            : redisCommand(c, "XADD %s * type ready id %s", TW_EVENTS, id);
+            : tw_redis_command(c, "XADD %s * type ready id %s", TW_EVENTS, id);
 
         if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
             tw_state_error(c, reply, "XADD " TW_EVENTS, err, size);
@@ -347,7 +347,7 @@ tw_ingest_publish(void *redis, const tw_store_t *st, const char *id,
                xid);
     }
 
-    reply = redisCommand(c, "EVAL %s 1 %s %s %s", tw_lua_published, key,
+    reply = tw_redis_command(c, "EVAL %s 1 %s %s %s", tw_lua_published, key,
                          take->element[4]->str, xid);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
         tw_state_error(c, reply, "publish record", err, size);
@@ -366,7 +366,7 @@ end:
 
 /* what the outcome means outside the state: media.json and the catalog */
 static int
-tw_state_side(redisContext *c, const tw_store_t *st, const char *id,
+tw_state_side(tw_rconn_t   *c, const tw_store_t *st, const char *id,
     redisReply *take, char *err, size_t size)
 {
     int          ready;
@@ -387,7 +387,7 @@ tw_state_side(redisContext *c, const tw_store_t *st, const char *id,
     snprintf(key, sizeof(key), TW_INGEST_KEY, id);
 
     if (ready && atoi(take->element[3]->str) == TW_READY_EAGER) {
-        reply = redisCommand(c, "HGET %s media", key);
+        reply = tw_redis_command(c, "HGET %s media", key);
         if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
             return tw_state_error(c, reply, "HGET media", err, size);
         }
@@ -408,8 +408,8 @@ tw_state_side(redisContext *c, const tw_store_t *st, const char *id,
     snprintf(key, sizeof(key), TW_CATALOG_KEY, id);
 
     reply = ready
-        ? redisCommand(c, "HSET %s status ready progress 1 error %s", key, "")
-        : redisCommand(c, "HSET %s status failed error %s", key,
+        ? tw_redis_command(c, "HSET %s status ready progress 1 error %s", key, "")
+        : tw_redis_command(c, "HSET %s status failed error %s", key,
                        take->element[2]->str);
 
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
@@ -423,7 +423,7 @@ tw_state_side(redisContext *c, const tw_store_t *st, const char *id,
 
 /* an event of type for id on vo:events since decided (ms), into xid */
 static int
-tw_state_seen(redisContext *c, const char *id, const char *type,
+tw_state_seen(tw_rconn_t   *c, const char *id, const char *type,
     const char *decided, char *xid, size_t xsize, char *err, size_t size)
 {
     int          found;
@@ -436,7 +436,7 @@ tw_state_seen(redisContext *c, const char *id, const char *type,
     snprintf(from, sizeof(from), "%lld", ms > 0 ? ms : 0);
 
     for (seen = 0; seen < TW_EVENT_SCAN_MAX; ) {
-        reply = redisCommand(c, "XRANGE %s %s + COUNT 500", TW_EVENTS, from);
+        reply = tw_redis_command(c, "XRANGE %s %s + COUNT 500", TW_EVENTS, from);
         if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
             return tw_state_error(c, reply, "XRANGE " TW_EVENTS, err, size);
         }
@@ -496,12 +496,12 @@ tw_ingest_reopen(void *redis, const char *id, uint32_t chunk,
     char           key[96], k[16];
     uint32_t       segs, cs;
     redisReply    *reply;
-    redisContext  *c = redis;
+    tw_rconn_t    *c = redis;
 
     snprintf(key, sizeof(key), TW_INGEST_KEY, id);
     snprintf(k, sizeof(k), "%u", chunk);
 
-    reply = redisCommand(c, "EVAL %s 1 %s %s", tw_lua_reopen, key, k);
+    reply = tw_redis_command(c, "EVAL %s 1 %s %s", tw_lua_reopen, key, k);
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
         return tw_state_error(c, reply, "reopen", err, size);
     }
