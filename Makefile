@@ -113,7 +113,7 @@ $(BUILD)/www/.stamp: $(wildcard www/*) scripts/build-www.sh
         test-region test-placement test-t test-harness test-layout \
         test-simulate simulate-plot \
         test-ingest test-ingest-upload test-ingest-jobs test-cluster \
-        test-build test-e2e test-fuzz test-valgrind unit t worker-test \
+        test-build test-run test-e2e test-fuzz test-valgrind unit t worker-test \
         s3-test cdn-test \
         purge-test jit-test codecs-test devices-test redis-test \
         placer-test placement-test upstream e2e fuzz valgrind
@@ -308,6 +308,13 @@ test-layout:
 test-build:
 	@bash tests/build/upstream.sh $(BUILD)/upstream
 
+# --- run: make run itself (scripts/run.sh on a port and a var/ of its
+# own): every entry point of SPEC section 3, an ingest, the demo page's
+# upload form played with hls.js in Chromium
+test-run: all sample
+	@WORKER=$(WORKER) MODULE_SO=$(MODULE_SO) STORE=$(VAR)/store \
+	    WWW=$(BUILD)/www bash scripts/run-suites.sh run tests/run/test-*.sh
+
 # --- e2e: end to end with real players, from a packaged store, then just
 # in time from S3
 test-e2e: all sample
@@ -363,6 +370,7 @@ test: deps all
 	@$(MAKE) --no-print-directory test-ingest-jobs
 	@$(MAKE) --no-print-directory test-redis
 	@$(MAKE) --no-print-directory test-cluster
+	@$(MAKE) --no-print-directory test-run
 	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory test-valgrind
 	@$(MAKE) --no-print-directory test-fuzz FUZZ_TIME=15

@@ -345,6 +345,25 @@ tw_up_lock(tw_upload_srv_t *srv, const char *id)
 }
 
 
+/* tw_up_lock, waiting up to ms for the request that holds it */
+int
+tw_up_lock_wait(tw_upload_srv_t *srv, const char *id, unsigned ms)
+{
+    unsigned         waited;
+    struct timespec  ts = { 0, 20 * 1000000L };
+
+    for (waited = 0; tw_up_lock(srv, id) != 0; waited += 20) {
+        if (waited >= ms) {
+            return -1;
+        }
+
+        nanosleep(&ts, NULL);
+    }
+
+    return 0;
+}
+
+
 void
 tw_up_unlock(tw_upload_srv_t *srv, const char *id)
 {

@@ -58,6 +58,9 @@ int tw_up_status(void *redis, const char *id, const char *status,
 
 /* one request at a time per upload: 0 taken, -1 busy (or too many) */
 int tw_up_lock(tw_upload_srv_t *srv, const char *id);
+/* the same, waiting up to ms for the request that holds the upload */
+#define TW_UP_LOCK_WAIT_MS  20000
+int tw_up_lock_wait(tw_upload_srv_t *srv, const char *id, unsigned ms);
 void tw_up_unlock(tw_upload_srv_t *srv, const char *id);
 int tw_up_locked(tw_upload_srv_t *srv, const char *id);
 

@@ -518,12 +518,27 @@ tw_tus_patch(tw_up_req_t *r)
         return;
     }
 
-    if (tw_up_lock(r->srv, r->id) != 0) {
+    /*
+     * A PATCH whose client was cut off may still be storing what it
+     * received (a part going up to S3, with its retries): the resumed
+     * client's PATCH waits for it, then reads the offset it left.
+     */
+
+    if (tw_up_lock_wait(r->srv, r->id, TW_UP_LOCK_WAIT_MS) != 0) {
         tw_tus_refuse(r, 423, "upload busy: another request writes it");
         return;
     }
 
     r->locked = 1;
+
+    if (tw_tus_current(r) != 0) {
+        return;
+    }
+
+    if (r->up.state == TW_UP_DONE) {
+        tw_tus_refuse(r, 403, "upload complete");
+        return;
+    }
 
     if (offset != r->up.offset) {
         tw_tus_refuse(r, 409, "Upload-Offset is not the upload's offset");
