@@ -29,6 +29,7 @@
 #include <hiredis/hiredis.h>
 
 #include "common/tw_log.h"
+#include "common/tw_rconn.h"
 #include "placer/tw_placer_model.h"
 #include "placer/tw_placer_redis.h"
 
@@ -83,7 +84,7 @@ tw_placer_model_sync(tw_placer_t *p)
         return 0;
     }
 
-    r = redisCommand(p->redis, "HMGET %s version json", TW_MODEL_KEY);
+    r = tw_redis_command(p->redis, "HMGET %s version json", TW_MODEL_KEY);
 
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         return tw_placer_redis_fail(p, "HMGET " TW_MODEL_KEY, r);
@@ -105,7 +106,7 @@ tw_placer_model_sync(tw_placer_t *p)
     n = tw_model_format(&p->model, json, sizeof(json));
     snprintf(ver, sizeof(ver), "%u", p->model.version);
     r = n < 0 ? NULL
-        : redisCommand(p->redis, "HSET %s version %s json %s", TW_MODEL_KEY,
+        : tw_redis_command(p->redis, "HSET %s version %s json %s", TW_MODEL_KEY,
                        ver, json);
 
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
