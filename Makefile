@@ -150,6 +150,21 @@ $(BUILD)/unit/test_sim_model: tests/simulate/test_sim_model.c $(SIM_SRCS) \
 	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
 	    -I$(CORE_DIR) -Itranscode-worker -Itests/lib -o $@ $< $(SIM_SRCS) -lm
 
+# the worker's C unit tests: tests/<concern>/test_tw_*.c, linked with the
+# core and the worker's units below (the ones without FFmpeg, libcurl,
+# hiredis or microhttpd; tests/lib/tw_log_null.c stands in for the log),
+# with the same sanitizers (LeakSanitizer included)
+TW_UNIT_SRCS := $(addprefix $(WORKER_DIR)/,catalog/tw_catalog.c \
+                    catalog/tw_catalog_text.c purger/tw_purge_journal.c) \
+                tests/lib/tw_log_null.c
+
+$(BUILD)/unit/test_tw_%: test_tw_%.c $(CORE_SRCS) $(CORE_HDRS) \
+                         $(TW_UNIT_SRCS) $(wildcard tests/*/*.h)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
+	    -I$(CORE_DIR) -I$(WORKER_DIR) -Itests/lib -I$(<D) -o $@ $< \
+	    $(TW_UNIT_SRCS) $(CORE_SRCS) $(CORE_LIBS) -lpthread
+
 # --- sample video packaged into var/store (shared by run and the tests)
 sample: worker
 	@bash scripts/make-sample.sh $(VAR) $(WORKER)

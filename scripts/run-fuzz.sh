@@ -52,13 +52,13 @@ tw=transcode-worker
 # target: the sources it needs beyond the core (vo/*.c)
 declare -A extra=(
     [media]="" [path]="" [json]="" [sigv4]="" [sign]="" [admin]=""
-    [journal]="$tw/purger/tw_purge_journal.c tests/fuzz/fuzz_log.c"
-    [request]="$tw/serve/tw_route.c tests/fuzz/fuzz_log.c"
+    [journal]="$tw/purger/tw_purge_journal.c tests/lib/tw_log_null.c"
+    [request]="$tw/serve/tw_route.c tests/lib/tw_log_null.c"
     [catalog]="$tw/catalog/tw_catalog.c $tw/catalog/tw_catalog_text.c
-               tests/fuzz/fuzz_log.c"
+               tests/lib/tw_log_null.c"
     [upload]="$tw/ingest/tw_upload_parse.c $tw/ingest/tw_upload_meta.c
               $tw/catalog/tw_catalog.c $tw/catalog/tw_catalog_text.c
-              tests/fuzz/fuzz_log.c"
+              tests/lib/tw_log_null.c"
 )
 all="media path json catalog sigv4 sign admin journal request upload"
 targets=${*:-$all}

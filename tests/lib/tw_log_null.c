@@ -2,7 +2,8 @@
  * Copyright (C) vidorigin authors
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The worker's log (common/tw_log.h) for the fuzz targets: every line is
+ * The worker's log (common/tw_log.h) for the fuzz targets and the
+ * worker's unit tests (tests/{concern}/test_tw_*.c): every line is
  * formatted, so the format strings and their arguments run under the
  * sanitizers, then dropped (no FFmpeg to link, no log to fill).
  */
