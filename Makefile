@@ -155,7 +155,9 @@ $(BUILD)/unit/test_sim_model: tests/simulate/test_sim_model.c $(SIM_SRCS) \
 # hiredis or microhttpd; tests/lib/tw_log_null.c stands in for the log),
 # with the same sanitizers (LeakSanitizer included)
 TW_UNIT_SRCS := $(addprefix $(WORKER_DIR)/,catalog/tw_catalog.c \
-                    catalog/tw_catalog_text.c purger/tw_purge_journal.c) \
+                    catalog/tw_catalog_text.c purger/tw_purge_journal.c \
+                    serve/tw_route.c ingest/tw_upload_parse.c \
+                    ingest/tw_upload_meta.c) \
                 tests/lib/tw_log_null.c
 
 $(BUILD)/unit/test_tw_%: test_tw_%.c $(CORE_SRCS) $(CORE_HDRS) \
