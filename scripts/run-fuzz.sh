@@ -40,7 +40,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 secs=${1:-${FUZZ_TIME:-60}}
 shift || true
-out=build/fuzz
+out=${FUZZ_OUT:-build/fuzz}
 CC=${FUZZ_CC:-clang}
 CFLAGS="-g -O1 -fno-omit-frame-pointer -std=gnu99 -Wall -Wextra -Werror
         -fsanitize=address,undefined -fno-sanitize-recover=undefined
