@@ -82,7 +82,7 @@ obj() {
 }
 
 core_objs=
-for s in $core/vo_*.c; do
+for s in "$core"/vo_*.c; do
     o=$(obj "$s") || exit 2
     core_objs="$core_objs $o"
 done
