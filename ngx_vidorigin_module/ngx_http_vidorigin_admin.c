@@ -375,9 +375,9 @@ ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r, ngx_str_t *secret,
     {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "vidorigin: admin request refused: X-Vidorigin-Date "
-                      "\"%V\": %s (%d s)",
-                      ngx_http_vidorigin_log_text(r, date), err,
-                      NGX_HTTP_VIDORIGIN_ADMIN_SKEW);
+                      "\"%V\" is not within %d s of now (%s)",
+                      ngx_http_vidorigin_log_text(r, date),
+                      NGX_HTTP_VIDORIGIN_ADMIN_SKEW, err);
         return NGX_HTTP_FORBIDDEN;
     }
 
