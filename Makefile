@@ -150,6 +150,23 @@ $(BUILD)/unit/test_sim_model: tests/simulate/test_sim_model.c $(SIM_SRCS) \
 	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
 	    -I$(CORE_DIR) -Itranscode-worker -Itests/lib -o $@ $< $(SIM_SRCS) -lm
 
+# the worker's C unit tests: tests/<concern>/test_tw_*.c, linked with the
+# core and the worker's units below (the ones without FFmpeg, libcurl,
+# hiredis or microhttpd; tests/lib/tw_log_null.c stands in for the log),
+# with the same sanitizers (LeakSanitizer included)
+TW_UNIT_SRCS := $(addprefix $(WORKER_DIR)/,catalog/tw_catalog.c \
+                    catalog/tw_catalog_text.c purger/tw_purge_journal.c \
+                    serve/tw_route.c ingest/tw_upload_parse.c \
+                    ingest/tw_upload_meta.c) \
+                tests/lib/tw_log_null.c
+
+$(BUILD)/unit/test_tw_%: test_tw_%.c $(CORE_SRCS) $(CORE_HDRS) \
+                         $(TW_UNIT_SRCS) $(wildcard tests/*/*.h)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) $(WARN) -fsanitize=address,undefined \
+	    -I$(CORE_DIR) -I$(WORKER_DIR) -Itests/lib -I$(<D) -o $@ $< \
+	    $(TW_UNIT_SRCS) $(CORE_SRCS) $(CORE_LIBS) -lpthread
+
 # --- sample video packaged into var/store (shared by run and the tests)
 sample: worker
 	@bash scripts/make-sample.sh $(VAR) $(WORKER)
@@ -228,7 +245,8 @@ test-purge-nginx: module worker $(call unit_bins,purge)
 # every bad input) and POST /admin/ingest, against a real redis-server
 test-ingest: test-ingest-upload test-ingest-jobs
 
-test-ingest-upload: module worker www
+test-ingest-upload: module worker www $(call unit_bins,ingest)
+	@bash scripts/run-unit.sh ingest-unit $(call unit_bins,ingest)
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) \
 	    NODE_MODULES=$(BUILD)/node/node_modules \
 	    bash scripts/run-suites.sh ingest-upload tests/ingest/test-upload*.sh
@@ -322,9 +340,12 @@ test-e2e: all sample
 	@E2E_JIT=1 E2E_STORE=s3 bash tests/e2e/run.sh $(MODULE_SO) $(WORKER) \
 	    $(VAR)/store $(BUILD)/www
 
-# --- fuzz: coverage-guided fuzzing of the core's parsers (clang's
-# libFuzzer; FUZZ_TIME seconds per target, default 60); make test runs
-# each target for 15 s, make fuzz as long as you ask
+# --- fuzz: coverage-guided fuzzing of every parser of untrusted input,
+# the core's and the worker's (clang's libFuzzer, tests/fuzz/, the list
+# in scripts/run-fuzz.sh); FUZZ_TIME seconds per target, default 60, one
+# target after the other.  make test runs each of the 10 targets for 8 s
+# (some 2 minutes in all with the build), make fuzz as long as you ask:
+# FUZZ_TIME=300 make fuzz
 test-fuzz:
 	@bash scripts/run-fuzz.sh $(FUZZ_TIME)
 
@@ -373,7 +394,7 @@ test: deps all
 	@$(MAKE) --no-print-directory test-run
 	@$(MAKE) --no-print-directory test-e2e
 	@$(MAKE) --no-print-directory test-valgrind
-	@$(MAKE) --no-print-directory test-fuzz FUZZ_TIME=15
+	@$(MAKE) --no-print-directory test-fuzz FUZZ_TIME=8
 
 # --- the names the targets had before tests/ had a folder per concern
 # (kept for a while; each runs what it ran then)

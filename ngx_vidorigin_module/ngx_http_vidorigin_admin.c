@@ -37,6 +37,7 @@
 #include "ngx_http_vidorigin_purge.h"
 #include "ngx_http_vidorigin_redis.h"
 #include "ngx_http_vidorigin_replay.h"
+#include "vo_admin.h"
 #include "vo_purge.h"
 
 
@@ -359,26 +360,24 @@ ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r, ngx_str_t *secret,
     ngx_str_t *date, ngx_str_t *sig, ngx_str_t *body)
 {
     u_char                          mac[EVP_MAX_MD_SIZE];
-    u_char                          hex[2 * EVP_MAX_MD_SIZE];
     u_char                         *msg, *p;
     size_t                          n;
-    time_t                          t, now;
+    uint64_t                        t;
     ngx_int_t                       rc;
     ngx_str_t                       host;
+    const char                     *err;
     unsigned int                    len;
     ngx_http_vidorigin_main_conf_t *vmcf;
 
-    t = ngx_atotm(date->data, date->len);
-    now = ngx_time();
-
-    if (t == NGX_ERROR || t < now - NGX_HTTP_VIDORIGIN_ADMIN_SKEW
-        || t > now + NGX_HTTP_VIDORIGIN_ADMIN_SKEW)
+    if (vo_admin_date(date->data, date->len, (uint64_t) ngx_time(),
+                      NGX_HTTP_VIDORIGIN_ADMIN_SKEW, &t, &err)
+        != VO_OK)
     {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "vidorigin: admin request refused: X-Vidorigin-Date "
-                      "\"%V\" is not within %d s of now",
+                      "\"%V\" is not within %d s of now (%s)",
                       ngx_http_vidorigin_log_text(r, date),
-                      NGX_HTTP_VIDORIGIN_ADMIN_SKEW);
+                      NGX_HTTP_VIDORIGIN_ADMIN_SKEW, err);
         return NGX_HTTP_FORBIDDEN;
     }
 
@@ -415,11 +414,7 @@ ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r, ngx_str_t *secret,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_hex_dump(hex, mac, len);
-
-    if (sig->len != 2 * len
-        || CRYPTO_memcmp(hex, sig->data, 2 * len) != 0)
-    {
+    if (vo_admin_signature(sig->data, sig->len, mac, len) != VO_OK) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "vidorigin: admin request refused: wrong signature");
         return NGX_HTTP_FORBIDDEN;
@@ -430,7 +425,8 @@ ngx_http_vidorigin_admin_hmac(ngx_http_request_t *r, ngx_str_t *secret,
     vmcf = ngx_http_get_module_main_conf(r, ngx_http_vidorigin_module);
 
     rc = ngx_http_vidorigin_replay_use(vmcf->admin_seen, mac, len,
-                                       t + NGX_HTTP_VIDORIGIN_ADMIN_SKEW);
+                                       (time_t) t
+                                       + NGX_HTTP_VIDORIGIN_ADMIN_SKEW);
 
     if (rc == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,

@@ -181,7 +181,8 @@ vo_purge_u64(u_char *out, uint64_t v)
 }
 
 
-/* decimal digits, at least one, no overflow; NULL if none or too big */
+/* 1 to 19 decimal digits (docs/cdn-purge.md: the purger reads no
+ * more); NULL if none or too many */
 static const u_char *
 vo_purge_parse_u64(const u_char *p, const u_char *end, uint64_t *v)
 {
@@ -192,7 +193,7 @@ vo_purge_parse_u64(const u_char *p, const u_char *end, uint64_t *v)
 
     while (p < end && *p >= '0' && *p <= '9') {
 
-        if (*v > (UINT64_MAX - (uint64_t) (*p - '0')) / 10) {
+        if (p - start == VO_PURGE_DIGITS_MAX) {
             return NULL;
         }
 

@@ -31,6 +31,9 @@
 
 #define VO_PURGE_PREFIX_MAX   1024
 
+/* digits of a generation or a time in the journal (no uint64_t wraps) */
+#define VO_PURGE_DIGITS_MAX   19
+
 /* longest journal line, '\n' included */
 #define VO_PURGE_LINE_MAX     (20 + 1 + 20 + 1 + VO_PURGE_PREFIX_MAX + 1)
 
@@ -73,7 +76,9 @@ void vo_purge_ancestors(const u_char *path, size_t len,
     vo_purge_visit_pt cb, void *data);
 
 /* writes the journal line of e into out (at least VO_PURGE_LINE_MAX
- * bytes); returns its length */
+ * bytes); returns its length.  Generation and time must have at most
+ * VO_PURGE_DIGITS_MAX digits to be read back (a generation grows by one
+ * a purge) */
 size_t vo_purge_line(const vo_purge_entry_t *e, u_char *out);
 
 /*

@@ -401,13 +401,14 @@ tw_meta_parse_thumbnails(tw_meta_out_t *o, vo_json_t *j, u_char *buf)
     vo_str_t      k;
     vo_status_t   st;
 
+    url = NULL;
+
     if (vo_json_array_begin(j) != VO_OK) {
         goto invalid;
     }
 
     vo_buf_str(&o->buf, "[");
     first = 1;
-    url = NULL;
 
     while ((st = vo_json_array_next(j)) == VO_OK) {
         if (vo_json_object_begin(j) != VO_OK) {
@@ -474,8 +475,6 @@ tw_meta_parse_thumbnails(tw_meta_out_t *o, vo_json_t *j, u_char *buf)
         url = NULL;
     }
 
-    free(url);
-
     if (st != VO_NOT_FOUND) {
         goto invalid;
     }
@@ -485,6 +484,9 @@ tw_meta_parse_thumbnails(tw_meta_out_t *o, vo_json_t *j, u_char *buf)
     return 0;
 
 invalid:
+
+    /* a url read before the element was refused */
+    free(url);
 
     tw_log(TW_LOG_ERR, "%s: \"thumbnails\" must be an array of "
            "{\"url\": non-empty string, \"width\": 1-65535, \"height\": "

@@ -18,12 +18,10 @@
 #include "common/tw_log.h"
 #include "ingest/tw_upload_admin.h"
 #include "ingest/tw_upload_http.h"
+#include "ingest/tw_upload_parse.h"
 #include "ingest/tw_upload_reply.h"
 #include "ingest/tw_upload_state.h"
 #include "ingest/tw_upload_tus.h"
-
-
-#define TW_UPLOADS_PATH   "/uploads/"
 
 
 static enum MHD_Result tw_up_handler(void *cls, struct MHD_Connection *conn,
@@ -33,7 +31,6 @@ static void tw_up_completed(void *cls, struct MHD_Connection *conn,
     void **con_cls, enum MHD_RequestTerminationCode code);
 static void tw_up_log(void *cls, const char *fmt, va_list ap);
 static tw_up_method_t tw_up_method(const char *method);
-static int tw_up_id(const char *url, const char **id);
 
 
 int
@@ -130,24 +127,6 @@ tw_up_method(const char *method)
     }
 
     return TW_UP_OTHER;
-}
-
-
-/* /uploads/{id}: 1 with *id, 0 another path, -1 a malformed id */
-static int
-tw_up_id(const char *url, const char **id)
-{
-    size_t  n;
-
-    if (strncmp(url, TW_UPLOADS_PATH, sizeof(TW_UPLOADS_PATH) - 1) != 0) {
-        return 0;
-    }
-
-    *id = url + sizeof(TW_UPLOADS_PATH) - 1;
-    n = strspn(*id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                    "0123456789_-");
-
-    return (n == 0 || n > VO_ID_MAX || (*id)[n]) ? -1 : 1;
 }
 
 

@@ -6,12 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "vo_json.h"
 #include "vo_utf8.h"
 #include "common/tw_log.h"
 #include "ingest/tw_upload_meta.h"
+#include "ingest/tw_upload_parse.h"
 
 
 #define TW_UP_META_MAX   (64 * 1024)     /* bytes of the header */
@@ -113,7 +112,7 @@ static int
 tw_up_meta_pair(vo_buf_t *b, const char *key, size_t klen, const char *b64,
     size_t blen, u_char *value, int *n)
 {
-    int      i, len, pad;
+    int      i, len;
 
     /* the catalog's names: text first, then JSON text */
     static const char *const  names[] = {
@@ -127,20 +126,11 @@ tw_up_meta_pair(vo_buf_t *b, const char *key, size_t klen, const char *b64,
         }
     }
 
-    if (blen % 4) {
-        return -1;
-    }
-
-    len = blen ? EVP_DecodeBlock(value, (const u_char *) b64, (int) blen)
-               : 0;
+    len = tw_up_base64(b64, blen, value);
 
     if (len < 0) {
         return -1;
     }
-
-    pad = (blen >= 1 && b64[blen - 1] == '=')
-          + (blen >= 2 && b64[blen - 2] == '=');
-    len -= pad;
 
     if (i == 7) {
         return 0;

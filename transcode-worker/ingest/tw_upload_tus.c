@@ -23,6 +23,7 @@
 #include "catalog/tw_catalog.h"
 #include "common/tw_log.h"
 #include "ingest/tw_upload_meta.h"
+#include "ingest/tw_upload_parse.h"
 #include "ingest/tw_upload_reply.h"
 #include "ingest/tw_upload_s3.h"
 #include "ingest/tw_upload_state.h"
@@ -38,7 +39,6 @@ static void tw_tus_patch(tw_up_req_t *r);
 static void tw_tus_delete(tw_up_req_t *r);
 static int tw_tus_current(tw_up_req_t *r);
 static int tw_tus_checksum(tw_up_req_t *r);
-static int tw_tus_number(const char *s, uint64_t *v);
 static int tw_tus_open(tw_up_req_t *r, int flags);
 static int tw_tus_commit(tw_up_req_t *r);
 static int tw_tus_answer(tw_up_req_t *r, unsigned status);
@@ -245,63 +245,24 @@ tw_tus_current(tw_up_req_t *r)
 }
 
 
-static int
-tw_tus_number(const char *s, uint64_t *v)
-{
-    char  *end;
-
-    if (s == NULL || s[0] < '0' || s[0] > '9' || strlen(s) > 19) {
-        return -1;
-    }
-
-    errno = 0;
-    *v = strtoull(s, &end, 10);
-
-    return (*end || errno) ? -1 : 0;
-}
-
-
 /* Upload-Checksum: "sha1 BASE64" or "sha256 BASE64"; 0 none, 1 set, -1
  * refused */
 static int
 tw_tus_checksum(tw_up_req_t *r)
 {
-    int            n, pad;
-    size_t         len;
-    const char    *v, *b64;
+    const char    *v, *err;
     const EVP_MD  *md;
-    unsigned char  raw[96];
 
     v = tw_up_header(r, "Upload-Checksum");
     if (v == NULL) {
         return 0;
     }
 
-    if (strncmp(v, "sha1 ", 5) == 0) {
-        md = EVP_sha1();
-        b64 = v + 5;
-    } else if (strncmp(v, "sha256 ", 7) == 0) {
-        md = EVP_sha256();
-        b64 = v + 7;
-    } else {
-        tw_tus_refuse(r, 400, "Upload-Checksum: sha1 or sha256 only");
+    err = tw_up_checksum(v, &md, r->want, &r->want_len);
+    if (err) {
+        tw_tus_refuse(r, 400, err);
         return -1;
     }
-
-    len = strlen(b64);
-    pad = (len >= 1 && b64[len - 1] == '=') + (len >= 2 && b64[len - 2] == '=');
-
-    if (len == 0 || len % 4 || len > 88
-        || (n = EVP_DecodeBlock(raw, (const unsigned char *) b64, (int) len))
-           < 0
-        || n - pad != EVP_MD_size(md))
-    {
-        tw_tus_refuse(r, 400, "Upload-Checksum: malformed digest");
-        return -1;
-    }
-
-    memcpy(r->want, raw, n - pad);
-    r->want_len = (unsigned) (n - pad);
 
     r->md = EVP_MD_CTX_new();
     if (r->md == NULL || EVP_DigestInit_ex(r->md, md, NULL) != 1) {
@@ -346,7 +307,7 @@ tw_tus_body(tw_up_req_t *r)
 
     v = tw_up_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-    if (v && tw_tus_number(v, &len) == 0
+    if (v && tw_up_number(v, &len) == 0
         && len > r->up.length - r->up.offset)
     {
         tw_tus_refuse(r, 413, "body past Upload-Length");
@@ -382,7 +343,7 @@ tw_tus_create(tw_up_req_t *r)
         return;
     }
 
-    if (tw_tus_number(v, &r->up.length) != 0) {
+    if (tw_up_number(v, &r->up.length) != 0) {
         tw_tus_refuse(r, 400, "malformed Upload-Length");
         return;
     }
@@ -504,7 +465,7 @@ tw_tus_patch(tw_up_req_t *r)
         return;
     }
 
-    if (tw_tus_number(tw_up_header(r, "Upload-Offset"), &offset) != 0) {
+    if (tw_up_number(tw_up_header(r, "Upload-Offset"), &offset) != 0) {
         tw_tus_refuse(r, 400, "Upload-Offset required");
         return;
     }

@@ -35,8 +35,6 @@
 static void tw_journal_try_open(tw_journal_t *j, int hint);
 static const char *tw_journal_number(const char **p, const char *end,
     uint64_t *v);
-static const char *tw_journal_parse(const char *s, size_t len,
-    tw_purge_t *purge);
 
 
 void
@@ -158,8 +156,7 @@ tw_journal_number(const char **p, const char *end, uint64_t *v)
 }
 
 
-/* a line without its '\n'; purge->prefix points into it (not copied) */
-static const char *
+const char *
 tw_journal_parse(const char *s, size_t len, tw_purge_t *purge)
 {
     uint64_t     seq, ms;

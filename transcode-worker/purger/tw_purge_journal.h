@@ -34,5 +34,13 @@ int tw_journal_read(tw_journal_t *j, size_t max, tw_journal_emit_pt emit,
     void *data);
 void tw_journal_close(tw_journal_t *j);
 
+/*
+ * One line without its '\n' ("<seq> <unix_ms> <prefix>"): NULL with
+ * purge's seq, time_ms, exact and prefix (pointing into s, not copied,
+ * not NUL terminated: it runs to the end of the line), or the reason it
+ * is refused.
+ */
+const char *tw_journal_parse(const char *s, size_t len, tw_purge_t *purge);
+
 
 #endif /* TW_PURGE_JOURNAL_H */

@@ -37,6 +37,7 @@
 #include "serve/tw_http.h"
 #include "serve/tw_jobs.h"
 #include "serve/tw_mcache.h"
+#include "serve/tw_route.h"
 #include "store/tw_store.h"
 
 
@@ -295,37 +296,28 @@ static enum MHD_Result
 tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
 {
     int                  fd, rc;
-    size_t               len;
+    unsigned             status;
     vo_media_t           m;
     const char          *err;
     vo_request_t         req;
-    const vo_video_t    *v;
-    const vo_audio_t    *a;
     char                 path[PATH_MAX];
 
-    if (strcmp(url, "/healthz") == 0) {
+    switch (tw_route(url, &req, &err)) {
+
+    case TW_ROUTE_HEALTHZ:
         return tw_http_text(ctx->conn, MHD_HTTP_OK, "ok\n");
-    }
 
-    if (strcmp(url, "/metrics") == 0) {
+    case TW_ROUTE_METRICS:
         return tw_http_metrics(sv, ctx->conn);
-    }
 
-    len = strlen(url);
-
-    if (len < 3 || memcmp(url, "/v/", 3) != 0) {
-        return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
-    }
-
-    rc = vo_path_parse((const u_char *) url + 3, len - 3, &req, &err);
-
-    if (rc == VO_BAD_REQUEST) {
+    case TW_ROUTE_BAD_REQUEST:
         tw_log(TW_LOG_INFO, "bad request \"%s\": %s", url, err);
         return tw_http_text(ctx->conn, MHD_HTTP_BAD_REQUEST, "bad request\n");
-    }
 
-    /* manifests are the module's, made from media.json, never stored */
-    if (rc != VO_OK || vo_req_is_manifest(req.kind)) {
+    case TW_ROUTE_OBJECT:
+        break;
+
+    default:
         return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
     }
 
@@ -368,31 +360,22 @@ tw_http_request(tw_server_t *sv, tw_ctx_t *ctx, const char *url)
                             "invalid media description\n");
     }
 
-    rc = vo_request_check(&req, &m, &err);
-    if (rc == VO_NOT_FOUND || rc == VO_RANGE) {
-        tw_log(TW_LOG_INFO, "no object \"%s\": %s", url, err);
+    err = NULL;
+    status = tw_route_object(&m, &req, ctx->key, sizeof(ctx->key),
+                             &ctx->ctype, &err);
+
+    if (status == 404) {
+        if (err) {
+            tw_log(TW_LOG_INFO, "no object \"%s\": %s", url, err);
+        }
         return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
     }
 
-    if (rc != VO_OK || vo_request_key(&req, ctx->key, sizeof(ctx->key)) == 0)
-    {
-        tw_log(TW_LOG_ERR, "request \"%s\" refused: %s", url,
-               rc != VO_OK ? err : "no store key");
+    if (status != 0) {
+        tw_log(TW_LOG_ERR, "request \"%s\" refused: %s", url, err);
         return tw_http_text(ctx->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
                             "internal error\n");
     }
-
-    v = vo_media_video(&m, &req.rendition);
-    a = v ? NULL : vo_media_audio(&m, &req.rendition);
-
-    if (a && a != &m.audio[0]) {
-        /* the packager makes the first audio track only */
-        return tw_http_text(ctx->conn, MHD_HTTP_NOT_FOUND, "not found\n");
-    }
-
-    ctx->ctype = req.kind == VO_REQ_SEGMENT_TS ? "video/mp2t"
-                 : req.kind == VO_REQ_SEGMENT ? "video/iso.segment"
-                 : v ? "video/mp4" : "audio/mp4";
 
     /* in a local store: answered from it, nothing to make.  In an s3
      * one a slot looks (a GET) and makes it if missing: this thread
