@@ -141,6 +141,7 @@ $(BUILD)/unit/%: %.c $(CORE_SRCS) $(CORE_HDRS) $(wildcard tests/*/*.h)
 # the simulator's unit test links the placement policy and the
 # simulator's sources (not the command), with tw_log stubbed
 SIM_SRCS := transcode-worker/placer/tw_placer_policy.c \
+    transcode-worker/placer/tw_placer_fit.c \
     $(filter-out %/tw_sim_cmd.c,$(wildcard transcode-worker/simulate/tw_sim_*.c))
 
 $(BUILD)/unit/test_sim_model: tests/simulate/test_sim_model.c $(SIM_SRCS) \
