@@ -106,8 +106,8 @@ tw_placer_model_sync(tw_placer_t *p)
     n = tw_model_format(&p->model, json, sizeof(json));
     snprintf(ver, sizeof(ver), "%u", p->model.version);
     r = n < 0 ? NULL
-        : tw_redis_command(p->redis, "HSET %s version %s json %s", TW_MODEL_KEY,
-                       ver, json);
+        : tw_redis_command(p->redis, "HSET %s version %s json %s",
+                           TW_MODEL_KEY, ver, json);
 
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
         return tw_placer_redis_fail(p, "HSET " TW_MODEL_KEY, r);

@@ -27,6 +27,7 @@
 
 #include "common/tw_conf.h"
 #include "common/tw_log.h"
+#include "common/tw_rconn.h"
 #include "placer/tw_placer.h"
 #include "placer/tw_placer_fit.h"
 #include "placer/tw_placer_model.h"
@@ -52,6 +53,8 @@ typedef struct {
     size_t              n, max;
     uint64_t            seen;
     size_t              pos;              /* labels 1 */
+    uint64_t            never;            /* pairs where the CDN never
+                                             pays */
     tw_rng_t            rng;
 } tw_train_set_t;
 
@@ -267,8 +270,12 @@ tw_train_samples(tw_placer_t *p, const tw_train_opts_t *o,
                 r = &v->regions[k];
                 tw_placer_inputs(p, v, r, t, &in);
 
-                if (in.region[TW_SPANS - 1] <= 0 || in.breakeven >= TW_NEVER)
-                {
+                if (in.region[TW_SPANS - 1] <= 0) {
+                    continue;
+                }
+
+                if (in.breakeven >= TW_NEVER) {
+                    s->never++;
                     continue;
                 }
 
@@ -284,7 +291,8 @@ tw_train_samples(tw_placer_t *p, const tw_train_opts_t *o,
 
                 tw_policy_features(&in, x);
                 tw_train_add(s, x, next > in.breakeven,
-                             fabs(next / in.breakeven - 1));
+                             fabs(next - in.breakeven)
+                             / fmax(in.breakeven, 1));
             }
         }
     }
@@ -297,7 +305,7 @@ tw_train_version(tw_placer_t *p, uint32_t *version)
 {
     redisReply  *r;
 
-    r = redisCommand(p->redis, "HGET %s version", TW_MODEL_KEY);
+    r = tw_redis_command(p->redis, "HGET %s version", TW_MODEL_KEY);
 
     if (r == NULL || (r->type != REDIS_REPLY_STRING
                       && r->type != REDIS_REPLY_NIL))
@@ -325,8 +333,8 @@ tw_train_publish(tw_placer_t *p)
     }
 
     snprintf(ver, sizeof(ver), "%u", p->model.version);
-    r = redisCommand(p->redis, "HSET %s version %s json %s", TW_MODEL_KEY,
-                     ver, json);
+    r = tw_redis_command(p->redis, "HSET %s version %s json %s",
+                         TW_MODEL_KEY, ver, json);
 
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
         return tw_placer_redis_fail(p, "HSET " TW_MODEL_KEY, r);
@@ -345,6 +353,14 @@ tw_train_fit(tw_placer_t *p, const tw_train_opts_t *o, tw_train_set_t *s)
     double  mean;
     size_t  k;
 
+    if (s->n == 0 && s->never > 0) {
+        tw_log(TW_LOG_ERR, "placer train: under preset %s a CDN view costs "
+               "more than an origin-direct one in every region of the "
+               "history: nothing to learn (the policy is origin); nothing "
+               "written", o->preset);
+        return -1;
+    }
+
     if (s->n < o->min_samples) {
         tw_log(TW_LOG_ERR, "placer train: too little history: %zu samples, "
                "%u needed (--min-samples); nothing written", s->n,
@@ -354,8 +370,9 @@ tw_train_fit(tw_placer_t *p, const tw_train_opts_t *o, tw_train_set_t *s)
 
     if (s->pos == 0 || s->pos == s->n) {
         tw_log(TW_LOG_ERR, "placer train: too little history: every one "
-               "of the %zu samples is %s; nothing written", s->n,
-               s->pos ? "above the break-even" : "below the break-even");
+               "of the %zu samples is %s under preset %s; nothing written",
+               s->n, s->pos ? "above the break-even" : "below the break-even",
+               o->preset);
         return -1;
     }
 
