@@ -297,7 +297,8 @@ test-placement: module worker sample $(call unit_bins,placement)
 # --- simulate: the placement simulator (README "Placement simulator"):
 # the model's fit against references, determinism, calibration, the
 # issue's targets, the default run's time; the placer's learned policy
-# against a real redis-server and nginx
+# against a real redis-server and nginx; placer train on counts in a real
+# redis-server
 test-simulate: module worker sample $(call unit_bins,simulate)
 	@bash scripts/run-unit.sh simulate-unit $(call unit_bins,simulate)
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \

@@ -4,8 +4,8 @@
  *
  * The learned policy in the placer (tw_placer_model.h).
  *
- * The model: the "model" file (written by transcode-worker simulate
- * --train --out FILE), and in Redis the hash vo:model:placement with
+ * The model: the "model" file (written by transcode-worker placer train
+ * or simulate --train --out FILE), and in Redis the hash vo:model:placement with
  * fields version (a decimal) and json (the file's text).  Each run the
  * placer reads the version there: higher than its own, it takes the json
  * (a model trained elsewhere and published); lower or missing, it writes
