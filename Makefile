@@ -141,6 +141,7 @@ $(BUILD)/unit/%: %.c $(CORE_SRCS) $(CORE_HDRS) $(wildcard tests/*/*.h)
 # the simulator's unit test links the placement policy and the
 # simulator's sources (not the command), with tw_log stubbed
 SIM_SRCS := transcode-worker/placer/tw_placer_policy.c \
+    transcode-worker/placer/tw_placer_fit.c \
     $(filter-out %/tw_sim_cmd.c,$(wildcard transcode-worker/simulate/tw_sim_*.c))
 
 $(BUILD)/unit/test_sim_model: tests/simulate/test_sim_model.c $(SIM_SRCS) \
@@ -296,7 +297,8 @@ test-placement: module worker sample $(call unit_bins,placement)
 # --- simulate: the placement simulator (README "Placement simulator"):
 # the model's fit against references, determinism, calibration, the
 # issue's targets, the default run's time; the placer's learned policy
-# against a real redis-server and nginx
+# against a real redis-server and nginx; placer train on counts in a real
+# redis-server
 test-simulate: module worker sample $(call unit_bins,simulate)
 	@bash scripts/run-unit.sh simulate-unit $(call unit_bins,simulate)
 	@MODULE_SO=$(MODULE_SO) WORKER=$(WORKER) STORE=$(VAR)/store \

@@ -67,6 +67,8 @@ static const char  tw_usage_text[] =
 "      [--meta FILE.json] [--title T] ... [--replace]\n"
 "  transcode-worker placer [--config FILE] [--once] [--option value]...\n"
 "      (see conf/placer.conf)\n"
+"  transcode-worker placer train [--config FILE] [--preset external]\n"
+"      [--window 6h] [--out FILE] [--publish] (see docs/placer.md)\n"
 "  transcode-worker simulate [--preset aws|external|flat] [--alpha A]\n"
 "      [--seed N] [--json] [--csv FILE] [--train --out FILE] [--scale]...\n"
 "      (see simulate --help)\n"

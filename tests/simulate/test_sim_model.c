@@ -18,6 +18,7 @@
 
 #include "vo_test.h"
 #include "placer/tw_placer_policy.h"
+#include "placer/tw_placer_fit.h"
 #include "simulate/tw_sim.h"
 
 
@@ -65,7 +66,7 @@ test_reference(void)
         wt[i] = s[i];
     }
 
-    VO_CHECK(tw_sim_irls(x, y, wt, 10, 0.1, w) == 0);
+    VO_CHECK(tw_fit_irls(x, y, wt, 10, 0.1, w) == 0);
     VO_CHECK(fabs(w[0] - -1.3459579949) < 1e-6);
     VO_CHECK(fabs(w[1] - 0.7338456160) < 1e-6);
     VO_CHECK(fabs(w[2] - 0.2039473949) < 1e-6);
@@ -93,7 +94,7 @@ test_separable(void)
         wt[i] = 1;
     }
 
-    VO_CHECK(tw_sim_irls(x, y, wt, 40, 1e-3, w) == 0);
+    VO_CHECK(tw_fit_irls(x, y, wt, 40, 1e-3, w) == 0);
 
     memset(&m, 0, sizeof(m));
     memcpy(m.w, w, sizeof(w));

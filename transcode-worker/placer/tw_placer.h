@@ -31,7 +31,9 @@
  * Files: tw_placer_cmd.c the command (start, the runs, the status file,
  * stop), tw_placer_conf.c its configuration, tw_placer_redis.c the
  * connection, tw_placer_scan.c steps 1 and 2, tw_placer_write.c step 3,
- * tw_placer_model.c the learned policy, tw_placer_policy.c the scores.
+ * tw_placer_model.c the learned policy, tw_placer_policy.c the scores,
+ * tw_placer_fit.c the fit of its weights, tw_placer_train.c "placer
+ * train" (the model fitted on the counts in Redis).
  * This header has the types they share.
  */
 

@@ -26,6 +26,7 @@
 #include "placer/tw_placer_redis.h"
 #include "placer/tw_placer_model.h"
 #include "placer/tw_placer_scan.h"
+#include "placer/tw_placer_train.h"
 #include "placer/tw_placer_write.h"
 
 
@@ -201,6 +202,10 @@ tw_placer_command(int argc, char **argv)
     double             t0;
     tw_placer_t        p;
     struct sigaction   sa;
+
+    if (argc > 1 && strcmp(argv[1], "train") == 0) {
+        return tw_placer_train(argc - 1, argv + 1);
+    }
 
     memset(&p, 0, sizeof(tw_placer_t));
     p.stop = &tw_placer_signals;

@@ -164,13 +164,20 @@ tw_placer_conf(int argc, char **argv, tw_placer_conf_t *conf)
         return -1;
     }
 
+    /* placer train (argv[0] "train") writes no decisions */
+    if (conf->log == NULL && strcmp(argv[0], "train") == 0) {
+        conf->log = strdup("/dev/null");
+    }
+
     if (conf->log == NULL) {
         tw_log(TW_LOG_ERR, "placer needs a placement log (--log FILE): "
                "every decision is appended to it");
         return -1;
     }
 
-    if (conf->learned && conf->model == NULL) {
+    if (conf->learned && conf->model == NULL
+        && strcmp(argv[0], "train") != 0)
+    {
         tw_log(TW_LOG_ERR, "placer: \"policy learned\" needs \"model "
                "FILE\" (transcode-worker simulate --train --out FILE)");
         return -1;

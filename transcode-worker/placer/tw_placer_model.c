@@ -4,8 +4,8 @@
  *
  * The learned policy in the placer (tw_placer_model.h).
  *
- * The model: the "model" file (written by transcode-worker simulate
- * --train --out FILE), and in Redis the hash vo:model:placement with
+ * The model: the "model" file (written by transcode-worker placer train
+ * or simulate --train --out FILE), and in Redis the hash vo:model:placement with
  * fields version (a decimal) and json (the file's text).  Each run the
  * placer reads the version there: higher than its own, it takes the json
  * (a model trained elsewhere and published); lower or missing, it writes
@@ -106,8 +106,8 @@ tw_placer_model_sync(tw_placer_t *p)
     n = tw_model_format(&p->model, json, sizeof(json));
     snprintf(ver, sizeof(ver), "%u", p->model.version);
     r = n < 0 ? NULL
-        : tw_redis_command(p->redis, "HSET %s version %s json %s", TW_MODEL_KEY,
-                       ver, json);
+        : tw_redis_command(p->redis, "HSET %s version %s json %s",
+                           TW_MODEL_KEY, ver, json);
 
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
         return tw_placer_redis_fail(p, "HSET " TW_MODEL_KEY, r);
@@ -119,7 +119,8 @@ tw_placer_model_sync(tw_placer_t *p)
 }
 
 
-/* the views of counts that overlap each span ending at now */
+/* the views of counts that overlap each span ending at now (those of
+ * hours from now on left out: placer train looks back from the past) */
 static void
 tw_placer_spans(const tw_region_t *r, int64_t now, double sum[TW_SPANS],
     int64_t *oldest)
@@ -128,6 +129,10 @@ tw_placer_spans(const tw_region_t *r, int64_t now, double sum[TW_SPANS],
     uint32_t  i;
 
     for (i = 0; i < r->ncounts; i++) {
+        if (r->counts[i].hour >= now) {
+            continue;
+        }
+
         for (s = 0; s < TW_SPANS; s++) {
             if (r->counts[i].hour + 3600 > now - tw_policy_spans[s] * 3600) {
                 sum[s] += r->counts[i].views;
@@ -141,29 +146,38 @@ tw_placer_spans(const tw_region_t *r, int64_t now, double sum[TW_SPANS],
 }
 
 
+void
+tw_placer_inputs(tw_placer_t *p, tw_video_t *v, tw_region_t *r,
+    int64_t now, tw_policy_in_t *in)
+{
+    int64_t   oldest;
+    uint32_t  i;
+
+    memset(in, 0, sizeof(tw_policy_in_t));
+    oldest = now;
+
+    for (i = 0; i < v->nregions; i++) {
+        tw_placer_spans(&v->regions[i], now, in->global, &oldest);
+    }
+
+    tw_placer_spans(r, now, in->region, &oldest);
+
+    in->age_h = (now - oldest) / 3600.0;
+    in->lang_fit = 0;
+    in->hour = (int) ((now / 3600) % 24);
+    in->breakeven = tw_model_breakeven(&p->model, r->name);
+}
+
+
 int
 tw_placer_learned(tw_placer_t *p, tw_video_t *v, tw_region_t *r,
     uint64_t *score)
 {
     int             d;
     double          prob;
-    int64_t         oldest;
-    uint32_t        i;
     tw_policy_in_t  in;
 
-    memset(&in, 0, sizeof(in));
-    oldest = p->now;
-
-    for (i = 0; i < v->nregions; i++) {
-        tw_placer_spans(&v->regions[i], p->now, in.global, &oldest);
-    }
-
-    tw_placer_spans(r, p->now, in.region, &oldest);
-
-    in.age_h = (p->now - oldest) / 3600.0;
-    in.lang_fit = 0;
-    in.hour = (int) ((p->now / 3600) % 24);
-    in.breakeven = tw_model_breakeven(&p->model, r->name);
+    tw_placer_inputs(p, v, r, p->now, &in);
 
     d = tw_policy_learned(&p->model, &in, r->prev == TW_HINT_CDN, &prob);
     *score = (uint64_t) llround(prob * 1000);

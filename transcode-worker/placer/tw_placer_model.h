@@ -24,6 +24,12 @@ int tw_placer_model_load(tw_placer_t *p);
  * or none, is replaced by p->model's.  0, or -1 (Redis failed) */
 int tw_placer_model_sync(tw_placer_t *p);
 
+/* the policy's inputs of r of v at now, from the counts of the hours
+ * before now (the break-even p->model's): the placer's scoring and
+ * placer train's samples */
+void tw_placer_inputs(tw_placer_t *p, tw_video_t *v, tw_region_t *r,
+    int64_t now, tw_policy_in_t *in);
+
 /* r of v: TW_HINT_CDN or TW_HINT_ORIGIN, *score the probability x 1000 */
 int tw_placer_learned(tw_placer_t *p, tw_video_t *v, tw_region_t *r,
     uint64_t *score);

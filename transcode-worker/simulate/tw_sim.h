@@ -181,6 +181,9 @@ double tw_rng_unit(tw_rng_t *r);           /* [0, 1) */
 double tw_rng_gauss(tw_rng_t *r);
 uint32_t tw_rng_poisson(tw_rng_t *r, double mean);
 extern const char  *tw_sim_region_names[TW_SIM_REGIONS];
+/* a video of the catalog's median length, its bytes and requests a
+ * view: the placer's training, which does not read the catalog */
+void tw_sim_typical(tw_sim_video_t *v);
 int tw_sim_world(tw_sim_world_t *w, const tw_sim_conf_t *conf,
     uint64_t seed);
 void tw_sim_world_free(tw_sim_world_t *w);
@@ -198,16 +201,16 @@ extern const char  *tw_sim_policy_names[TW_POL_N];
 int tw_sim_train(const tw_sim_world_t *w, tw_model_t *m, double *threshold,
     double grid_cost[TW_SIM_THRESHOLDS]);
 extern const double  tw_sim_grid[TW_SIM_THRESHOLDS];
-/* weighted logistic regression by IRLS on n rows of x (TW_FEAT_N each):
- * 0, or -1 when it does not converge */
-int tw_sim_irls(const float *x, const float *y, const float *wt, size_t n,
-    double lambda, double w[TW_FEAT_N]);
-
 /* tw_sim_price.c: a view's prices */
 double tw_sim_cdn_view(const tw_sim_conf_t *c, const tw_sim_video_t *v,
     int region);
 double tw_sim_origin_view(const tw_sim_conf_t *c, const tw_sim_video_t *v);
 double tw_sim_fill(const tw_sim_conf_t *c, const tw_sim_video_t *v);
+/* the views of a window from which the CDN pays for v in region */
+double tw_sim_breakeven(const tw_sim_conf_t *c, const tw_sim_video_t *v,
+    int region);
 void tw_sim_breakevens(tw_sim_world_t *w);
+/* c's prices to the preset name's (aws, external or flat) */
+void tw_sim_preset(tw_sim_conf_t *c, const char *name);
 
 #endif /* TW_SIM_H */

@@ -52,29 +52,6 @@ static const char  tw_sim_usage[] =
 "       transcode-worker simulate --bench N [--seed 1]: N pairs scored\n";
 
 
-static void
-tw_sim_preset(tw_sim_conf_t *c, const char *name)
-{
-    static const double  cdn[TW_SIM_REGIONS] =
-        { 0.085, 0.114, 0.109, 0.110, 0.114, 0.120 };
-
-    memcpy(c->price.cdn_gb, cdn, sizeof(cdn));
-    c->price.preset = name;
-    c->price.request_10k = 0.01;
-    c->price.origin_gb = 0.09;
-    c->price.fill_gb = strcmp(name, "aws") == 0 ? 0 : 0.09;
-    c->price.gbps_month = 300;
-    c->price.flat_gbps = 0;
-
-    if (strcmp(name, "flat") == 0) {
-        /* bought per Gb/s: a GB costs what a Gb/s costs a month over
-         * the 324,000 GB it carries at full use */
-        c->price.flat_gbps = 10;
-        c->price.origin_gb = c->price.fill_gb = 300 / 324000.0;
-    }
-}
-
-
 static int
 tw_sim_cdn_prices(tw_sim_conf_t *c, const char *list)
 {

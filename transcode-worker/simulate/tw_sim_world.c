@@ -392,6 +392,20 @@ tw_sim_shares(tw_sim_gen_t *g, tw_sim_video_t *v, double share[])
 }
 
 
+void
+tw_sim_typical(tw_sim_video_t *v)
+{
+    double  watched;
+
+    /* the lognormal's median, 300 s, watched as tw_sim_video() does */
+    memset(v, 0, sizeof(tw_sim_video_t));
+    watched = 0.55 * 300;
+    v->bytes = watched * TW_SIM_BITRATE / 8;
+    v->object = 300 * TW_SIM_BITRATE / 8;
+    v->requests = watched / 4 + 2;
+}
+
+
 /* video i's pairs and counts, expecting e views */
 static int
 tw_sim_video(tw_sim_gen_t *g, uint32_t i, double e, double up, double tau)
