@@ -107,7 +107,7 @@ wait_for() {
     exit 1
 }
 
-# Redis: single-flight locks, view counts, catalog, hints (no persistence);
+# Redis: single-flight locks, view counts, catalog, hints, ingest jobs;
 # its socket is entered by nginx's workers (nobody:nogroup when run as root)
 rm -f "$run/redis.sock"
 # appendonly: the ingest jobs (vo:jobs, their state) survive a restart,
@@ -199,7 +199,7 @@ vidorigin is serving $var/store on $base  (Ctrl-C stops it)
   try:  curl -sI $base/v/demo/master.m3u8
         ffprobe $base/v/demo/master.m3u8
   logs: $var/log/error.log  $var/log/access.log  $var/log/worker.log
-        $var/log/upload.log
+        $var/log/upload.log  $var/log/ingest.log
         $var/log/placements.log (one JSON line per placement decision)
 
 MSG

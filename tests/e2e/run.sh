@@ -396,9 +396,15 @@ if [ -n "$jit" ]; then
                     --out "$3/{}" "{}" --log-level error || rm -f "$3/{}"' \
                 - "$worker" "$s3url" "$store"
     fi
-    missing=0 differ=0 same=0
+    # a rendition nobody here asked for is not compared: the reference
+    # store may hold renditions made just in time for another player
+    # (make run's page in Chromium gets AV1), which these players and
+    # decoders never ask for; one they asked for must be whole
+    missing=0 differ=0 same=0 skipped=0
     while read -r f; do
-        if [ ! -f "$store/$f" ]; then
+        if [ -z "$(ls -A "$store/$(dirname "$f")" 2>/dev/null)" ]; then
+            skipped=$((skipped + 1))
+        elif [ ! -f "$store/$f" ]; then
             missing=$((missing + 1))
         elif cmp -s "$ref/$f" "$store/$f"; then
             same=$((same + 1))
@@ -408,7 +414,7 @@ if [ -n "$jit" ]; then
         fi
     done < <(cd "$ref" && find "$video" -type f ! -name media.json ! -name 'source.*' | sort)
     if [ $same -gt 0 ] && [ $missing -eq 0 ] && [ $differ -eq 0 ]; then
-        ok "all $same objects made just in time equal the packaged ones, byte for byte"
+        ok "all $same objects made just in time equal the packaged ones, byte for byte ($skipped of renditions not asked for)"
     else
         not_ok "objects made just in time: $same equal, $differ differ, $missing never made"
     fi

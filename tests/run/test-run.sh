@@ -23,10 +23,11 @@ for f in "$STORE/demo/media.json" "$ROOT/var/fixtures/demo-source.mp4" \
     [ -e "$f" ] || bail $NAME "$f exists (make sample www)"
 done
 
-# a var/ of its own: the packaged sample linked in, everything else new
+# a var/ of its own: the packaged sample copied in (the page plays it,
+# and what just in time makes of it stays here), everything else new
 V=$TMP/var
 mkdir -p "$V/store" "$V/fixtures"
-ln -s "$STORE/demo" "$V/store/demo"
+cp -r "$STORE/demo" "$V/store/demo"
 ln -s "$ROOT/var/fixtures/demo-source.mp4" "$V/fixtures/demo-source.mp4"
 PORT=$(free_port)
 B=http://127.0.0.1:$PORT
