@@ -192,6 +192,24 @@ tw_redis_errstr(const tw_rconn_t *c)
 }
 
 
+int
+tw_redis_failed(tw_rconn_t *c, redisReply *reply, const char *what,
+    char *err, size_t size)
+{
+    if (reply == NULL) {
+        snprintf(err, size, "%s: %s", what,
+                 tw_redis_errstr(c)[0] ? tw_redis_errstr(c) : "no reply");
+    } else {
+        snprintf(err, size, "%s: %s", what,
+                 reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                  : "unexpected reply");
+        freeReplyObject(reply);
+    }
+
+    return -1;
+}
+
+
 /* the map read again: from a master we know, else from a seed; 0 or -1
  * with the reason in c->err (the old map kept) */
 static int

@@ -83,6 +83,10 @@ int tw_redis_append_argv(tw_rconn_t *c, int argc, const char **argv,
 int tw_redis_reply(tw_rconn_t *c, void **reply);
 /* why the last call failed, or "" */
 const char *tw_redis_errstr(const tw_rconn_t *c);
+/* "what: " and the reply's error (or the connection's, when reply is
+ * NULL) into err; frees reply; -1 */
+int tw_redis_failed(tw_rconn_t *c, redisReply *reply, const char *what,
+    char *err, size_t size);
 
 /* s zeroed first; the SCAN reply of the next step (an array of the
  * cursor and the keys), NULL or an error reply on failure; s->done once

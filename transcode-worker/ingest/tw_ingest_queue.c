@@ -15,23 +15,6 @@
 #include "ingest/tw_ingest_queue.h"
 
 
-/* the reply's error, or the connection's, into err; frees reply */
-static int
-tw_ingest_failed(tw_rconn_t *c, redisReply *reply, const char *what,
-    char *err, size_t size)
-{
-    if (reply == NULL) {
-        snprintf(err, size, "%s: %s", what, tw_redis_errstr(c)[0] ? tw_redis_errstr(c)
-                                                         : "no reply");
-    } else {
-        snprintf(err, size, "%s: %s", what, reply->type == REDIS_REPLY_ERROR
-                 ? reply->str : "unexpected reply");
-        freeReplyObject(reply);
-    }
-    return -1;
-}
-
-
 int
 tw_ingest_group(void *redis, char *err, size_t size)
 {
@@ -47,7 +30,7 @@ tw_ingest_group(void *redis, char *err, size_t size)
         freeReplyObject(reply);
         return 0;
     }
-    return tw_ingest_failed(c, reply, "XGROUP CREATE " TW_JOBS_STREAM,
+    return tw_redis_failed(c, reply, "XGROUP CREATE " TW_JOBS_STREAM,
                             err, size);
 }
 
@@ -71,21 +54,21 @@ tw_ingest_enqueue(void *redis, const char *id, const char *source,
     reply = tw_redis_command(c, "HSET %s status processing source %s error %s "
                          "updated %s", key, source, "", now);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-        return tw_ingest_failed(c, reply, "HSET", err, size);
+        return tw_redis_failed(c, reply, "HSET", err, size);
     }
     freeReplyObject(reply);
 
     reply = tw_redis_command(c, "HSET %s status processing progress 0 error %s "
                          "updated %s", catalog, "", now);
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-        return tw_ingest_failed(c, reply, "HSET", err, size);
+        return tw_redis_failed(c, reply, "HSET", err, size);
     }
     freeReplyObject(reply);
 
     reply = tw_redis_command(c, "XADD %s * type probe id %s source %s",
                          TW_JOBS_STREAM, id, source);
     if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
-        return tw_ingest_failed(c, reply, "XADD " TW_JOBS_STREAM, err, size);
+        return tw_redis_failed(c, reply, "XADD " TW_JOBS_STREAM, err, size);
     }
     freeReplyObject(reply);
     return 0;

@@ -116,30 +116,10 @@ static const char  tw_lua_progress[] =
     "return 1";
 
 
-static int tw_state_error(tw_rconn_t   *c, redisReply *reply,
-    const char *what, char *err, size_t size);
 static int tw_state_side(tw_rconn_t   *c, const tw_store_t *st,
     const char *id, redisReply *take, char *err, size_t size);
 static int tw_state_seen(tw_rconn_t   *c, const char *id, const char *type,
     const char *decided, char *xid, size_t xsize, char *err, size_t size);
-
-
-static int
-tw_state_error(tw_rconn_t   *c, redisReply *reply, const char *what,
-    char *err, size_t size)
-{
-    if (reply == NULL) {
-        snprintf(err, size, "%s: %s", what,
-                 tw_redis_errstr(c)[0] ? tw_redis_errstr(c) : "no reply");
-    } else {
-        snprintf(err, size, "%s: %s", what,
-                 reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                  : "unexpected reply");
-        freeReplyObject(reply);
-    }
-
-    return -1;
-}
 
 
 int
@@ -164,7 +144,7 @@ tw_ingest_reset(void *redis, const char *id, const tw_ingest_job_t *j,
                          j->media ? j->media : "", n[0], n[1], n[2], n[3],
                          pol);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        return tw_state_error(c, reply, "job reset", err, size);
+        return tw_redis_failed(c, reply, "job reset", err, size);
     }
 
     freeReplyObject(reply);
@@ -184,7 +164,7 @@ tw_ingest_queued(void *redis, const char *id, const char *gen, char *err,
 
     reply = tw_redis_command(c, "EVAL %s 1 %s %s", tw_lua_queued, key, gen);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        return tw_state_error(c, reply, "job queued", err, size);
+        return tw_redis_failed(c, reply, "job queued", err, size);
     }
 
     freeReplyObject(reply);
@@ -211,7 +191,7 @@ tw_ingest_done(void *redis, const char *id, const char *gen,
         || reply->element[0]->type != REDIS_REPLY_INTEGER
         || reply->element[1]->type != REDIS_REPLY_STRING)
     {
-        return tw_state_error(c, reply, "chunk done", err, size);
+        return tw_redis_failed(c, reply, "chunk done", err, size);
     }
 
     rc = (int) reply->element[0]->integer;
@@ -236,7 +216,7 @@ tw_ingest_fail(void *redis, const char *id, const char *gen,
     reply = tw_redis_command(c, "EVAL %s 1 %s %s %s", tw_lua_fail, key, gen,
                          reason);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        return tw_state_error(c, reply, "job failed", err, size);
+        return tw_redis_failed(c, reply, "job failed", err, size);
     }
 
     rc = (int) reply->integer;
@@ -257,7 +237,7 @@ tw_ingest_chunk_error(void *redis, const char *id, const char *chunk,
 
     reply = tw_redis_command(c, "HSET %s %s %s", key, chunk, reason);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        return tw_state_error(c, reply, "chunk error", err, size);
+        return tw_redis_failed(c, reply, "chunk error", err, size);
     }
 
     freeReplyObject(reply);
@@ -278,7 +258,7 @@ tw_ingest_progress(void *redis, const char *id, const char *progress,
     reply = tw_redis_command(c, "EVAL %s 1 %s %s", tw_lua_progress, key,
                          progress);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        return tw_state_error(c, reply, "catalog progress", err, size);
+        return tw_redis_failed(c, reply, "catalog progress", err, size);
     }
 
     freeReplyObject(reply);
@@ -303,7 +283,7 @@ tw_ingest_publish(void *redis, const tw_store_t *st, const char *id,
     if (take == NULL || take->type != REDIS_REPLY_ARRAY
         || take->elements < 1 || take->element[0]->type != REDIS_REPLY_STRING)
     {
-        return tw_state_error(c, take, "publish", err, size);
+        return tw_redis_failed(c, take, "publish", err, size);
     }
 
     outcome = take->element[0]->str;
@@ -337,7 +317,7 @@ tw_ingest_publish(void *redis, const tw_store_t *st, const char *id,
             : tw_redis_command(c, "XADD %s * type ready id %s", TW_EVENTS, id);
 
         if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
-            tw_state_error(c, reply, "XADD " TW_EVENTS, err, size);
+            tw_redis_failed(c, reply, "XADD " TW_EVENTS, err, size);
             goto end;
         }
 
@@ -350,7 +330,7 @@ tw_ingest_publish(void *redis, const tw_store_t *st, const char *id,
     reply = tw_redis_command(c, "EVAL %s 1 %s %s %s", tw_lua_published, key,
                          take->element[4]->str, xid);
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        tw_state_error(c, reply, "publish record", err, size);
+        tw_redis_failed(c, reply, "publish record", err, size);
         goto end;
     }
 
@@ -389,7 +369,7 @@ tw_state_side(tw_rconn_t   *c, const tw_store_t *st, const char *id,
     if (ready && atoi(take->element[3]->str) == TW_READY_EAGER) {
         reply = tw_redis_command(c, "HGET %s media", key);
         if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
-            return tw_state_error(c, reply, "HGET media", err, size);
+            return tw_redis_failed(c, reply, "HGET media", err, size);
         }
 
         if (tw_store_write(st, mkey, reply->str, reply->len) != 0) {
@@ -413,7 +393,7 @@ tw_state_side(tw_rconn_t   *c, const tw_store_t *st, const char *id,
                        take->element[2]->str);
 
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        return tw_state_error(c, reply, "catalog status", err, size);
+        return tw_redis_failed(c, reply, "catalog status", err, size);
     }
 
     freeReplyObject(reply);
@@ -438,7 +418,7 @@ tw_state_seen(tw_rconn_t   *c, const char *id, const char *type,
     for (seen = 0; seen < TW_EVENT_SCAN_MAX; ) {
         reply = tw_redis_command(c, "XRANGE %s %s + COUNT 500", TW_EVENTS, from);
         if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-            return tw_state_error(c, reply, "XRANGE " TW_EVENTS, err, size);
+            return tw_redis_failed(c, reply, "XRANGE " TW_EVENTS, err, size);
         }
 
         if (reply->elements == 0) {
@@ -503,7 +483,7 @@ tw_ingest_reopen(void *redis, const char *id, uint32_t chunk,
 
     reply = tw_redis_command(c, "EVAL %s 1 %s %s", tw_lua_reopen, key, k);
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        return tw_state_error(c, reply, "reopen", err, size);
+        return tw_redis_failed(c, reply, "reopen", err, size);
     }
 
     if (reply->elements != 5) {

@@ -27,8 +27,6 @@
 #include "store/tw_store.h"
 
 
-static int tw_up_failed(tw_rconn_t *c, redisReply *reply,
-    const char *what, char *err, size_t size);
 static int tw_up_place(tw_upload_srv_t *srv, const char *id,
     const char *spool, const char *key);
 
@@ -51,31 +49,13 @@ static const char  tw_up_advance_lua[] =
     "return 1";
 
 
-static int
-tw_up_failed(tw_rconn_t *c, redisReply *reply, const char *what,
-    char *err, size_t size)
-{
-    if (reply == NULL) {
-        snprintf(err, size, "%s: %s", what,
-                 tw_redis_errstr(c)[0] ? tw_redis_errstr(c) : "no reply");
-    } else {
-        snprintf(err, size, "%s: %s", what,
-                 reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                  : "unexpected reply");
-        freeReplyObject(reply);
-    }
-
-    return -1;
-}
-
-
 /* the reply of a command whose answer is not read; 0 or -1 */
 static int
 tw_up_ok(tw_rconn_t *c, redisReply *reply, const char *what, char *err,
     size_t size)
 {
     if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-        return tw_up_failed(c, reply, what, err, size);
+        return tw_redis_failed(c, reply, what, err, size);
     }
 
     freeReplyObject(reply);
@@ -100,7 +80,7 @@ tw_up_load(void *redis, const char *id, tw_upload_t *u, char *err,
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
         || reply->elements != 9)
     {
-        return tw_up_failed(c, reply, "HMGET", err, size);
+        return tw_redis_failed(c, reply, "HMGET", err, size);
     }
 
     e = reply->element[0];
@@ -185,7 +165,7 @@ tw_up_begin(void *redis, const char *id, const tw_upload_t *u, char *err,
                          (unsigned long long) u->part_size);
 
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        return tw_up_failed(c, reply, "EVAL (begin)", err, size);
+        return tw_redis_failed(c, reply, "EVAL (begin)", err, size);
     }
 
     rc = reply->integer == 1 ? 0 : 1;
@@ -217,7 +197,7 @@ tw_up_advance(void *redis, const char *id, uint64_t from, uint64_t to,
                          (unsigned long long) to, (long long) time(NULL));
 
     if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        return tw_up_failed(c, reply, "EVAL (advance)", err, size);
+        return tw_redis_failed(c, reply, "EVAL (advance)", err, size);
     }
 
     rc = reply->integer == 1 ? 0 : 1;
@@ -280,7 +260,7 @@ tw_up_expired(void *redis, uint64_t now, char (*ids)[VO_ID_MAX + 1],
     reply = tw_redis_command(c, "ZRANGEBYSCORE %s -inf (%llu LIMIT 0 %d",
                          TW_UPLOADS_ZSET, (unsigned long long) now, max);
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        return tw_up_failed(c, reply, "ZRANGEBYSCORE", err, size);
+        return tw_redis_failed(c, reply, "ZRANGEBYSCORE", err, size);
     }
 
     n = 0;
